@@ -1,0 +1,95 @@
+package poscare
+
+// fieldLabels names every validated field in Chinese and English so that an
+// error message always says which field is wrong in the reader's language.
+var fieldLabels = map[string]Text{
+	"login":                 {"登录名", "login"},
+	"password":              {"密码", "password"},
+	"name":                  {"姓名", "name"},
+	"role":                  {"角色", "role"},
+	"team_id":               {"团队", "team"},
+	"manager_id":            {"上级", "manager"},
+	"backup_id":             {"备岗人员", "backup"},
+	"merchant_id":           {"商户", "merchant"},
+	"status":                {"状态", "status"},
+	"mobile":                {"手机号", "mobile number"},
+	"email":                 {"电子邮箱", "email"},
+	"wechat":                {"微信号", "WeChat ID"},
+	"type":                  {"商户类型", "merchant type"},
+	"legal_name":            {"商户名称", "legal name"},
+	"uscc":                  {"统一社会信用代码", "unified social credit code"},
+	"principal_id_number":   {"负责人身份证号", "principal's ID number"},
+	"principal_name":        {"负责人姓名", "principal's name"},
+	"settlement_account":    {"结算账号", "settlement account"},
+	"mid":                   {"商户编号", "merchant number (MID)"},
+	"mcc":                   {"商户类别码", "merchant category code (MCC)"},
+	"fee_category":          {"费率类别", "fee category"},
+	"address":               {"地址", "address"},
+	"latitude":              {"纬度", "latitude"},
+	"longitude":             {"经度", "longitude"},
+	"account_manager_id":    {"客户经理", "account manager"},
+	"backup_manager_id":     {"备岗客户经理", "backup manager"},
+	"contact_role":          {"联系人角色", "contact role"},
+	"channels":              {"联系方式", "contact channels"},
+	"preferred_channel":     {"首选联系方式", "preferred channel"},
+	"serial":                {"序列号", "serial number"},
+	"model":                 {"型号", "model"},
+	"vendor":                {"厂商", "vendor"},
+	"tid":                   {"终端号", "terminal ID (TID)"},
+	"install_address":       {"装机地址", "installation address"},
+	"warranty_end":          {"保修截止日", "warranty end"},
+	"stage":                 {"阶段", "stage"},
+	"stages":                {"阶段", "stages"},
+	"due_at":                {"截止时间", "due date"},
+	"responsible_id":        {"负责人", "responsible person"},
+	"documents":             {"材料清单", "document checklist"},
+	"starts_on":             {"起始日", "start date"},
+	"ends_on":               {"到期日", "end date"},
+	"deposit_fen":           {"押金", "deposit"},
+	"monthly_comm_fee_fen":  {"月通讯费", "monthly communication fee"},
+	"monthly_maint_fee_fen": {"月维护费", "monthly maintenance fee"},
+	"fees":                  {"费率表", "fee schedule"},
+	"reason":                {"原因", "reason"},
+	"q":                     {"搜索词", "search text"},
+	"limit":                 {"每页条数", "page size"},
+	"offset":                {"偏移", "offset"},
+}
+
+// FieldLabel returns the bilingual label of a field, or the field name itself.
+func FieldLabel(field string) Text {
+	if t, ok := fieldLabels[field]; ok {
+		return t
+	}
+	return Text{Zh: field, En: field}
+}
+
+// Entity names used in audit entries, routes and messages.
+const (
+	EntityUser        = "user"
+	EntityTeam        = "team"
+	EntityMerchant    = "merchant"
+	EntityContact     = "contact"
+	EntityTerminal    = "terminal"
+	EntityApplication = "application"
+	EntityContract    = "contract"
+	EntityAudit       = "audit"
+)
+
+var entityNames = map[string]Text{
+	EntityUser:        {"用户", "user"},
+	EntityTeam:        {"团队", "team"},
+	EntityMerchant:    {"商户", "merchant"},
+	EntityContact:     {"联系人", "contact"},
+	EntityTerminal:    {"终端", "terminal"},
+	EntityApplication: {"进件申请", "application"},
+	EntityContract:    {"合同", "contract"},
+	EntityAudit:       {"审计记录", "audit entry"},
+}
+
+// EntityName returns the bilingual name of an entity kind.
+func EntityName(entity string) Text {
+	if t, ok := entityNames[entity]; ok {
+		return t
+	}
+	return Text{Zh: entity, En: entity}
+}

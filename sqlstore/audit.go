@@ -1,0 +1,154 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"poscare"
+)
+
+// auditLockKey serialises appends to the chain across PostgreSQL sessions;
+// SQLite serialises them already through its single writer.
+const auditLockKey = 7020002
+
+// record appends one entry to the audit trail inside t. before and after are
+// the record's JSON views, which never hold sensitive values in clear.
+func (t *Tx) record(ctx context.Context, a poscare.Actor, action, entity string, id int64, before, after any) error {
+	e := poscare.AuditEntry{
+		At: t.now, ActorID: a.UserID, ActorLogin: a.Login, Action: action,
+		Entity: entity, EntityID: id, Source: a.Source,
+	}
+	var err error
+	if e.Before, err = auditJSON(before); err != nil {
+		return err
+	}
+	if e.After, err = auditJSON(after); err != nil {
+		return err
+	}
+	if t.s.dialect == Postgres {
+		if _, err := t.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", auditLockKey); err != nil {
+			return t.s.translate(err)
+		}
+	}
+	var last sql.NullInt64
+	var prev sql.NullString
+	err = t.queryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	if err != nil && err != sql.ErrNoRows {
+		return t.s.translate(err)
+	}
+	e.Seq = last.Int64 + 1
+	e.PrevHash = prev.String
+	e.Hash = e.ComputeHash()
+	_, err = t.exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_login, action, entity, entity_id,
+		before_json, after_json, source, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, micros(e.At), e.ActorID, e.ActorLogin, e.Action, e.Entity, e.EntityID,
+		string(e.Before), string(e.After), e.Source, e.PrevHash, e.Hash)
+	return err
+}
+
+func auditJSON(v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if raw, ok := v.(json.RawMessage); ok {
+		return raw, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, poscare.Internal(err)
+	}
+	return b, nil
+}
+
+// Record appends an entry that is not a record change: a login, a failed
+// login, an export. It runs in its own transaction.
+func (s *Store) Record(ctx context.Context, a poscare.Actor, action, entity string, id int64, detail any) error {
+	return s.inWrite(ctx, func(t *Tx) error {
+		return t.record(ctx, a, action, entity, id, nil, detail)
+	})
+}
+
+const auditCols = "seq, at, actor_id, actor_login, action, entity, entity_id, before_json, after_json, source, prev_hash, hash"
+
+func scanAudit(rows *sql.Rows) (poscare.AuditEntry, error) {
+	var e poscare.AuditEntry
+	var at int64
+	var before, after string
+	err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.ActorLogin, &e.Action, &e.Entity, &e.EntityID, &before, &after, &e.Source, &e.PrevHash, &e.Hash)
+	e.At = fromMicros(at)
+	if before != "" {
+		e.Before = json.RawMessage(before)
+	}
+	if after != "" {
+		e.After = json.RawMessage(after)
+	}
+	return e, err
+}
+
+// AuditEntries lists audit entries, newest first. History of one record is
+// a filter by entity and id; the caller checks the actor may read it.
+func (s *Store) AuditEntries(ctx context.Context, f poscare.AuditFilter) ([]poscare.AuditEntry, error) {
+	f.Normalize()
+	q := "SELECT " + auditCols + " FROM audit_log WHERE 1=1"
+	var args []any
+	if f.Entity != "" {
+		q += " AND entity = ?"
+		args = append(args, f.Entity)
+	}
+	if f.EntityID != 0 {
+		q += " AND entity_id = ?"
+		args = append(args, f.EntityID)
+	}
+	if f.ActorID != 0 {
+		q += " AND actor_id = ?"
+		args = append(args, f.ActorID)
+	}
+	q += " ORDER BY seq DESC LIMIT ? OFFSET ?"
+	args = append(args, f.Limit, f.Offset)
+	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	defer rows.Close()
+	out := []poscare.AuditEntry{}
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, s.translate(err)
+		}
+		out = append(out, e)
+	}
+	return out, s.translate(rows.Err())
+}
+
+// VerifyAudit walks the whole chain in order and returns the first entry
+// whose hash, link or sequence number is wrong, or nil when the chain holds.
+// It also returns how many entries it checked.
+func (s *Store) VerifyAudit(ctx context.Context) (*poscare.ChainBreak, int64, error) {
+	rows, err := s.read.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_log ORDER BY seq")
+	if err != nil {
+		return nil, 0, s.translate(err)
+	}
+	defer rows.Close()
+	var n int64
+	prev := ""
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, n, s.translate(err)
+		}
+		n++
+		switch {
+		case e.Seq != n:
+			return &poscare.ChainBreak{Seq: e.Seq, Reason: fmt.Sprintf("sequence gap: expected %d", n)}, n, nil
+		case e.PrevHash != prev:
+			return &poscare.ChainBreak{Seq: e.Seq, Reason: "previous-hash link does not match the entry before"}, n, nil
+		case e.ComputeHash() != e.Hash:
+			return &poscare.ChainBreak{Seq: e.Seq, Reason: "hash does not match the entry's contents"}, n, nil
+		}
+		prev = e.Hash
+	}
+	return nil, n, s.translate(rows.Err())
+}

@@ -1,0 +1,285 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"poscare"
+)
+
+const contactCols = "c.id, c.merchant_id, c.name, c.role, c.preferred_channel, c.last_verified_at, c.created_at, c.updated_at, c.archived_at, c.archived_by, c.archive_reason"
+
+func scanContact(r scanner) (*poscare.Contact, error) {
+	var c poscare.Contact
+	var verified sql.NullInt64
+	var created, updated int64
+	var arch archCols
+	if err := r.Scan(&c.ID, &c.MerchantID, &c.Name, &c.Role, &c.PreferredChannel, &verified, &created, &updated, &arch.at, &arch.by, &arch.reason); err != nil {
+		return nil, err
+	}
+	c.LastVerifiedAt, c.CreatedAt, c.UpdatedAt, c.Archived = timePtr(verified), fromMicros(created), fromMicros(updated), arch.archival()
+	return &c, nil
+}
+
+// loadChannels fills the live and removed channels of contacts.
+func (t *Tx) loadChannels(ctx context.Context, cs ...*poscare.Contact) error {
+	for _, c := range cs {
+		rows, err := t.query(ctx, "SELECT id, kind, value, removed_at, removed_by FROM contact_channels WHERE contact_id = ? ORDER BY id", c.ID)
+		if err != nil {
+			return err
+		}
+		c.Channels, c.RemovedChannels = []poscare.Channel{}, nil
+		for rows.Next() {
+			var ch poscare.Channel
+			var removed, by sql.NullInt64
+			if err := rows.Scan(&ch.ID, &ch.Kind, &ch.Value, &removed, &by); err != nil {
+				rows.Close()
+				return t.s.translate(err)
+			}
+			ch.RemovedAt, ch.RemovedBy = timePtr(removed), int64Ptr(by)
+			if ch.RemovedAt == nil {
+				c.Channels = append(c.Channels, ch)
+			} else {
+				c.RemovedChannels = append(c.RemovedChannels, ch)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return t.s.translate(err)
+		}
+	}
+	return nil
+}
+
+func (t *Tx) getContact(ctx context.Context, id int64) (*poscare.Contact, error) {
+	c, err := scanContact(t.queryRow(ctx, "SELECT "+contactCols+" FROM contacts c WHERE c.id = ?", id))
+	if err == sql.ErrNoRows {
+		return nil, poscare.NotFound(poscare.EntityContact)
+	}
+	if err != nil {
+		return nil, t.s.translate(err)
+	}
+	return c, t.loadChannels(ctx, c)
+}
+
+// visibleContact loads a contact whose merchant the actor may see.
+func (t *Tx) visibleContact(ctx context.Context, a poscare.Actor, id int64) (*poscare.Contact, error) {
+	c, err := t.getContact(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.visibleMerchant(ctx, a, c.MerchantID); err != nil {
+		return nil, poscare.NotFound(poscare.EntityContact)
+	}
+	return c, nil
+}
+
+func (t *Tx) insertContact(ctx context.Context, a poscare.Actor, c *poscare.Contact) error {
+	id, err := t.insert(ctx, `INSERT INTO contacts (merchant_id, name, role, preferred_channel, last_verified_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.MerchantID, c.Name, c.Role, c.PreferredChannel, nullMicros(c.LastVerifiedAt), micros(t.now), micros(t.now))
+	if err != nil {
+		return err
+	}
+	c.ID, c.CreatedAt, c.UpdatedAt = id, t.now, t.now
+	for i := range c.Channels {
+		ch := &c.Channels[i]
+		if ch.ID, err = t.insert(ctx, "INSERT INTO contact_channels (contact_id, merchant_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
+			id, c.MerchantID, ch.Kind, ch.Value, micros(t.now)); err != nil {
+			return err
+		}
+	}
+	return t.record(ctx, a, "create", poscare.EntityContact, id, nil, c)
+}
+
+// CreateContact adds a contact to a merchant the actor may see.
+// Errors: EForbidden, ENotFound, EInvalid.
+func (s *Store) CreateContact(ctx context.Context, a poscare.Actor, c *poscare.Contact) error {
+	if !a.Can(poscare.EntityContact, poscare.ActCreate) {
+		return poscare.Forbidden()
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		m, err := t.visibleMerchant(ctx, a, c.MerchantID)
+		if err != nil {
+			return err
+		}
+		if m.Archived != nil {
+			return poscare.Errorf(poscare.EConflict, "商户已归档", "the merchant is archived")
+		}
+		return t.insertContact(ctx, a, c)
+	})
+}
+
+// UpdateContact changes a contact. Channels missing from c.Channels are not
+// deleted but marked removed, and stay in RemovedChannels to be put back;
+// a channel given again that was removed is restored.
+// Errors: EForbidden, ENotFound, EInvalid.
+func (s *Store) UpdateContact(ctx context.Context, a poscare.Actor, c *poscare.Contact) error {
+	if !a.Can(poscare.EntityContact, poscare.ActUpdate) {
+		return poscare.Forbidden()
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		before, err := t.visibleContact(ctx, a, c.ID)
+		if err != nil {
+			return err
+		}
+		c.MerchantID = before.MerchantID
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if before.Archived != nil {
+			return poscare.Errorf(poscare.EConflict, "联系人已归档，请先恢复", "the contact is archived; restore it first")
+		}
+		if _, err := t.exec(ctx, "UPDATE contacts SET name = ?, role = ?, preferred_channel = ?, last_verified_at = ?, updated_at = ? WHERE id = ?",
+			c.Name, c.Role, c.PreferredChannel, nullMicros(c.LastVerifiedAt), micros(t.now), c.ID); err != nil {
+			return err
+		}
+		if err := t.syncChannels(ctx, a, before, c.Channels); err != nil {
+			return err
+		}
+		after, err := t.getContact(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		*c = *after
+		return t.record(ctx, a, "update", poscare.EntityContact, c.ID, before, after)
+	})
+}
+
+func channelKey(ch poscare.Channel) string { return string(ch.Kind) + ":" + ch.Value }
+
+// syncChannels makes the live channels of a contact equal want, keeping
+// every removed one as history.
+func (t *Tx) syncChannels(ctx context.Context, a poscare.Actor, before *poscare.Contact, want []poscare.Channel) error {
+	wanted := map[string]bool{}
+	for _, ch := range want {
+		wanted[channelKey(ch)] = true
+	}
+	live := map[string]bool{}
+	for _, ch := range before.Channels {
+		live[channelKey(ch)] = true
+		if !wanted[channelKey(ch)] {
+			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = ?, removed_by = ? WHERE id = ?", micros(t.now), a.UserID, ch.ID); err != nil {
+				return err
+			}
+		}
+	}
+	removed := map[string]int64{}
+	for _, ch := range before.RemovedChannels {
+		removed[channelKey(ch)] = ch.ID
+	}
+	for _, ch := range want {
+		k := channelKey(ch)
+		switch {
+		case live[k]:
+		case removed[k] != 0:
+			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL WHERE id = ?", removed[k]); err != nil {
+				return err
+			}
+		default:
+			if _, err := t.insert(ctx, "INSERT INTO contact_channels (contact_id, merchant_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
+				before.ID, before.MerchantID, ch.Kind, ch.Value, micros(t.now)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RestoreChannel puts back a removed phone, email or WeChat ID.
+// Errors: EForbidden, ENotFound.
+func (s *Store) RestoreChannel(ctx context.Context, a poscare.Actor, contactID, channelID int64) (*poscare.Contact, error) {
+	if !a.Can(poscare.EntityContact, poscare.ActRestore) {
+		return nil, poscare.Forbidden()
+	}
+	var out *poscare.Contact
+	err := s.inWrite(ctx, func(t *Tx) error {
+		before, err := t.visibleContact(ctx, a, contactID)
+		if err != nil {
+			return err
+		}
+		found := false
+		for _, ch := range before.RemovedChannels {
+			found = found || ch.ID == channelID
+		}
+		if !found {
+			return poscare.Errorf(poscare.ENotFound, "没有这个已删除的联系方式", "no such removed channel")
+		}
+		if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL WHERE id = ? AND contact_id = ?", channelID, contactID); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE contacts SET updated_at = ? WHERE id = ?", micros(t.now), contactID); err != nil {
+			return err
+		}
+		if out, err = t.getContact(ctx, contactID); err != nil {
+			return err
+		}
+		return t.record(ctx, a, "restore_channel", poscare.EntityContact, contactID, before, out)
+	})
+	return out, err
+}
+
+// GetContact returns a contact of a merchant the actor may see.
+func (s *Store) GetContact(ctx context.Context, a poscare.Actor, id int64) (*poscare.Contact, error) {
+	if !a.Can(poscare.EntityContact, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	var c *poscare.Contact
+	err := s.inRead(ctx, func(t *Tx) (err error) {
+		c, err = t.visibleContact(ctx, a, id)
+		return err
+	})
+	return c, err
+}
+
+// ContactFilter selects contacts in a list.
+type ContactFilter struct {
+	MerchantID *int64
+	Q          string // name or channel value
+	Archived   bool
+	poscare.Page
+}
+
+// ListContacts lists contacts of the merchants the actor may see.
+func (s *Store) ListContacts(ctx context.Context, a poscare.Actor, f ContactFilter) ([]*poscare.Contact, error) {
+	if !a.Can(poscare.EntityContact, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	f.Normalize()
+	cond, args := scopeSQL(a.MerchantScope())
+	q := "SELECT " + contactCols + " FROM contacts c JOIN merchants m ON m.id = c.merchant_id WHERE c." + archivedCond(f.Archived) + " AND " + cond
+	if f.MerchantID != nil {
+		q += " AND c.merchant_id = ?"
+		args = append(args, *f.MerchantID)
+	}
+	if f.Q != "" {
+		q += " AND (c.name LIKE ? OR c.id IN (SELECT contact_id FROM contact_channels WHERE value = ? AND removed_at IS NULL))"
+		args = append(args, "%"+likeEscape(f.Q)+"%", f.Q)
+	}
+	q += " ORDER BY c.id DESC LIMIT ? OFFSET ?"
+	args = append(args, f.Limit+1, f.Offset)
+	var out []*poscare.Contact
+	err := s.inRead(ctx, func(t *Tx) error {
+		rows, err := t.query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		out = []*poscare.Contact{}
+		for rows.Next() {
+			c, err := scanContact(rows)
+			if err != nil {
+				rows.Close()
+				return t.s.translate(err)
+			}
+			out = append(out, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return t.s.translate(err)
+		}
+		return t.loadChannels(ctx, out...)
+	})
+	return out, err
+}

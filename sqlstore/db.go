@@ -1,0 +1,279 @@
+// Package sqlstore keeps poscare's records in SQLite (the default, embedded,
+// pure Go) or PostgreSQL (for several instances in front of one database).
+// One implementation serves both: queries are written once with '?'
+// placeholders and rewritten for PostgreSQL, and the few places where the
+// dialects differ (full-text search, identity columns, triggers) are named.
+//
+// Every exported method runs in its own transaction, writes its audit entry
+// in that same transaction, and fixes "now" once, so a record and the proof
+// of its change are committed together or not at all.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+
+	"poscare"
+	"poscare/vault"
+)
+
+// Dialect names the database behind a store.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is poscare's storage. It is safe for concurrent use.
+type Store struct {
+	dialect Dialect
+	write   *sql.DB // SQLite: one connection, so writers queue instead of failing
+	read    *sql.DB // SQLite: a pool of readers beside the writer; PostgreSQL: same as write
+	vault   *vault.Vault
+	// Now returns the current time; tests replace it to get fixed timestamps.
+	Now func() time.Time
+}
+
+// DialectOf tells which database a DSN names: a postgres:// URL, or else a
+// SQLite file path.
+func DialectOf(dsn string) Dialect {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return Postgres
+	}
+	return SQLite
+}
+
+// Open connects to the database and checks it is reachable. It does not
+// migrate; call Migrate (the server does so at start) and then
+// CheckSchema.
+func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
+	s := &Store{dialect: DialectOf(dsn), vault: v, Now: time.Now}
+	switch s.dialect {
+	case Postgres:
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s.write, s.read = db, db
+	default:
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		// busy_timeout first, so that even setting WAL waits for a lock
+		// rather than failing; then WAL, NORMAL sync and foreign keys.
+		q := url.Values{}
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-64000)"} {
+			q.Add("_pragma", p)
+		}
+		w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_txlock=immediate")
+		if err != nil {
+			return nil, err
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_pragma=query_only(ON)")
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		r.SetMaxOpenConns(8)
+		s.write, s.read = w, r
+	}
+	if err := s.write.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s database: %w", s.dialect, err)
+	}
+	return s, nil
+}
+
+// Dialect returns which database the store uses.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Vault returns the store's field encryption.
+func (s *Store) Vault() *vault.Vault { return s.vault }
+
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	var err error
+	if s.read != nil && s.read != s.write {
+		err = s.read.Close()
+	}
+	if s.write != nil {
+		err = errors.Join(err, s.write.Close())
+	}
+	return err
+}
+
+// Ping reports whether the database answers; /healthz uses it.
+func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
+
+// rebind rewrites '?' placeholders as $1, $2 … for PostgreSQL. Queries in
+// this package never contain a literal '?' in a string.
+func (s *Store) rebind(q string) string {
+	if s.dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// Tx is a transaction with the store's dialect and one fixed "now".
+type Tx struct {
+	tx  *sql.Tx
+	s   *Store
+	now time.Time
+}
+
+func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	r, err := t.tx.ExecContext(ctx, t.s.rebind(q), args...)
+	return r, t.s.translate(err)
+}
+
+func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	r, err := t.tx.QueryContext(ctx, t.s.rebind(q), args...)
+	return r, t.s.translate(err)
+}
+
+func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.s.rebind(q), args...)
+}
+
+// insert runs an INSERT … RETURNING id and returns the new id.
+func (t *Tx) insert(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := t.tx.QueryRowContext(ctx, t.s.rebind(q+" RETURNING id"), args...).Scan(&id)
+	return id, t.s.translate(err)
+}
+
+// inWrite runs fn in a write transaction and commits if fn returns nil.
+func (s *Store) inWrite(ctx context.Context, fn func(*Tx) error) error {
+	return s.inTx(ctx, s.write, false, fn)
+}
+
+// inRead runs fn in a read-only transaction, so a multi-query read sees one
+// consistent snapshot.
+func (s *Store) inRead(ctx context.Context, fn func(*Tx) error) error {
+	return s.inTx(ctx, s.read, true, fn)
+}
+
+func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx) error) error {
+	var opts *sql.TxOptions
+	if readOnly && s.dialect == Postgres {
+		opts = &sql.TxOptions{ReadOnly: true}
+	}
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return poscare.Internal(err)
+	}
+	t := &Tx{tx: tx, s: s, now: s.Now().UTC().Truncate(time.Microsecond)}
+	if err := fn(t); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return s.translate(err)
+	}
+	return nil
+}
+
+// translate turns driver errors into domain errors so that no caller ever
+// sees a driver type: unique violations become conflicts, foreign-key
+// violations invalid references, no rows not-found.
+func (s *Store) translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *poscare.Error
+	if errors.As(err, &pe) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &poscare.Error{Code: poscare.ENotFound, Message: poscare.Text{Zh: "未找到记录", En: "record not found"}, Cause: err}
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505"):
+		return &poscare.Error{Code: poscare.EConflict, Message: poscare.Text{Zh: "记录已存在（唯一字段重复）", En: "a record with the same unique value already exists"}, Fields: conflictField(msg), Cause: err}
+	case strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "SQLSTATE 23503"):
+		return &poscare.Error{Code: poscare.EInvalid, Message: poscare.Text{Zh: "引用的记录不存在", En: "a referenced record does not exist"}, Cause: err}
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return &poscare.Error{Code: poscare.EInternal, Message: poscare.Text{Zh: "请求已取消或超时", En: "request cancelled or timed out"}, Cause: err}
+	}
+	return poscare.Internal(err)
+}
+
+// conflictField names the field of a unique violation when the message
+// lets us, so the user sees which value is taken.
+func conflictField(msg string) map[string]poscare.Text {
+	for _, f := range []string{"login", "uscc", "mid", "serial", "tid", "name"} {
+		if strings.Contains(msg, "."+f) || strings.Contains(msg, "_"+f+"_") || strings.Contains(msg, "_"+f+"\"") {
+			l := poscare.FieldLabel(f)
+			return map[string]poscare.Text{f: {Zh: l.Zh + "：已被使用", En: l.En + ": already in use"}}
+		}
+	}
+	return nil
+}
+
+// micros and fromMicros store times as integer microseconds since the Unix
+// epoch in UTC, which sorts and compares the same way on both databases.
+func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func nullMicros(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return micros(*t)
+}
+
+func timePtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+func int64Ptr(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	x := v.Int64
+	return &x
+}
+
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,443 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"poscare"
+)
+
+// Field names bound into ciphertexts and blind indexes.
+const (
+	fieldPrincipalID = "principal_id"
+	fieldSettlement  = "settlement_account"
+)
+
+const merchantCols = `m.id, m.type, m.legal_name, m.uscc, m.principal_name, m.principal_id_masked, m.settlement_kind,
+	m.settlement_masked, m.mid, m.mcc, m.fee_category, m.address, m.latitude, m.longitude, m.status, m.team_id,
+	m.account_manager_id, m.backup_manager_id, m.created_at, m.updated_at, m.archived_at, m.archived_by, m.archive_reason`
+
+func scanMerchant(r scanner) (*poscare.Merchant, error) {
+	var m poscare.Merchant
+	var uscc, mid sql.NullString
+	var backup sql.NullInt64
+	var created, updated int64
+	var arch archCols
+	err := r.Scan(&m.ID, &m.Type, &m.LegalName, &uscc, &m.PrincipalName, &m.PrincipalIDMasked, &m.SettlementKind,
+		&m.SettlementMasked, &mid, &m.MCC, &m.FeeCategory, &m.Address, &m.Latitude, &m.Longitude, &m.Status, &m.TeamID,
+		&m.AccountManagerID, &backup, &created, &updated, &arch.at, &arch.by, &arch.reason)
+	if err != nil {
+		return nil, err
+	}
+	m.USCC, m.MID, m.BackupManagerID = uscc.String, mid.String, int64Ptr(backup)
+	m.CreatedAt, m.UpdatedAt, m.Archived = fromMicros(created), fromMicros(updated), arch.archival()
+	return &m, nil
+}
+
+func (t *Tx) getMerchant(ctx context.Context, id int64) (*poscare.Merchant, error) {
+	m, err := scanMerchant(t.queryRow(ctx, "SELECT "+merchantCols+" FROM merchants m WHERE m.id = ?", id))
+	if err == sql.ErrNoRows {
+		return nil, poscare.NotFound(poscare.EntityMerchant)
+	}
+	return m, t.s.translate(err)
+}
+
+// visibleMerchant loads a merchant the actor may see; one outside the
+// actor's scope is reported exactly like one that does not exist.
+func (t *Tx) visibleMerchant(ctx context.Context, a poscare.Actor, id int64) (*poscare.Merchant, error) {
+	m, err := t.getMerchant(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !a.MerchantScope().Holds(m) {
+		return nil, poscare.NotFound(poscare.EntityMerchant)
+	}
+	return m, nil
+}
+
+// checkMerchantRefs makes sure the team, account manager and backup exist,
+// are active staff who can hold a portfolio, and that the account manager
+// works in the merchant's team.
+func (t *Tx) checkMerchantRefs(ctx context.Context, m *poscare.Merchant) error {
+	p := poscare.Problems{}
+	if tm, err := t.getTeam(ctx, m.TeamID); err != nil || tm.Archived != nil {
+		p.Add("team_id", "团队不存在或已归档", "no such team, or archived")
+	}
+	if u, err := t.getUser(ctx, m.AccountManagerID); err != nil || !holdsPortfolio(u) {
+		p.Add("account_manager_id", "应为在职的业务员或主管", "must be an active agent or lead")
+	} else if u.TeamID == nil || *u.TeamID != m.TeamID {
+		p.Add("account_manager_id", "客户经理不属于该团队", "the account manager is not in this team")
+	}
+	if m.BackupManagerID != nil {
+		if u, err := t.getUser(ctx, *m.BackupManagerID); err != nil || !holdsPortfolio(u) {
+			p.Add("backup_manager_id", "应为在职的业务员或主管", "must be an active agent or lead")
+		}
+	}
+	return p.Err()
+}
+
+func holdsPortfolio(u *poscare.User) bool {
+	return (u.Role == poscare.RoleAgent || u.Role == poscare.RoleLead) && u.Status == poscare.UserActive && u.Archived == nil
+}
+
+// sealSensitive encrypts the clear sensitive fields of m into its columns'
+// values and clears them from m, so they never reach a response or the
+// audit trail. Empty means "keep" and returns ok=false for that field.
+type sealed struct {
+	enc, hash, masked string
+	set               bool
+}
+
+func (s *Store) seal(field, clear string, mask func(string) string) (sealed, error) {
+	if clear == "" {
+		return sealed{}, nil
+	}
+	enc, err := s.vault.Encrypt(field, clear)
+	if err != nil {
+		return sealed{}, poscare.Internal(err)
+	}
+	return sealed{enc: enc, hash: s.vault.BlindIndex(field, clear), masked: mask(clear), set: true}, nil
+}
+
+// CreateMerchant adds a merchant. An agent creates merchants they manage; a
+// lead within the team. Errors: EForbidden, EInvalid, EConflict.
+func (s *Store) CreateMerchant(ctx context.Context, a poscare.Actor, m *poscare.Merchant) error {
+	return s.CreateMerchants(ctx, a, []*MerchantImport{{Merchant: m}})
+}
+
+// MerchantImport is one merchant with its contacts, for bulk creation.
+type MerchantImport struct {
+	Merchant *poscare.Merchant
+	Contacts []*poscare.Contact
+}
+
+// CreateMerchants adds many merchants with their contacts in one
+// transaction: all of them or, if any is invalid, none. Field errors of the
+// i-th item are reported as "i.field" when more than one is given.
+func (s *Store) CreateMerchants(ctx context.Context, a poscare.Actor, items []*MerchantImport) error {
+	if !a.Can(poscare.EntityMerchant, poscare.ActCreate) {
+		return poscare.Forbidden()
+	}
+	p := poscare.Problems{}
+	for i, it := range items {
+		errs := []error{it.Merchant.Validate(true)}
+		for _, c := range it.Contacts {
+			c.MerchantID = -1 // set after insert; validated for the rest now
+			errs = append(errs, c.Validate())
+		}
+		if err := joinInvalid(errs...); err != nil {
+			e, ok := err.(*poscare.Error)
+			if !ok {
+				return err
+			}
+			for k, v := range e.Fields {
+				if len(items) > 1 {
+					k = fmt.Sprintf("%d.%s", i, k)
+				}
+				p[k] = v
+			}
+		}
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		refsChecked := map[[3]int64]bool{}
+		for _, it := range items {
+			m := it.Merchant
+			if err := a.CheckAssignment(nil, m); err != nil {
+				return err
+			}
+			key := [3]int64{m.TeamID, m.AccountManagerID, deref(m.BackupManagerID)}
+			if !refsChecked[key] {
+				if err := t.checkMerchantRefs(ctx, m); err != nil {
+					return err
+				}
+				refsChecked[key] = true
+			}
+			if err := t.insertMerchant(ctx, a, m); err != nil {
+				return err
+			}
+			for _, c := range it.Contacts {
+				c.MerchantID = m.ID
+				if err := t.insertContact(ctx, a, c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func (t *Tx) insertMerchant(ctx context.Context, a poscare.Actor, m *poscare.Merchant) error {
+	pid, err := t.s.seal(fieldPrincipalID, m.PrincipalIDNumber, poscare.MaskIDNumber)
+	if err != nil {
+		return err
+	}
+	acct, err := t.s.seal(fieldSettlement, m.SettlementAccount, poscare.MaskAccount)
+	if err != nil {
+		return err
+	}
+	m.PrincipalIDNumber, m.SettlementAccount = "", ""
+	m.PrincipalIDMasked, m.SettlementMasked = pid.masked, acct.masked
+	id, err := t.insert(ctx, `INSERT INTO merchants (type, legal_name, uscc, principal_name, principal_id_enc, principal_id_hash,
+		principal_id_masked, settlement_kind, settlement_enc, settlement_hash, settlement_masked, mid, mcc, fee_category,
+		address, latitude, longitude, status, team_id, account_manager_id, backup_manager_id, search_grams, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Type, m.LegalName, nullStr(m.USCC), m.PrincipalName, pid.enc, pid.hash, pid.masked, m.SettlementKind,
+		acct.enc, acct.hash, acct.masked, nullStr(m.MID), m.MCC, m.FeeCategory, m.Address, m.Latitude, m.Longitude,
+		m.Status, m.TeamID, m.AccountManagerID, nullInt(m.BackupManagerID), poscare.SearchGrams(m.LegalName, m.PrincipalName),
+		micros(t.now), micros(t.now))
+	if err != nil {
+		return err
+	}
+	m.ID, m.CreatedAt, m.UpdatedAt = id, t.now, t.now
+	return t.record(ctx, a, "create", poscare.EntityMerchant, id, nil, m)
+}
+
+// UpdateMerchant changes a merchant. Empty sensitive fields keep their
+// stored values. Errors: EForbidden, ENotFound, EInvalid, EConflict.
+func (s *Store) UpdateMerchant(ctx context.Context, a poscare.Actor, m *poscare.Merchant) error {
+	if !a.Can(poscare.EntityMerchant, poscare.ActUpdate) {
+		return poscare.Forbidden()
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		before, err := t.visibleMerchant(ctx, a, m.ID)
+		if err != nil {
+			return err
+		}
+		if before.Archived != nil {
+			return poscare.Errorf(poscare.EConflict, "商户已归档，请先恢复", "the merchant is archived; restore it first")
+		}
+		if m.Type == poscare.MerchantMicro && m.PrincipalIDNumber == "" && before.PrincipalIDMasked == "" {
+			// A merchant that becomes micro needs the ID number it never had.
+			if err := m.Validate(true); err != nil {
+				return err
+			}
+		}
+		if err := m.Validate(false); err != nil {
+			return err
+		}
+		if err := a.CheckAssignment(before, m); err != nil {
+			return err
+		}
+		if err := t.checkMerchantRefs(ctx, m); err != nil {
+			return err
+		}
+		pid, err := s.seal(fieldPrincipalID, m.PrincipalIDNumber, poscare.MaskIDNumber)
+		if err != nil {
+			return err
+		}
+		acct, err := s.seal(fieldSettlement, m.SettlementAccount, poscare.MaskAccount)
+		if err != nil {
+			return err
+		}
+		m.PrincipalIDNumber, m.SettlementAccount = "", ""
+		m.PrincipalIDMasked, m.SettlementMasked = before.PrincipalIDMasked, before.SettlementMasked
+		q := `UPDATE merchants SET type = ?, legal_name = ?, uscc = ?, principal_name = ?, settlement_kind = ?, mid = ?, mcc = ?,
+			fee_category = ?, address = ?, latitude = ?, longitude = ?, status = ?, team_id = ?, account_manager_id = ?,
+			backup_manager_id = ?, search_grams = ?, updated_at = ?`
+		args := []any{m.Type, m.LegalName, nullStr(m.USCC), m.PrincipalName, m.SettlementKind, nullStr(m.MID), m.MCC,
+			m.FeeCategory, m.Address, m.Latitude, m.Longitude, m.Status, m.TeamID, m.AccountManagerID,
+			nullInt(m.BackupManagerID), poscare.SearchGrams(m.LegalName, m.PrincipalName), micros(t.now)}
+		if pid.set {
+			q += ", principal_id_enc = ?, principal_id_hash = ?, principal_id_masked = ?"
+			args = append(args, pid.enc, pid.hash, pid.masked)
+			m.PrincipalIDMasked = pid.masked
+		}
+		if acct.set {
+			q += ", settlement_enc = ?, settlement_hash = ?, settlement_masked = ?"
+			args = append(args, acct.enc, acct.hash, acct.masked)
+			m.SettlementMasked = acct.masked
+		}
+		if _, err := t.exec(ctx, q+" WHERE id = ?", append(args, m.ID)...); err != nil {
+			return err
+		}
+		m.CreatedAt, m.UpdatedAt, m.Archived = before.CreatedAt, t.now, nil
+		return t.record(ctx, a, "update", poscare.EntityMerchant, m.ID, before, m)
+	})
+}
+
+// GetMerchant returns a merchant the actor may see. Errors: EForbidden,
+// ENotFound (also for merchants outside the actor's portfolio).
+func (s *Store) GetMerchant(ctx context.Context, a poscare.Actor, id int64) (*poscare.Merchant, error) {
+	if !a.Can(poscare.EntityMerchant, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	var m *poscare.Merchant
+	err := s.inRead(ctx, func(t *Tx) (err error) {
+		m, err = t.visibleMerchant(ctx, a, id)
+		return err
+	})
+	return m, err
+}
+
+// RevealMerchant returns a merchant's sensitive fields in clear and records
+// the view in the audit trail. Errors: EForbidden, ENotFound.
+func (s *Store) RevealMerchant(ctx context.Context, a poscare.Actor, id int64) (*poscare.MerchantSensitive, error) {
+	if !a.Can(poscare.EntityMerchant, poscare.ActReveal) {
+		return nil, poscare.Forbidden()
+	}
+	var out poscare.MerchantSensitive
+	err := s.inWrite(ctx, func(t *Tx) error {
+		if _, err := t.visibleMerchant(ctx, a, id); err != nil {
+			return err
+		}
+		var pidEnc, acctEnc string
+		if err := t.queryRow(ctx, "SELECT principal_id_enc, settlement_enc FROM merchants WHERE id = ?", id).Scan(&pidEnc, &acctEnc); err != nil {
+			return t.s.translate(err)
+		}
+		var err error
+		if out.PrincipalIDNumber, err = s.vault.Decrypt(fieldPrincipalID, pidEnc); err != nil {
+			return poscare.Internal(err)
+		}
+		if out.SettlementAccount, err = s.vault.Decrypt(fieldSettlement, acctEnc); err != nil {
+			return poscare.Internal(err)
+		}
+		out.MerchantID = id
+		return t.record(ctx, a, poscare.AuditView, poscare.EntityMerchant, id, nil,
+			map[string][]string{"fields": {"principal_id_number", "settlement_account"}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// scopeSQL is the SQL form of poscare.Scope.Holds over alias m; both must
+// say the same thing, and the store tests check they do.
+func scopeSQL(sc poscare.Scope) (string, []any) {
+	switch {
+	case sc.None:
+		return "1=0", nil
+	case sc.All:
+		return "1=1", nil
+	case sc.ManagerID != 0:
+		return "(m.account_manager_id = ? OR m.backup_manager_id = ?)", []any{sc.ManagerID, sc.ManagerID}
+	case sc.TeamID != 0:
+		return "m.team_id = ?", []any{sc.TeamID}
+	case sc.MerchantID != 0:
+		return "m.id = ?", []any{sc.MerchantID}
+	}
+	return "1=0", nil
+}
+
+// ListMerchants lists and searches the merchants the actor may see, newest
+// first. Q matches a name fragment (legal or principal name), a phone
+// number (whole or leading digits), a USCC, a MID or an ID number.
+// It returns one more row than the page when there is a next page.
+func (s *Store) ListMerchants(ctx context.Context, a poscare.Actor, f poscare.MerchantFilter) ([]*poscare.Merchant, error) {
+	if !a.Can(poscare.EntityMerchant, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	f.Normalize()
+	cond, args := scopeSQL(a.MerchantScope())
+	where := []string{"m." + archivedCond(f.Archived), cond}
+	if f.Status != "" {
+		where = append(where, "m.status = ?")
+		args = append(args, f.Status)
+	}
+	if f.Type != "" {
+		where = append(where, "m.type = ?")
+		args = append(args, f.Type)
+	}
+	if f.TeamID != nil {
+		where = append(where, "m.team_id = ?")
+		args = append(args, *f.TeamID)
+	}
+	if f.AccountManagerID != nil {
+		where = append(where, "m.account_manager_id = ?")
+		args = append(args, *f.AccountManagerID)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		c, qa, ok := s.searchCond(q)
+		if !ok {
+			return []*poscare.Merchant{}, nil
+		}
+		where = append(where, c)
+		args = append(args, qa...)
+	}
+	query := "SELECT " + merchantCols + " FROM merchants m WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY m.id DESC LIMIT ? OFFSET ?"
+	args = append(args, f.Limit+1, f.Offset)
+	rows, err := s.read.QueryContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	defer rows.Close()
+	out := []*poscare.Merchant{}
+	for rows.Next() {
+		m, err := scanMerchant(rows)
+		if err != nil {
+			return nil, s.translate(err)
+		}
+		out = append(out, m)
+	}
+	return out, s.translate(rows.Err())
+}
+
+// searchCond builds the condition for a search text: identifiers by exact
+// match through their indexes, digits as a phone prefix, anything else as
+// a name through the full-text index of bigrams.
+func (s *Store) searchCond(q string) (string, []any, bool) {
+	upper := strings.ToUpper(strings.ReplaceAll(q, " ", ""))
+	switch {
+	case poscare.ValidUSCC(upper):
+		return "m.uscc = ?", []any{upper}, true
+	case poscare.ValidResidentID(upper):
+		return "m.principal_id_hash = ?", []any{s.vault.BlindIndex(fieldPrincipalID, upper)}, true
+	case len(upper) == 15 && poscare.ValidMID(upper):
+		return "m.mid = ?", []any{upper}, true
+	case len(upper) >= 3 && isDigits(upper):
+		// Phone numbers: an 11-digit number exactly, fewer digits as a
+		// prefix, through the index on contact_channels.value.
+		sub := "SELECT merchant_id FROM contact_channels WHERE removed_at IS NULL AND value = ?"
+		args := []any{upper}
+		if len(upper) < 11 {
+			sub = "SELECT merchant_id FROM contact_channels WHERE removed_at IS NULL AND value >= ? AND value < ?"
+			args = []any{upper, upper + ":"} // ':' sorts right after '9'
+		}
+		return "m.id IN (" + sub + ")", args, true
+	}
+	sq := poscare.ParseSearch(q)
+	if sq.Empty() {
+		return "", nil, false
+	}
+	like := "%" + likeEscape(strings.TrimSpace(q)) + "%"
+	verify := "(m.legal_name LIKE ? OR m.principal_name LIKE ?)"
+	if s.dialect == Postgres {
+		verify = "(m.legal_name ILIKE ? OR m.principal_name ILIKE ?)"
+		var ts string
+		if sq.Prefix != "" {
+			ts = sq.Prefix + ":*"
+		} else {
+			ts = strings.Join(sq.Grams, " & ")
+		}
+		return "to_tsvector('simple', m.search_grams) @@ to_tsquery('simple', ?) AND " + verify, []any{ts, like, like}, true
+	}
+	var match string
+	if sq.Prefix != "" {
+		match = `"` + sq.Prefix + `"*`
+	} else {
+		match = `"` + strings.Join(sq.Grams, `" AND "`) + `"`
+	}
+	return "m.id IN (SELECT rowid FROM merchant_search WHERE merchant_search MATCH ?) AND " + verify, []any{match, like, like}, true
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

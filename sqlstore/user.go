@@ -1,0 +1,439 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"poscare"
+	"poscare/password"
+)
+
+// PasswordParams are the argon2id costs for new hashes; demo data and
+// tests lower them, a real server keeps the default.
+var PasswordParams = password.Default
+
+// Login throttling: after MaxFailedLogins wrong passwords the account is
+// locked for LockoutPeriod, and every attempt meanwhile is refused.
+const (
+	MaxFailedLogins = 5
+	LockoutPeriod   = 15 * time.Minute
+	TokenTTL        = 12 * time.Hour
+)
+
+const userCols = `id, login, name, role, status, team_id, manager_id, backup_id, merchant_id, mobile, email, wechat,
+	created_at, updated_at, last_seen_at, archived_at, archived_by, archive_reason`
+
+type scanner interface{ Scan(...any) error }
+
+func scanUser(r scanner) (*poscare.User, error) {
+	var u poscare.User
+	var team, mgr, backup, merchant, lastSeen sql.NullInt64
+	var created, updated int64
+	var arch archCols
+	err := r.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Status, &team, &mgr, &backup, &merchant,
+		&u.Mobile, &u.Email, &u.WeChat, &created, &updated, &lastSeen, &arch.at, &arch.by, &arch.reason)
+	if err != nil {
+		return nil, err
+	}
+	u.TeamID, u.ManagerID, u.BackupID, u.MerchantID = int64Ptr(team), int64Ptr(mgr), int64Ptr(backup), int64Ptr(merchant)
+	u.CreatedAt, u.UpdatedAt, u.LastSeenAt = fromMicros(created), fromMicros(updated), timePtr(lastSeen)
+	u.Archived = arch.archival()
+	return &u, nil
+}
+
+// archCols scans the three archive columns every record table has.
+type archCols struct {
+	at, by sql.NullInt64
+	reason sql.NullString
+}
+
+func (a archCols) archival() *poscare.Archival {
+	if !a.at.Valid {
+		return nil
+	}
+	return &poscare.Archival{At: fromMicros(a.at.Int64), ByID: a.by.Int64, Reason: a.reason.String}
+}
+
+func (t *Tx) getUser(ctx context.Context, id int64) (*poscare.User, error) {
+	u, err := scanUser(t.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
+	if err == sql.ErrNoRows {
+		return nil, poscare.NotFound(poscare.EntityUser)
+	}
+	return u, t.s.translate(err)
+}
+
+// checkUserRefs makes sure a user's team, manager, backup and merchant exist
+// and make sense together.
+func (t *Tx) checkUserRefs(ctx context.Context, u *poscare.User) error {
+	p := poscare.Problems{}
+	if u.TeamID != nil {
+		if _, err := t.getTeam(ctx, *u.TeamID); err != nil {
+			p.Add("team_id", "团队不存在", "no such team")
+		}
+	}
+	for _, ref := range []struct {
+		field string
+		id    *int64
+	}{{"manager_id", u.ManagerID}, {"backup_id", u.BackupID}} {
+		if ref.id == nil {
+			continue
+		}
+		other, err := t.getUser(ctx, *ref.id)
+		if err != nil || !other.Role.IsStaff() || other.Archived != nil {
+			p.Add(ref.field, "应为在职员工", "must be an active staff member")
+		}
+	}
+	if u.MerchantID != nil {
+		if _, err := t.getMerchant(ctx, *u.MerchantID); err != nil {
+			p.Add("merchant_id", "商户不存在", "no such merchant")
+		}
+	}
+	return p.Err()
+}
+
+// CreateUser adds a staff or merchant user with a password. Only admins
+// (and the system) create users. Errors: EForbidden, EInvalid, EConflict.
+func (s *Store) CreateUser(ctx context.Context, a poscare.Actor, u *poscare.User, pw string) error {
+	if !a.Can(poscare.EntityUser, poscare.ActCreate) {
+		return poscare.Forbidden()
+	}
+	if err := joinInvalid(u.Validate(), poscare.ValidatePassword(pw)); err != nil {
+		return err
+	}
+	hash := password.Hash(pw, PasswordParams)
+	return s.inWrite(ctx, func(t *Tx) error {
+		if err := t.checkUserRefs(ctx, u); err != nil {
+			return err
+		}
+		return t.insertUser(ctx, a, u, hash)
+	})
+}
+
+func (t *Tx) insertUser(ctx context.Context, a poscare.Actor, u *poscare.User, hash string) error {
+	id, err := t.insert(ctx, `INSERT INTO users (login, name, role, status, team_id, manager_id, backup_id, merchant_id,
+		mobile, email, wechat, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Login, u.Name, u.Role, u.Status, nullInt(u.TeamID), nullInt(u.ManagerID), nullInt(u.BackupID), nullInt(u.MerchantID),
+		u.Mobile, u.Email, u.WeChat, hash, micros(t.now), micros(t.now))
+	if err != nil {
+		return err
+	}
+	u.ID, u.CreatedAt, u.UpdatedAt = id, t.now, t.now
+	return t.record(ctx, a, "create", poscare.EntityUser, id, nil, u)
+}
+
+// UpdateUser changes a user's profile (not the password). Errors:
+// EForbidden, ENotFound, EInvalid, EConflict.
+func (s *Store) UpdateUser(ctx context.Context, a poscare.Actor, u *poscare.User) error {
+	if !a.Can(poscare.EntityUser, poscare.ActUpdate) {
+		return poscare.Forbidden()
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		before, err := t.getUser(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if err := t.checkUserRefs(ctx, u); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `UPDATE users SET login = ?, name = ?, role = ?, status = ?, team_id = ?, manager_id = ?,
+			backup_id = ?, merchant_id = ?, mobile = ?, email = ?, wechat = ?, updated_at = ? WHERE id = ?`,
+			u.Login, u.Name, u.Role, u.Status, nullInt(u.TeamID), nullInt(u.ManagerID), nullInt(u.BackupID),
+			nullInt(u.MerchantID), u.Mobile, u.Email, u.WeChat, micros(t.now), u.ID); err != nil {
+			return err
+		}
+		if u.Status != poscare.UserActive {
+			if err := t.revokeTokens(ctx, u.ID); err != nil {
+				return err
+			}
+		}
+		u.CreatedAt, u.UpdatedAt, u.LastSeenAt, u.Archived = before.CreatedAt, t.now, before.LastSeenAt, before.Archived
+		return t.record(ctx, a, "update", poscare.EntityUser, u.ID, before, u)
+	})
+}
+
+// SetPassword replaces a user's password and revokes their tokens.
+func (s *Store) SetPassword(ctx context.Context, a poscare.Actor, id int64, pw string) error {
+	if !a.Can(poscare.EntityUser, poscare.ActUpdate) && a.UserID != id {
+		return poscare.Forbidden()
+	}
+	if err := poscare.ValidatePassword(pw); err != nil {
+		return err
+	}
+	hash := password.Hash(pw, PasswordParams)
+	return s.inWrite(ctx, func(t *Tx) error {
+		if _, err := t.getUser(ctx, id); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?", hash, micros(t.now), id); err != nil {
+			return err
+		}
+		if err := t.revokeTokens(ctx, id); err != nil {
+			return err
+		}
+		return t.record(ctx, a, "set_password", poscare.EntityUser, id, nil, nil)
+	})
+}
+
+// GetUser returns a user the actor may see. Errors: EForbidden, ENotFound.
+func (s *Store) GetUser(ctx context.Context, a poscare.Actor, id int64) (*poscare.User, error) {
+	if !a.Can(poscare.EntityUser, poscare.ActRead) && a.UserID != id {
+		return nil, poscare.Forbidden()
+	}
+	var u *poscare.User
+	err := s.inRead(ctx, func(t *Tx) (err error) {
+		u, err = t.getUser(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !a.CanSeeUser(u) {
+		return nil, poscare.NotFound(poscare.EntityUser)
+	}
+	return u, nil
+}
+
+// UserFilter selects users in a list.
+type UserFilter struct {
+	Q        string
+	Role     poscare.Role
+	TeamID   *int64
+	Archived bool
+	poscare.Page
+}
+
+// ListUsers lists the users the actor may see.
+func (s *Store) ListUsers(ctx context.Context, a poscare.Actor, f UserFilter) ([]*poscare.User, error) {
+	if !a.Can(poscare.EntityUser, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	f.Normalize()
+	q := "SELECT " + userCols + " FROM users WHERE " + archivedCond(f.Archived)
+	var args []any
+	switch a.Role {
+	case poscare.RoleAdmin, poscare.RoleOps, poscare.RoleAuditor:
+	case poscare.RoleTech:
+		q += " AND role <> 'merchant'"
+	default:
+		if a.TeamID == nil {
+			q += " AND id = ?"
+			args = append(args, a.UserID)
+		} else {
+			q += " AND (team_id = ? OR id = ?)"
+			args = append(args, *a.TeamID, a.UserID)
+		}
+	}
+	if f.Role != "" {
+		q += " AND role = ?"
+		args = append(args, f.Role)
+	}
+	if f.TeamID != nil {
+		q += " AND team_id = ?"
+		args = append(args, *f.TeamID)
+	}
+	if f.Q != "" {
+		q += " AND (name LIKE ? OR login LIKE ? OR mobile = ?)"
+		args = append(args, "%"+likeEscape(f.Q)+"%", "%"+likeEscape(f.Q)+"%", f.Q)
+	}
+	q += " ORDER BY id LIMIT ? OFFSET ?"
+	args = append(args, f.Limit, f.Offset)
+	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	defer rows.Close()
+	out := []*poscare.User{}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, s.translate(err)
+		}
+		out = append(out, u)
+	}
+	return out, s.translate(rows.Err())
+}
+
+func archivedCond(archived bool) string {
+	if archived {
+		return "archived_at IS NOT NULL"
+	}
+	return "archived_at IS NULL"
+}
+
+// likeEscape neutralises LIKE wildcards in user text; queries that use it
+// do not need an ESCAPE clause because '%' and '_' are simply dropped.
+func likeEscape(s string) string {
+	return strings.NewReplacer("%", "", "_", "").Replace(s)
+}
+
+// Authenticate checks a login and password. A wrong password counts
+// against the account; MaxFailedLogins in a row lock it for LockoutPeriod.
+// Both outcomes are audited. Errors: EUnauthenticated, ETooManyRequests.
+func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*poscare.User, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	bad := poscare.Errorf(poscare.EUnauthenticated, "登录名或密码错误", "wrong login or password")
+	var u *poscare.User
+	var hash string
+	var failed int
+	var locked sql.NullInt64
+	err := s.inRead(ctx, func(t *Tx) error {
+		row := t.queryRow(ctx, "SELECT "+userCols+", password_hash, failed_logins, locked_until FROM users WHERE login = ?", login)
+		var err error
+		u, err = scanUser(scanFunc(func(dest ...any) error {
+			return row.Scan(append(dest, &hash, &failed, &locked)...)
+		}))
+		return err
+	})
+	if err == sql.ErrNoRows {
+		// Spend the same work as a real check so timing does not reveal
+		// which logins exist.
+		password.Verify(pw, dummyHash)
+		s.Record(ctx, poscare.Actor{Login: login, Source: source}, poscare.AuditLoginFailed, poscare.EntityUser, 0, map[string]string{"reason": "unknown login"})
+		return nil, bad
+	}
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	actor := poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, Source: source}
+	now := s.Now()
+	if locked.Valid && now.Before(fromMicros(locked.Int64)) {
+		s.Record(ctx, actor, poscare.AuditLoginFailed, poscare.EntityUser, u.ID, map[string]string{"reason": "locked"})
+		return nil, poscare.Errorf(poscare.ETooManyRequests, "失败次数过多，账户已临时锁定，请稍后再试", "too many failed logins; the account is locked for a while")
+	}
+	ok, _ := password.Verify(pw, hash)
+	if !ok || u.Status != poscare.UserActive || u.Archived != nil {
+		reason := "wrong password"
+		if ok {
+			reason = "account not active"
+		}
+		err := s.inWrite(ctx, func(t *Tx) error {
+			if !ok {
+				failed++
+				var until any
+				if failed >= MaxFailedLogins {
+					until = micros(t.now.Add(LockoutPeriod))
+					failed = 0
+				}
+				if _, err := t.exec(ctx, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", failed, until, u.ID); err != nil {
+					return err
+				}
+			}
+			return t.record(ctx, actor, poscare.AuditLoginFailed, poscare.EntityUser, u.ID, nil, map[string]string{"reason": reason})
+		})
+		if err != nil {
+			return nil, err
+		}
+		return nil, bad
+	}
+	err = s.inWrite(ctx, func(t *Tx) error {
+		if _, err := t.exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = NULL, last_seen_at = ? WHERE id = ?", micros(t.now), u.ID); err != nil {
+			return err
+		}
+		return t.record(ctx, actor, poscare.AuditLogin, poscare.EntityUser, u.ID, nil, nil)
+	})
+	return u, err
+}
+
+var dummyHash = password.Hash("not a real password", password.Default)
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// IssueToken creates a bearer token for a user. Only its SHA-256 is
+// stored, so a copy of the database does not hold usable tokens.
+func (s *Store) IssueToken(ctx context.Context, userID int64) (string, error) {
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	token := "pc_" + base64.RawURLEncoding.EncodeToString(raw)
+	err := s.inWrite(ctx, func(t *Tx) error {
+		_, err := t.exec(ctx, "INSERT INTO api_tokens (user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+			userID, tokenHash(token), micros(t.now), micros(t.now.Add(TokenTTL)))
+		return err
+	})
+	return token, err
+}
+
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// ActorForToken resolves a bearer token to the acting user. Expired and
+// revoked tokens, and users no longer active, are refused.
+func (s *Store) ActorForToken(ctx context.Context, token, source string) (poscare.Actor, error) {
+	bad := poscare.Errorf(poscare.EUnauthenticated, "登录已失效，请重新登录", "invalid or expired token")
+	var u *poscare.User
+	err := s.inRead(ctx, func(t *Tx) error {
+		var err error
+		u, err = scanUser(t.queryRow(ctx, "SELECT "+prefixed("u.", userCols)+` FROM api_tokens k JOIN users u ON u.id = k.user_id
+			WHERE k.token_hash = ? AND k.revoked_at IS NULL AND k.expires_at > ?`, tokenHash(token), micros(t.now)))
+		return err
+	})
+	if err == sql.ErrNoRows {
+		return poscare.Actor{}, bad
+	}
+	if err != nil {
+		return poscare.Actor{}, s.translate(err)
+	}
+	if u.Status != poscare.UserActive || u.Archived != nil {
+		return poscare.Actor{}, bad
+	}
+	return poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source}, nil
+}
+
+// RevokeToken ends a token (logout).
+func (s *Store) RevokeToken(ctx context.Context, token string) error {
+	return s.inWrite(ctx, func(t *Tx) error {
+		_, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL", micros(t.now), tokenHash(token))
+		return err
+	})
+}
+
+func (t *Tx) revokeTokens(ctx context.Context, userID int64) error {
+	_, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", micros(t.now), userID)
+	return err
+}
+
+// prefixed qualifies a column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// joinInvalid merges several validation errors into one, so the user sees
+// every bad field at once.
+func joinInvalid(errs ...error) error {
+	var out *poscare.Error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		e, ok := err.(*poscare.Error)
+		if !ok || e.Code != poscare.EInvalid {
+			return err
+		}
+		if out == nil {
+			out = &poscare.Error{Code: e.Code, Message: e.Message, Fields: map[string]poscare.Text{}}
+		}
+		for k, v := range e.Fields {
+			out.Fields[k] = v
+		}
+	}
+	if out == nil {
+		return nil
+	}
+	return out
+}

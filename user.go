@@ -1,0 +1,184 @@
+package poscare
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is what a user may do. Staff roles come from the provider's
+// organisation; RoleMerchant is a merchant's own user in the portal.
+type Role string
+
+// The roles of PRODUCT.md, "Who uses it".
+const (
+	RoleAdmin    Role = "admin"    // the provider's IT: users, roles, settings, keys
+	RoleOps      Role = "ops"      // service centre, emergency team, management: everything
+	RoleLead     Role = "lead"     // sales team lead (团队主管): the team's staff and merchants
+	RoleAgent    Role = "agent"    // salesperson (业务员): own portfolio and the ones they back up
+	RoleTech     Role = "tech"     // technician and repair desk: terminals
+	RoleAuditor  Role = "auditor"  // compliance: reads everything, writes nothing
+	RoleMerchant Role = "merchant" // a merchant's own user: only that merchant
+)
+
+// Roles lists every role, staff roles first.
+var Roles = []Role{RoleAdmin, RoleOps, RoleLead, RoleAgent, RoleTech, RoleAuditor, RoleMerchant}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// IsStaff reports whether r is one of the provider's own staff roles.
+func (r Role) IsStaff() bool { return r.Valid() && r != RoleMerchant }
+
+// UserStatus is whether a user may work. The continuity issue adds on-leave,
+// unreachable, missing and departed; the foundation knows active and disabled.
+type UserStatus string
+
+// User statuses.
+const (
+	UserActive   UserStatus = "active"
+	UserDisabled UserStatus = "disabled"
+)
+
+// Team is a sales team (销售团队) led by a lead.
+type Team struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	LeadID    *int64    `json:"lead_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Archived  *Archival `json:"archived,omitempty"`
+}
+
+// Validate checks a team before it is stored.
+func (t *Team) Validate() error {
+	p := Problems{}
+	t.Name = strings.TrimSpace(t.Name)
+	if t.Name == "" || utf8.RuneCountInString(t.Name) > 60 {
+		p.Add("name", "必填，最多60个字", "required, at most 60 characters")
+	}
+	return p.Err()
+}
+
+// User is anyone who logs in: staff (业务员, leads, ops …) and merchant
+// users. Staff carry a team, a manager, a backup who covers their portfolio,
+// and the channels they can be reached on.
+type User struct {
+	ID         int64      `json:"id"`
+	Login      string     `json:"login"`
+	Name       string     `json:"name"`
+	Role       Role       `json:"role"`
+	Status     UserStatus `json:"status"`
+	TeamID     *int64     `json:"team_id,omitempty"`
+	ManagerID  *int64     `json:"manager_id,omitempty"`
+	BackupID   *int64     `json:"backup_id,omitempty"`
+	MerchantID *int64     `json:"merchant_id,omitempty"` // only for RoleMerchant
+	Mobile     string     `json:"mobile,omitempty"`
+	Email      string     `json:"email,omitempty"`
+	WeChat     string     `json:"wechat,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	LastSeenAt *time.Time `json:"last_seen_at,omitempty"`
+	Archived   *Archival  `json:"archived,omitempty"`
+}
+
+// Validate checks a user's own fields. Whether the referenced team, manager,
+// backup and merchant exist is checked by the store inside its transaction.
+func (u *User) Validate() error {
+	p := Problems{}
+	u.Login = strings.TrimSpace(strings.ToLower(u.Login))
+	u.Name = strings.TrimSpace(u.Name)
+	if !validLogin(u.Login) {
+		p.Add("login", "3-32位小写字母、数字、点、下划线或连字符", "3-32 lower-case letters, digits, '.', '_' or '-'")
+	}
+	if u.Name == "" || utf8.RuneCountInString(u.Name) > 40 {
+		p.Add("name", "必填，最多40个字", "required, at most 40 characters")
+	}
+	if !u.Role.Valid() {
+		p.Add("role", "未知角色", "unknown role")
+	}
+	if u.Status == "" {
+		u.Status = UserActive
+	}
+	if u.Status != UserActive && u.Status != UserDisabled {
+		p.Add("status", "未知状态", "unknown status")
+	}
+	if u.Mobile != "" && !ValidMobile(u.Mobile) {
+		p.Add("mobile", "应为以1开头的11位数字", "must be 11 digits starting with 1")
+	}
+	if u.Email != "" && !ValidEmail(u.Email) {
+		p.Add("email", "格式不正确", "is not a valid address")
+	}
+	if u.WeChat != "" && !ValidWeChatID(u.WeChat) {
+		p.Add("wechat", "应为6-20位，字母开头", "must be 6-20 characters starting with a letter")
+	}
+	switch {
+	case u.Role == RoleMerchant:
+		if u.MerchantID == nil {
+			p.Add("merchant_id", "商户用户必须关联商户", "a merchant user needs a merchant")
+		}
+		if u.TeamID != nil || u.BackupID != nil || u.ManagerID != nil {
+			p.Add("team_id", "商户用户不属于团队", "a merchant user has no team, manager or backup")
+		}
+	case u.Role.IsStaff():
+		if u.MerchantID != nil {
+			p.Add("merchant_id", "员工不能关联商户", "staff are not tied to a merchant")
+		}
+		if (u.Role == RoleAgent || u.Role == RoleLead) && u.TeamID == nil {
+			p.Add("team_id", "业务员和主管必须属于团队", "agents and leads belong to a team")
+		}
+		if u.BackupID != nil && *u.BackupID == u.ID && u.ID != 0 {
+			p.Add("backup_id", "不能由本人备岗", "cannot back up themselves")
+		}
+		if u.Role == RoleAgent && u.Mobile == "" {
+			p.Add("mobile", "业务员必须留有手机号", "an agent must have a mobile number")
+		}
+	}
+	return p.Err()
+}
+
+func validLogin(s string) bool {
+	if len(s) < 3 || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidatePassword enforces the minimum a provider's auditors accept.
+func ValidatePassword(pw string) error {
+	p := Problems{}
+	if utf8.RuneCountInString(pw) < 10 || len(pw) > 128 {
+		p.Add("password", "长度应为10-128位", "must be 10 to 128 characters")
+	}
+	return p.Err()
+}
+
+// Archival records who took a record out of use, when and why. Records are
+// never hard-deleted; an archived record can be restored.
+type Archival struct {
+	At     time.Time `json:"at"`
+	ByID   int64     `json:"by_id"`
+	Reason string    `json:"reason"`
+}
+
+// ValidateReason checks the reason an archive or restore must give.
+func ValidateReason(reason string) error {
+	p := Problems{}
+	n := utf8.RuneCountInString(strings.TrimSpace(reason))
+	if n < 2 || n > 500 {
+		p.Add("reason", "必须说明原因（2-500字）", "a reason of 2 to 500 characters is required")
+	}
+	return p.Err()
+}
