@@ -28,8 +28,12 @@ type Actor struct {
 // SystemActor is used by commands run on the server itself (migrations,
 // demo data, key rotation); it is recorded as such in the audit trail.
 func SystemActor(source string) Actor {
-	return Actor{UserID: 0, Login: "system", Role: RoleAdmin, Source: source}
+	return Actor{UserID: 0, Login: "system", Role: roleSystem, Source: source}
 }
+
+// roleSystem is the role of SystemActor only: no user can hold it, because
+// Role.Valid rejects it, and it may do everything.
+const roleSystem Role = "system"
 
 type actions []Action
 
@@ -94,6 +98,9 @@ var Permissions = map[Role]map[string]actions{
 // Can reports whether the actor's role may do act to records of entity at
 // all. Whether a particular row is visible is a separate question.
 func (a Actor) Can(entity string, act Action) bool {
+	if a.Role == roleSystem {
+		return true
+	}
 	for _, x := range Permissions[a.Role][entity] {
 		if x == act {
 			return true
@@ -116,7 +123,7 @@ type Scope struct {
 // MerchantScope returns which merchants the actor may see.
 func (a Actor) MerchantScope() Scope {
 	switch a.Role {
-	case RoleAdmin, RoleOps, RoleAuditor, RoleTech:
+	case RoleAdmin, RoleOps, RoleAuditor, RoleTech, roleSystem:
 		return Scope{All: true}
 	case RoleLead:
 		if a.TeamID != nil {
@@ -182,12 +189,22 @@ func sameID(a, b *int64) bool {
 	return *a == *b
 }
 
+// SeesAllUsers reports whether the actor's role sees every user.
+func (a Actor) SeesAllUsers() bool {
+	switch a.Role {
+	case RoleAdmin, RoleOps, RoleAuditor, roleSystem:
+		return true
+	}
+	return false
+}
+
 // CanSeeUser reports whether the actor may see a user: everybody for central
 // roles, the own team for leads and agents, only themselves otherwise.
 func (a Actor) CanSeeUser(u *User) bool {
-	switch a.Role {
-	case RoleAdmin, RoleOps, RoleAuditor:
+	if a.SeesAllUsers() {
 		return true
+	}
+	switch a.Role {
 	case RoleLead, RoleAgent, RoleTech:
 		if u.ID == a.UserID {
 			return true

@@ -17,7 +17,8 @@ const (
 	EForbidden       = "forbidden"       // the actor is known but the role may not do this
 	EUnauthenticated = "unauthenticated" // no valid credentials
 	ETooManyRequests = "too_many_requests"
-	EInternal        = "internal" // a fault the user cannot fix; the cause stays in the logs
+	ETooLarge        = "too_large" // the request body is over the limit
+	EInternal        = "internal"  // a fault the user cannot fix; the cause stays in the logs
 )
 
 // Text is a user-facing message in both languages the product speaks.

@@ -27,24 +27,30 @@ func (t *Tx) record(ctx context.Context, a poscare.Actor, action, entity string,
 	if e.After, err = auditJSON(after); err != nil {
 		return err
 	}
-	if t.s.dialect == Postgres {
-		if _, err := t.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", auditLockKey); err != nil {
+	if !t.auditRead {
+		if t.s.dialect == Postgres {
+			if _, err := t.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", auditLockKey); err != nil {
+				return t.s.translate(err)
+			}
+		}
+		var last sql.NullInt64
+		var prev sql.NullString
+		err = t.queryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+		if err != nil && err != sql.ErrNoRows {
 			return t.s.translate(err)
 		}
+		t.auditSeq, t.auditHead, t.auditRead = last.Int64, prev.String, true
 	}
-	var last sql.NullInt64
-	var prev sql.NullString
-	err = t.queryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
-	if err != nil && err != sql.ErrNoRows {
-		return t.s.translate(err)
-	}
-	e.Seq = last.Int64 + 1
-	e.PrevHash = prev.String
+	e.Seq = t.auditSeq + 1
+	e.PrevHash = t.auditHead
 	e.Hash = e.ComputeHash()
 	_, err = t.exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_login, action, entity, entity_id,
 		before_json, after_json, source, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Seq, micros(e.At), e.ActorID, e.ActorLogin, e.Action, e.Entity, e.EntityID,
 		string(e.Before), string(e.After), e.Source, e.PrevHash, e.Hash)
+	if err == nil {
+		t.auditSeq, t.auditHead = e.Seq, e.Hash
+	}
 	return err
 }
 

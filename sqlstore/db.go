@@ -143,6 +143,11 @@ type Tx struct {
 	tx  *sql.Tx
 	s   *Store
 	now time.Time
+	// The audit chain's head, read once per transaction under the lock and
+	// then advanced in memory, so a bulk import does not re-read it.
+	auditSeq  int64
+	auditHead string
+	auditRead bool
 }
 
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -219,9 +219,9 @@ func (s *Store) ListUsers(ctx context.Context, a poscare.Actor, f UserFilter) ([
 	f.Normalize()
 	q := "SELECT " + userCols + " FROM users WHERE " + archivedCond(f.Archived)
 	var args []any
-	switch a.Role {
-	case poscare.RoleAdmin, poscare.RoleOps, poscare.RoleAuditor:
-	case poscare.RoleTech:
+	switch {
+	case a.SeesAllUsers():
+	case a.Role == poscare.RoleTech:
 		q += " AND role <> 'merchant'"
 	default:
 		if a.TeamID == nil {

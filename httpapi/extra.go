@@ -1,0 +1,205 @@
+package httpapi
+
+import (
+	"encoding/csv"
+	"strconv"
+	"time"
+
+	"poscare"
+	"poscare/sqlstore"
+)
+
+func (s *Server) authRoutes() []Route {
+	st := s.Store
+	return []Route{
+		{Method: "POST", Pattern: "/api/v1/auth/token", Public: true, Summary: "Log in with login and password; returns a bearer token",
+			Body: TokenRequest{}, Response: TokenResponse{},
+			Handle: func(r *Request) (any, error) {
+				var body TokenRequest
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				now := time.Now()
+				if s.limiter.blocked(r.Actor.Source, now) {
+					return nil, poscare.Errorf(poscare.ETooManyRequests, "登录失败次数过多，请稍后再试", "too many failed logins from this address; try again later")
+				}
+				u, err := st.Authenticate(r.Context(), body.Login, body.Password, r.Actor.Source)
+				if err != nil {
+					if poscare.ErrorCode(err) == poscare.EUnauthenticated {
+						s.limiter.fail(r.Actor.Source, now)
+					}
+					return nil, err
+				}
+				token, err := st.IssueToken(r.Context(), u.ID)
+				if err != nil {
+					return nil, err
+				}
+				return TokenResponse{Token: token, ExpiresAt: now.Add(sqlstore.TokenTTL).UTC()}, nil
+			}},
+		{Method: "POST", Pattern: "/api/v1/auth/logout", Summary: "Revoke the bearer token",
+			Response: map[string]bool{"ok": true},
+			Handle: func(r *Request) (any, error) {
+				token := r.Header.Get("Authorization")[len("Bearer "):]
+				return map[string]bool{"ok": true}, st.RevokeToken(r.Context(), token)
+			}},
+		{Method: "GET", Pattern: "/api/v1/me", Summary: "The caller and what their role may do",
+			Response: Me{User: &poscare.User{}},
+			Handle: func(r *Request) (any, error) {
+				u, err := st.GetUser(r.Context(), r.Actor, r.Actor.UserID)
+				if err != nil {
+					return nil, err
+				}
+				perms := map[string][]poscare.Action{}
+				for entity, acts := range poscare.Permissions[r.Actor.Role] {
+					perms[entity] = append([]poscare.Action(nil), acts...)
+				}
+				return Me{User: u, Permissions: perms}, nil
+			}},
+	}
+}
+
+func (s *Server) extraRoutes() []Route {
+	st := s.Store
+	return []Route{
+		{Method: "POST", Pattern: "/api/v1/users", Entity: poscare.EntityUser, Action: poscare.ActCreate, Summary: "Create a user with a password",
+			Body: UserCreate{}, Response: &poscare.User{},
+			Handle: func(r *Request) (any, error) {
+				var body UserCreate
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				u := body.User
+				u.ID = 0
+				if err := st.CreateUser(r.Context(), r.Actor, &u, body.Password); err != nil {
+					return nil, err
+				}
+				return &u, nil
+			}},
+		{Method: "POST", Pattern: "/api/v1/users/{id}/password", Entity: poscare.EntityUser, Action: poscare.ActUpdate, Summary: "Set a user's password (revokes their tokens)",
+			Body: PasswordBody{}, Response: map[string]bool{"ok": true},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				var body PasswordBody
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				return map[string]bool{"ok": true}, st.SetPassword(r.Context(), r.Actor, id, body.Password)
+			}},
+		{Method: "GET", Pattern: "/api/v1/merchants/{id}/sensitive", Entity: poscare.EntityMerchant, Action: poscare.ActReveal,
+			Summary: "Reveal a merchant's ID number and settlement account in clear (audited)", Response: &poscare.MerchantSensitive{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				return st.RevealMerchant(r.Context(), r.Actor, id)
+			}},
+		{Method: "GET", Pattern: "/api/v1/merchants.csv", Entity: poscare.EntityMerchant, Action: poscare.ActExport,
+			Summary: "Export the merchants the caller may see as CSV (audited)", Handle: s.exportMerchants},
+		{Method: "POST", Pattern: "/api/v1/applications/{id}/advance", Entity: poscare.EntityApplication, Action: poscare.ActUpdate,
+			Summary: "Complete the application's current stage", Response: &poscare.Application{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				return st.AdvanceApplication(r.Context(), r.Actor, id)
+			}},
+		{Method: "POST", Pattern: "/api/v1/contacts/{id}/channels/{channel}/restore", Entity: poscare.EntityContact, Action: poscare.ActRestore,
+			Summary: "Put back a removed phone, email or WeChat ID", Response: &poscare.Contact{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				ch, err := r.ID("channel")
+				if err != nil {
+					return nil, err
+				}
+				return st.RestoreChannel(r.Context(), r.Actor, id, ch)
+			}},
+		{Method: "GET", Pattern: "/api/v1/audit", Entity: poscare.EntityAudit, Action: poscare.ActRead,
+			Summary: "The audit trail, newest first; filter by entity, entity_id, actor_id", Response: List[poscare.AuditEntry]{Items: []poscare.AuditEntry{{}}},
+			Handle: func(r *Request) (any, error) {
+				q := newQuery(r)
+				p := q.page()
+				f := poscare.AuditFilter{Entity: q.str("entity"), Page: poscare.Page{Limit: p.Limit + 1, Offset: p.Offset}}
+				if id := q.intPtr("entity_id"); id != nil {
+					f.EntityID = *id
+				}
+				if id := q.intPtr("actor_id"); id != nil {
+					f.ActorID = *id
+				}
+				if err := q.p.Err(); err != nil {
+					return nil, err
+				}
+				entries, err := st.AuditEntries(r.Context(), f)
+				if err != nil {
+					return nil, err
+				}
+				return page(entries, p), nil
+			}},
+		{Method: "GET", Pattern: "/api/v1/audit/verify", Entity: poscare.EntityAudit, Action: poscare.ActRead,
+			Summary: "Check the audit trail's hash chain", Response: AuditVerify{},
+			Handle: func(r *Request) (any, error) {
+				brk, n, err := st.VerifyAudit(r.Context())
+				if err != nil {
+					return nil, err
+				}
+				return AuditVerify{OK: brk == nil, Checked: n, Break: brk}, nil
+			}},
+	}
+}
+
+// AuditVerify is the answer of the chain check.
+type AuditVerify struct {
+	OK      bool                `json:"ok"`
+	Checked int64               `json:"checked"`
+	Break   *poscare.ChainBreak `json:"break,omitempty"`
+}
+
+// exportMerchants streams every visible merchant as CSV, page by page, and
+// records the export with its row count in the audit trail.
+func (s *Server) exportMerchants(r *Request) (any, error) {
+	q := newQuery(r)
+	f := poscare.MerchantFilter{Q: q.str("q"), Status: poscare.MerchantStatus(q.str("status")), TeamID: q.intPtr("team_id"), Page: poscare.Page{Limit: 500}}
+	if err := q.p.Err(); err != nil {
+		return nil, err
+	}
+	w := r.W
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="merchants.csv"`)
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"id", "type", "legal_name", "uscc", "principal_name", "principal_id_masked", "mid", "mcc", "fee_category",
+		"status", "address", "team_id", "account_manager_id", "settlement_account_masked"})
+	rows := 0
+	for {
+		ms, err := s.Store.ListMerchants(r.Context(), r.Actor, f)
+		if err != nil {
+			if rows == 0 {
+				w.Header().Del("Content-Disposition")
+				return nil, err
+			}
+			break
+		}
+		for i, m := range ms {
+			if i == f.Limit {
+				break
+			}
+			cw.Write([]string{strconv.FormatInt(m.ID, 10), string(m.Type), m.LegalName, m.USCC, m.PrincipalName, m.PrincipalIDMasked,
+				m.MID, m.MCC, string(m.FeeCategory), string(m.Status), m.Address, strconv.FormatInt(m.TeamID, 10),
+				strconv.FormatInt(m.AccountManagerID, 10), m.SettlementMasked})
+			rows++
+		}
+		if len(ms) <= f.Limit {
+			break
+		}
+		f.Offset += f.Limit
+	}
+	cw.Flush()
+	s.Store.Record(r.Context(), r.Actor, poscare.AuditExport, poscare.EntityMerchant, 0, map[string]any{"rows": rows, "q": f.Q, "status": f.Status})
+	return noBody{}, nil
+}

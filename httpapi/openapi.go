@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The OpenAPI 3 document is generated from the route table and the Go
+// types of the bodies, so it cannot drift from what the server does; the
+// tests check real responses against it.
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+type schemaBuilder struct {
+	defs map[string]any
+}
+
+// schema returns the JSON Schema of t, registering named structs as
+// components. Every object schema forbids unknown properties so the
+// response check in the tests is strict.
+func (b *schemaBuilder) schema(t reflect.Type) map[string]any {
+	if t == reflect.TypeOf(time.Time{}) {
+		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	if t == reflect.TypeOf(json.RawMessage{}) {
+		return map[string]any{}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		s := b.schema(t.Elem())
+		out := map[string]any{"nullable": true}
+		for k, v := range s {
+			out[k] = v
+		}
+		if ref, ok := s["$ref"]; ok {
+			return map[string]any{"nullable": true, "allOf": []any{map[string]any{"$ref": ref}}}
+		}
+		return out
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Uint8:
+		return map[string]any{"type": "integer"}
+	case reflect.Float64, reflect.Float32:
+		return map[string]any{"type": "number"}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": b.schema(t.Elem()), "nullable": true}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": b.schema(t.Elem())}
+	case reflect.Struct:
+		name := schemaName(t)
+		if _, ok := b.defs[name]; !ok {
+			b.defs[name] = nil // break cycles
+			props := map[string]any{}
+			var required []string
+			b.fields(t, props, &required)
+			obj := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+			if len(required) > 0 {
+				obj["required"] = required
+			}
+			b.defs[name] = obj
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	return map[string]any{}
+}
+
+func (b *schemaBuilder) fields(t reflect.Type, props map[string]any, required *[]string) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			b.fields(f.Type, props, required)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = b.schema(f.Type)
+		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+			*required = append(*required, name)
+		}
+	}
+}
+
+func schemaName(t reflect.Type) string {
+	n := t.Name()
+	if i := strings.IndexByte(n, '['); i >= 0 { // generic: List[*poscare.Merchant]
+		inner := n[i+1 : len(n)-1]
+		inner = inner[strings.LastIndexAny(inner, ".*")+1:]
+		n = n[:i] + "Of" + inner
+	}
+	return n
+}
+
+// OpenAPI returns the OpenAPI 3.0 document of the API.
+func (s *Server) OpenAPI() map[string]any {
+	b := &schemaBuilder{defs: map[string]any{}}
+	errRef := b.schema(reflect.TypeOf(ErrorBody{}))
+	paths := map[string]any{}
+	for _, rt := range s.Routes() {
+		item, _ := paths[rt.Pattern].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[rt.Pattern] = item
+		}
+		op := map[string]any{
+			"summary":     rt.Summary,
+			"operationId": operationID(rt),
+			"responses": map[string]any{
+				"default": map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": errRef}}},
+			},
+		}
+		if rt.Entity != "" {
+			op["tags"] = []string{rt.Entity}
+		}
+		ok := map[string]any{"description": "success"}
+		if rt.Response != nil {
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": b.schema(reflect.TypeOf(rt.Response))}}
+		} else {
+			ok["content"] = map[string]any{"text/csv": map[string]any{"schema": map[string]any{"type": "string"}}}
+		}
+		status := "200"
+		if rt.Method == "POST" && rt.Action == "create" {
+			status = "201"
+		}
+		op["responses"].(map[string]any)[status] = ok
+		if rt.Body != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": b.schema(reflect.TypeOf(rt.Body))}}}
+		}
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(rt.Pattern, -1) {
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "integer"}})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if rt.Public {
+			op["security"] = []any{}
+		}
+		item[strings.ToLower(rt.Method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info": map[string]any{"title": "poscare API", "version": s.Version,
+			"description": "Records of a POS payment service provider. Errors: {\"error\":{\"code\",\"message\",\"fields\"}}; messages in zh-CN or English by Accept-Language."},
+		"servers":    []any{map[string]any{"url": "/"}},
+		"security":   []any{map[string]any{"bearer": []any{}}},
+		"paths":      paths,
+		"components": map[string]any{"schemas": b.defs, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
+	}
+}
+
+func operationID(rt Route) string {
+	p := strings.TrimPrefix(rt.Pattern, "/api/v1/")
+	p = pathParam.ReplaceAllString(p, "by_$1")
+	p = strings.NewReplacer("/", "_", ".", "_").Replace(p)
+	return strings.ToLower(rt.Method) + "_" + p
+}
+
+var openapiOnce sync.Once
+var openapiJSON []byte
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	openapiOnce.Do(func() { openapiJSON, _ = json.MarshalIndent(s.OpenAPI(), "", "  ") })
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(openapiJSON)
+}

@@ -1,0 +1,289 @@
+// Package httpapi is poscare's JSON API under /api/v1. Every handler has
+// one shape: decode the request, call the store with the acting user (the
+// store and the domain decide what that user may do and see), encode the
+// result or the error. Errors map to HTTP status codes in one table.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"poscare"
+	"poscare/sqlstore"
+)
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+// Server serves the API.
+type Server struct {
+	Store  *sqlstore.Store
+	Logger *slog.Logger
+	// Version is reported by /api/v1/version.
+	Version string
+
+	limiter *ipLimiter
+	mux     *http.ServeMux
+}
+
+// New builds the API server and its routes.
+func New(store *sqlstore.Store, logger *slog.Logger, version string) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Server{Store: store, Logger: logger, Version: version, limiter: newIPLimiter(20, time.Minute)}
+	s.mux = http.NewServeMux()
+	for _, rt := range s.Routes() {
+		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
+	}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /api/openapi.json", s.openapi)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, poscare.Errorf(poscare.ENotFound, "没有这个接口", "no such API route"))
+	})
+	return s
+}
+
+// ServeHTTP adds the security headers every response carries.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if err := s.Store.Ping(r.Context()); err != nil {
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// Route is one API operation. Entity and Action name what the route does in
+// the terms of poscare.Permissions; the role-by-route test walks every
+// route with every role against that table.
+type Route struct {
+	Method  string
+	Pattern string
+	Entity  string
+	Action  poscare.Action
+	Public  bool // needs no token; Entity "" needs a token but no permission
+	Summary string
+	// Body and Response are example values whose types describe the request
+	// and response bodies in the OpenAPI document.
+	Body     any
+	Response any
+	Handle   func(*Request) (any, error)
+}
+
+// Request is what a handler gets: the HTTP request and the acting user.
+type Request struct {
+	*http.Request
+	Actor poscare.Actor
+	W     http.ResponseWriter
+}
+
+// ID returns the {id} path value as a positive integer.
+func (r *Request) ID(name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, poscare.NotFound("record")
+	}
+	return id, nil
+}
+
+// Decode reads a JSON body into v, refusing unknown fields, trailing data
+// and bodies over MaxBodyBytes.
+func (r *Request) Decode(v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(r.W, r.Body, MaxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return poscare.Errorf(poscare.ETooLarge, "请求体过大（上限1 MiB）", "request body too large (limit 1 MiB)")
+		}
+		return &poscare.Error{Code: poscare.EBadRequest, Message: poscare.Text{Zh: "请求体不是有效的JSON或含有未知字段：" + err.Error(), En: "invalid JSON body: " + err.Error()}}
+	}
+	if dec.More() {
+		return poscare.Errorf(poscare.EBadRequest, "请求体含有多余数据", "unexpected data after the JSON body")
+	}
+	return nil
+}
+
+// statusOf is the one place error codes become HTTP status codes.
+var statusOf = map[string]int{
+	poscare.EInvalid:         http.StatusUnprocessableEntity,
+	poscare.EBadRequest:      http.StatusBadRequest,
+	poscare.EUnauthenticated: http.StatusUnauthorized,
+	poscare.EForbidden:       http.StatusForbidden,
+	poscare.ENotFound:        http.StatusNotFound,
+	poscare.EConflict:        http.StatusConflict,
+	poscare.ETooManyRequests: http.StatusTooManyRequests,
+	poscare.ETooLarge:        http.StatusRequestEntityTooLarge,
+	poscare.EInternal:        http.StatusInternalServerError,
+}
+
+// ErrorBody is the one error shape of the API.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the body of an error: its code, a message in the
+// caller's language and, for invalid input, what is wrong with each field.
+type ErrorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// Lang picks zh-CN (the default) or English from Accept-Language.
+func Lang(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.Split(part, ";")[0]))
+		if strings.HasPrefix(tag, "en") {
+			return "en"
+		}
+		if strings.HasPrefix(tag, "zh") {
+			return "zh"
+		}
+	}
+	return "zh"
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *poscare.Error
+	if !errors.As(err, &e) {
+		e = poscare.Internal(err)
+	}
+	status, ok := statusOf[e.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	lang := Lang(r)
+	body := ErrorBody{Error: ErrorDetail{Code: e.Code, Message: e.Message.In(lang)}}
+	if len(e.Fields) > 0 {
+		body.Error.Fields = map[string]string{}
+		for k, v := range e.Fields {
+			body.Error.Fields[k] = v.In(lang)
+		}
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="poscare"`)
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// noBody marks a handler that wrote its own response (CSV export).
+type noBody struct{}
+
+func (s *Server) wrap(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := &Request{Request: r, W: w}
+		source := clientIP(r)
+		if !rt.Public {
+			actor, err := s.authenticate(r.Context(), r, source)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			req.Actor = actor
+			if rt.Entity != "" && !actor.Can(rt.Entity, rt.Action) {
+				s.writeError(w, r, poscare.Forbidden())
+				return
+			}
+		} else {
+			req.Actor = poscare.Actor{Source: source}
+		}
+		out, err := rt.Handle(req)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if _, ok := out.(noBody); ok {
+			return
+		}
+		status := http.StatusOK
+		if rt.Method == http.MethodPost && rt.Action == poscare.ActCreate {
+			status = http.StatusCreated
+		}
+		writeJSON(w, status, out)
+	})
+}
+
+func (s *Server) authenticate(ctx context.Context, r *http.Request, source string) (poscare.Actor, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		return poscare.Actor{}, poscare.Errorf(poscare.EUnauthenticated, "请先登录", "authentication required")
+	}
+	return s.Store.ActorForToken(ctx, strings.TrimSpace(token), source)
+}
+
+// clientIP is the peer address; poscare does not trust forwarding headers
+// unless a deployment puts a proxy it controls in front (not yet supported).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// ipLimiter throttles failed logins per source address, on top of the
+// per-account lockout in the store, so guessing across many logins from one
+// address is slowed too.
+type ipLimiter struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	hits   map[string][]time.Time
+}
+
+func newIPLimiter(max int, window time.Duration) *ipLimiter {
+	return &ipLimiter{max: max, window: window, hits: map[string][]time.Time{}}
+}
+
+func (l *ipLimiter) blocked(ip string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recent := l.hits[ip][:0]
+	for _, t := range l.hits[ip] {
+		if now.Sub(t) < l.window {
+			recent = append(recent, t)
+		}
+	}
+	l.hits[ip] = recent
+	return len(recent) >= l.max
+}
+
+func (l *ipLimiter) fail(ip string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.hits[ip] = append(l.hits[ip], now)
+	if len(l.hits) > 100_000 { // bound memory under a spray of addresses
+		l.hits = map[string][]time.Time{}
+	}
+}

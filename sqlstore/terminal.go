@@ -1,0 +1,211 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"poscare"
+)
+
+const terminalCols = "t.id, t.serial, t.model, t.vendor, t.tid, t.merchant_id, t.mid, t.status, t.install_address, t.warranty_end, t.created_at, t.updated_at, t.archived_at, t.archived_by, t.archive_reason"
+
+func scanTerminal(r scanner) (*poscare.Terminal, error) {
+	var x poscare.Terminal
+	var tid, mid, warranty sql.NullString
+	var merchant sql.NullInt64
+	var created, updated int64
+	var arch archCols
+	if err := r.Scan(&x.ID, &x.Serial, &x.Model, &x.Vendor, &tid, &merchant, &mid, &x.Status, &x.InstallAddress, &warranty,
+		&created, &updated, &arch.at, &arch.by, &arch.reason); err != nil {
+		return nil, err
+	}
+	x.TID, x.MID, x.MerchantID = tid.String, mid.String, int64Ptr(merchant)
+	if warranty.Valid {
+		d := poscare.Date(warranty.String)
+		x.WarrantyEnd = &d
+	}
+	x.CreatedAt, x.UpdatedAt, x.Archived = fromMicros(created), fromMicros(updated), arch.archival()
+	return &x, nil
+}
+
+func (t *Tx) getTerminal(ctx context.Context, id int64) (*poscare.Terminal, error) {
+	x, err := scanTerminal(t.queryRow(ctx, "SELECT "+terminalCols+" FROM terminals t WHERE t.id = ?", id))
+	if err == sql.ErrNoRows {
+		return nil, poscare.NotFound(poscare.EntityTerminal)
+	}
+	return x, t.s.translate(err)
+}
+
+// visibleTerminal loads a terminal the actor may see: central roles see all
+// terminals, the others only those bound to merchants they may see.
+func (t *Tx) visibleTerminal(ctx context.Context, a poscare.Actor, id int64) (*poscare.Terminal, error) {
+	x, err := t.getTerminal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.MerchantScope().All {
+		return x, nil
+	}
+	if x.MerchantID == nil {
+		return nil, poscare.NotFound(poscare.EntityTerminal)
+	}
+	if _, err := t.visibleMerchant(ctx, a, *x.MerchantID); err != nil {
+		return nil, poscare.NotFound(poscare.EntityTerminal)
+	}
+	return x, nil
+}
+
+// checkBinding enforces the one-to-one binding of 银发〔2021〕259号: a
+// deployed terminal carries its merchant's own MID.
+func (t *Tx) checkBinding(ctx context.Context, a poscare.Actor, x *poscare.Terminal) error {
+	if x.MerchantID == nil {
+		return nil
+	}
+	m, err := t.visibleMerchant(ctx, a, *x.MerchantID)
+	if err != nil {
+		p := poscare.Problems{}
+		p.Add("merchant_id", "商户不存在", "no such merchant")
+		return p.Err()
+	}
+	if x.MID != "" && x.MID != m.MID {
+		p := poscare.Problems{}
+		p.Add("mid", "与所绑定商户的商户编号不一致（一机多码）", "differs from the bound merchant's MID (one device, several merchant numbers)")
+		return p.Err()
+	}
+	return nil
+}
+
+// CreateTerminal registers a terminal. Errors: EForbidden, EInvalid, EConflict.
+func (s *Store) CreateTerminal(ctx context.Context, a poscare.Actor, x *poscare.Terminal) error {
+	return s.CreateTerminals(ctx, a, []*poscare.Terminal{x})
+}
+
+// CreateTerminals registers many terminals in one transaction.
+func (s *Store) CreateTerminals(ctx context.Context, a poscare.Actor, xs []*poscare.Terminal) error {
+	if !a.Can(poscare.EntityTerminal, poscare.ActCreate) {
+		return poscare.Forbidden()
+	}
+	for _, x := range xs {
+		if err := x.Validate(); err != nil {
+			return err
+		}
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		for _, x := range xs {
+			if err := t.checkBinding(ctx, a, x); err != nil {
+				return err
+			}
+			id, err := t.insert(ctx, `INSERT INTO terminals (serial, model, vendor, tid, merchant_id, mid, status, install_address,
+				warranty_end, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				x.Serial, x.Model, x.Vendor, nullStr(x.TID), nullInt(x.MerchantID), nullStr(x.MID), x.Status, x.InstallAddress,
+				nullDate(x.WarrantyEnd), micros(t.now), micros(t.now))
+			if err != nil {
+				return err
+			}
+			x.ID, x.CreatedAt, x.UpdatedAt = id, t.now, t.now
+			if err := t.record(ctx, a, "create", poscare.EntityTerminal, id, nil, x); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func nullDate(d *poscare.Date) any {
+	if d == nil || *d == "" {
+		return nil
+	}
+	return string(*d)
+}
+
+// UpdateTerminal changes a terminal: its status, binding or warranty.
+// Errors: EForbidden, ENotFound, EInvalid, EConflict.
+func (s *Store) UpdateTerminal(ctx context.Context, a poscare.Actor, x *poscare.Terminal) error {
+	if !a.Can(poscare.EntityTerminal, poscare.ActUpdate) {
+		return poscare.Forbidden()
+	}
+	if err := x.Validate(); err != nil {
+		return err
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		before, err := t.visibleTerminal(ctx, a, x.ID)
+		if err != nil {
+			return err
+		}
+		if before.Archived != nil {
+			return poscare.Errorf(poscare.EConflict, "终端已归档，请先恢复", "the terminal is archived; restore it first")
+		}
+		if err := t.checkBinding(ctx, a, x); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `UPDATE terminals SET serial = ?, model = ?, vendor = ?, tid = ?, merchant_id = ?, mid = ?, status = ?,
+			install_address = ?, warranty_end = ?, updated_at = ? WHERE id = ?`,
+			x.Serial, x.Model, x.Vendor, nullStr(x.TID), nullInt(x.MerchantID), nullStr(x.MID), x.Status, x.InstallAddress,
+			nullDate(x.WarrantyEnd), micros(t.now), x.ID); err != nil {
+			return err
+		}
+		x.CreatedAt, x.UpdatedAt = before.CreatedAt, t.now
+		return t.record(ctx, a, "update", poscare.EntityTerminal, x.ID, before, x)
+	})
+}
+
+// GetTerminal returns a terminal the actor may see.
+func (s *Store) GetTerminal(ctx context.Context, a poscare.Actor, id int64) (*poscare.Terminal, error) {
+	if !a.Can(poscare.EntityTerminal, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	var x *poscare.Terminal
+	err := s.inRead(ctx, func(t *Tx) (err error) {
+		x, err = t.visibleTerminal(ctx, a, id)
+		return err
+	})
+	return x, err
+}
+
+// ListTerminals lists terminals the actor may see; Q matches a serial
+// number, TID or MID exactly.
+func (s *Store) ListTerminals(ctx context.Context, a poscare.Actor, f poscare.TerminalFilter) ([]*poscare.Terminal, error) {
+	if !a.Can(poscare.EntityTerminal, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	f.Normalize()
+	sc := a.MerchantScope()
+	q := "SELECT " + terminalCols + " FROM terminals t"
+	var args []any
+	where := []string{"t." + archivedCond(f.Archived)}
+	if !sc.All {
+		cond, sa := scopeSQL(sc)
+		q += " JOIN merchants m ON m.id = t.merchant_id"
+		where = append(where, cond)
+		args = append(args, sa...)
+	}
+	if f.Status != "" {
+		where = append(where, "t.status = ?")
+		args = append(args, f.Status)
+	}
+	if f.MerchantID != nil {
+		where = append(where, "t.merchant_id = ?")
+		args = append(args, *f.MerchantID)
+	}
+	if v := strings.ToUpper(strings.TrimSpace(f.Q)); v != "" {
+		where = append(where, "(t.serial = ? OR t.tid = ? OR t.mid = ?)")
+		args = append(args, v, v, v)
+	}
+	q += " WHERE " + strings.Join(where, " AND ") + " ORDER BY t.id DESC LIMIT ? OFFSET ?"
+	args = append(args, f.Limit+1, f.Offset)
+	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	defer rows.Close()
+	out := []*poscare.Terminal{}
+	for rows.Next() {
+		x, err := scanTerminal(rows)
+		if err != nil {
+			return nil, s.translate(err)
+		}
+		out = append(out, x)
+	}
+	return out, s.translate(rows.Err())
+}
