@@ -72,6 +72,11 @@ func (t *Terminal) Validate() error {
 	if t.MID != "" && !ValidMID(t.MID) {
 		p.Add("mid", "应为15位数字，第8-11位为MCC", "must be 15 digits with the MCC at positions 8-11")
 	}
+	if t.WarrantyEnd != nil && *t.WarrantyEnd != "" {
+		if _, ok := ParseDate(string(*t.WarrantyEnd)); !ok {
+			p.Add("warranty_end", "应为 YYYY-MM-DD 日期", "must be a YYYY-MM-DD date")
+		}
+	}
 	switch t.Status {
 	case TerminalInStock, TerminalInstalled, TerminalActive, TerminalSuspended, TerminalInRepair, TerminalRetired, TerminalLost:
 	default:

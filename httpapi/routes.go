@@ -58,7 +58,7 @@ type PasswordBody struct {
 
 // Me describes the caller.
 type Me struct {
-	User        *poscare.User                      `json:"user"`
+	User        *poscare.User               `json:"user"`
 	Permissions map[string][]poscare.Action `json:"permissions"`
 }
 

@@ -138,6 +138,14 @@ func (s *Store) CreateApplication(ctx context.Context, a poscare.Actor, x *posca
 			p.Add("merchant_id", "商户不存在", "no such merchant")
 			return p.Err()
 		}
+		if m.Archived != nil {
+			return errArchivedMerchant()
+		}
+		// Completion moves only through AdvanceApplication, which records
+		// who and when; a new application starts with nothing done.
+		for i := range x.Steps {
+			x.Steps[i].CompletedAt, x.Steps[i].CompletedByID = nil, nil
+		}
 		if len(x.Steps) == 0 {
 			def := poscare.NewApplication(m.ID, m.AccountManagerID, m.Type, t.now)
 			x.Steps = def.Steps
@@ -169,6 +177,9 @@ func (s *Store) UpdateApplication(ctx context.Context, a poscare.Actor, x *posca
 		before, m, err := t.visibleApplication(ctx, a, x.ID)
 		if err != nil {
 			return err
+		}
+		if before.Archived != nil {
+			return poscare.Errorf(poscare.EConflict, "申请已归档，请先恢复", "the application is archived; restore it first")
 		}
 		x.MerchantID = before.MerchantID
 		if len(x.Steps) == len(before.Steps) {

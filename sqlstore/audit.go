@@ -44,14 +44,10 @@ func (t *Tx) record(ctx context.Context, a poscare.Actor, action, entity string,
 	e.Seq = t.auditSeq + 1
 	e.PrevHash = t.auditHead
 	e.Hash = e.ComputeHash()
-	_, err = t.exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, actor_login, action, entity, entity_id,
-		before_json, after_json, source, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, micros(e.At), e.ActorID, e.ActorLogin, e.Action, e.Entity, e.EntityID,
-		string(e.Before), string(e.After), e.Source, e.PrevHash, e.Hash)
-	if err == nil {
-		t.auditSeq, t.auditHead = e.Seq, e.Hash
-	}
-	return err
+	t.pendingAudit = append(t.pendingAudit, []any{e.Seq, micros(e.At), e.ActorID, e.ActorLogin, e.Action, e.Entity, e.EntityID,
+		string(e.Before), string(e.After), e.Source, e.PrevHash, e.Hash})
+	t.auditSeq, t.auditHead = e.Seq, e.Hash
+	return nil
 }
 
 func auditJSON(v any) (json.RawMessage, error) {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"poscare"
 )
@@ -74,21 +75,48 @@ func (t *Tx) visibleContact(ctx context.Context, a poscare.Actor, id int64) (*po
 	return c, nil
 }
 
-func (t *Tx) insertContact(ctx context.Context, a poscare.Actor, c *poscare.Contact) error {
-	id, err := t.insert(ctx, `INSERT INTO contacts (merchant_id, name, role, preferred_channel, last_verified_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.MerchantID, c.Name, c.Role, c.PreferredChannel, nullMicros(c.LastVerifiedAt), micros(t.now), micros(t.now))
+// insertContacts writes validated contacts and their channels, and records
+// each in the audit trail unless the caller records them itself.
+func (t *Tx) insertContacts(ctx context.Context, a poscare.Actor, cs []*poscare.Contact, audit bool) error {
+	ids, err := t.reserveIDs(ctx, "contacts", len(cs))
 	if err != nil {
 		return err
 	}
-	c.ID, c.CreatedAt, c.UpdatedAt = id, t.now, t.now
-	for i := range c.Channels {
-		ch := &c.Channels[i]
-		if ch.ID, err = t.insert(ctx, "INSERT INTO contact_channels (contact_id, merchant_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
-			id, c.MerchantID, ch.Kind, ch.Value, micros(t.now)); err != nil {
+	rows := make([][]any, len(cs))
+	nch := 0
+	for i, c := range cs {
+		c.ID, c.CreatedAt, c.UpdatedAt = ids[i], t.now, t.now
+		rows[i] = []any{c.ID, c.MerchantID, c.Name, c.Role, c.PreferredChannel, nullMicros(c.LastVerifiedAt), micros(t.now), micros(t.now)}
+		nch += len(c.Channels)
+	}
+	if err := t.insertRows(ctx, "contacts", []string{"id", "merchant_id", "name", "role", "preferred_channel", "last_verified_at",
+		"created_at", "updated_at"}, rows); err != nil {
+		return err
+	}
+	chIDs, err := t.reserveIDs(ctx, "contact_channels", nch)
+	if err != nil {
+		return err
+	}
+	chRows := make([][]any, 0, nch)
+	for _, c := range cs {
+		for j := range c.Channels {
+			ch := &c.Channels[j]
+			ch.ID = chIDs[len(chRows)]
+			chRows = append(chRows, []any{ch.ID, c.ID, c.MerchantID, ch.Kind, ch.Value, micros(t.now)})
+		}
+	}
+	if err := t.insertRows(ctx, "contact_channels", []string{"id", "contact_id", "merchant_id", "kind", "value", "created_at"}, chRows); err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if !audit {
+			break
+		}
+		if err := t.record(ctx, a, "create", poscare.EntityContact, c.ID, nil, c); err != nil {
 			return err
 		}
 	}
-	return t.record(ctx, a, "create", poscare.EntityContact, id, nil, c)
+	return nil
 }
 
 // CreateContact adds a contact to a merchant the actor may see.
@@ -108,7 +136,7 @@ func (s *Store) CreateContact(ctx context.Context, a poscare.Actor, c *poscare.C
 		if m.Archived != nil {
 			return poscare.Errorf(poscare.EConflict, "商户已归档", "the merchant is archived")
 		}
-		return t.insertContact(ctx, a, c)
+		return t.insertContacts(ctx, a, []*poscare.Contact{c}, true)
 	})
 }
 
@@ -255,8 +283,8 @@ func (s *Store) ListContacts(ctx context.Context, a poscare.Actor, f ContactFilt
 		args = append(args, *f.MerchantID)
 	}
 	if f.Q != "" {
-		q += " AND (c.name LIKE ? OR c.id IN (SELECT contact_id FROM contact_channels WHERE value = ? AND removed_at IS NULL))"
-		args = append(args, "%"+likeEscape(f.Q)+"%", f.Q)
+		q += " AND (LOWER(c.name) LIKE ? OR c.id IN (SELECT contact_id FROM contact_channels WHERE value = ? AND removed_at IS NULL))"
+		args = append(args, "%"+strings.ToLower(likeEscape(f.Q))+"%", f.Q)
 	}
 	q += " ORDER BY c.id DESC LIMIT ? OFFSET ?"
 	args = append(args, f.Limit+1, f.Offset)

@@ -47,10 +47,14 @@ func (s *Store) CreateContract(ctx context.Context, a poscare.Actor, c *poscare.
 		return err
 	}
 	return s.inWrite(ctx, func(t *Tx) error {
-		if _, err := t.visibleMerchant(ctx, a, c.MerchantID); err != nil {
+		m, err := t.visibleMerchant(ctx, a, c.MerchantID)
+		if err != nil {
 			p := poscare.Problems{}
 			p.Add("merchant_id", "商户不存在", "no such merchant")
 			return p.Err()
+		}
+		if m.Archived != nil {
+			return errArchivedMerchant()
 		}
 		id, err := t.insert(ctx, `INSERT INTO contracts (merchant_id, starts_on, ends_on, deposit_fen, monthly_comm_fee_fen,
 			monthly_maint_fee_fen, credit_rate_e5, debit_rate_e5, debit_cap_fen, qr_rate_e5, created_at, updated_at)

@@ -74,7 +74,7 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 		// busy_timeout first, so that even setting WAL waits for a lock
 		// rather than failing; then WAL, NORMAL sync and foreign keys.
 		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-64000)"} {
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-262144)", "temp_store(MEMORY)"} {
 			q.Add("_pragma", p)
 		}
 		w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_txlock=immediate")
@@ -148,10 +148,38 @@ type Tx struct {
 	auditSeq  int64
 	auditHead string
 	auditRead bool
+	// Statements prepared in this transaction, by query text: a bulk import
+	// runs the same few statements thousands of times, and parsing SQL
+	// each time would cost more than running it.
+	stmts map[string]*sql.Stmt
+	// Rows queued for flush, written in multi-row statements before commit.
+	pendingAudit  [][]any
+	pendingSearch [][]any
+	nextID        map[string]int64
+}
+
+// stmt returns the prepared form of q in this transaction.
+func (t *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(ctx, t.s.rebind(q))
+	if err != nil {
+		return nil, t.s.translate(err)
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[q] = st
+	return st, nil
 }
 
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	r, err := t.tx.ExecContext(ctx, t.s.rebind(q), args...)
+	st, err := t.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	r, err := st.ExecContext(ctx, args...)
 	return r, t.s.translate(err)
 }
 
@@ -166,8 +194,12 @@ func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 
 // insert runs an INSERT … RETURNING id and returns the new id.
 func (t *Tx) insert(ctx context.Context, q string, args ...any) (int64, error) {
+	st, err := t.stmt(ctx, q+" RETURNING id")
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err := t.tx.QueryRowContext(ctx, t.s.rebind(q+" RETURNING id"), args...).Scan(&id)
+	err = st.QueryRowContext(ctx, args...).Scan(&id)
 	return id, t.s.translate(err)
 }
 
@@ -192,7 +224,16 @@ func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx
 		return poscare.Internal(err)
 	}
 	t := &Tx{tx: tx, s: s, now: s.Now().UTC().Truncate(time.Microsecond)}
-	if err := fn(t); err != nil {
+	defer func() {
+		for _, st := range t.stmts {
+			st.Close()
+		}
+	}()
+	err = fn(t)
+	if err == nil {
+		err = t.flush(ctx)
+	}
+	if err != nil {
 		tx.Rollback()
 		return err
 	}

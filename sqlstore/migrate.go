@@ -101,16 +101,20 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	}
 	applied := 0
 	for _, m := range steps {
-		var n int
-		if err := conn.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), m.version).Scan(&n); err != nil {
-			return applied, err
-		}
-		if n > 0 {
-			continue
-		}
+		// The check runs inside the step's transaction (an immediate one on
+		// SQLite), so two processes migrating one file cannot both apply it.
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return applied, err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), m.version).Scan(&n); err != nil {
+			tx.Rollback()
+			return applied, err
+		}
+		if n > 0 {
+			tx.Rollback()
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			tx.Rollback()

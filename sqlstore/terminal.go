@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 
 	"poscare"
@@ -68,6 +69,14 @@ func (t *Tx) checkBinding(ctx context.Context, a poscare.Actor, x *poscare.Termi
 		p.Add("merchant_id", "商户不存在", "no such merchant")
 		return p.Err()
 	}
+	if m.Archived != nil {
+		return errArchivedMerchant()
+	}
+	if x.Deployed() && (m.Status == poscare.MerchantTerminated || m.Status == poscare.MerchantProspect) {
+		p := poscare.Problems{}
+		p.Add("merchant_id", "商户未开通或已解约，不能装机", "the merchant is not live (prospect or terminated)")
+		return p.Err()
+	}
 	if x.MID != "" && x.MID != m.MID {
 		p := poscare.Problems{}
 		p.Add("mid", "与所绑定商户的商户编号不一致（一机多码）", "differs from the bound merchant's MID (one device, several merchant numbers)")
@@ -86,10 +95,20 @@ func (s *Store) CreateTerminals(ctx context.Context, a poscare.Actor, xs []*posc
 	if !a.Can(poscare.EntityTerminal, poscare.ActCreate) {
 		return poscare.Forbidden()
 	}
-	for _, x := range xs {
+	p := poscare.Problems{}
+	for i, x := range xs {
 		if err := x.Validate(); err != nil {
-			return err
+			e, ok := err.(*poscare.Error)
+			if !ok || len(xs) == 1 {
+				return err
+			}
+			for k, v := range e.Fields {
+				p[fmt.Sprintf("%d.%s", i, k)] = v
+			}
 		}
+	}
+	if err := p.Err(); err != nil {
+		return err
 	}
 	return s.inWrite(ctx, func(t *Tx) error {
 		for _, x := range xs {

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 
 	"poscare"
@@ -241,8 +242,9 @@ func (s *Store) ListUsers(ctx context.Context, a poscare.Actor, f UserFilter) ([
 		args = append(args, *f.TeamID)
 	}
 	if f.Q != "" {
-		q += " AND (name LIKE ? OR login LIKE ? OR mobile = ?)"
-		args = append(args, "%"+likeEscape(f.Q)+"%", "%"+likeEscape(f.Q)+"%", f.Q)
+		q += " AND (LOWER(name) LIKE ? OR login LIKE ? OR mobile = ?)"
+		like := "%" + strings.ToLower(likeEscape(f.Q)) + "%"
+		args = append(args, like, like, f.Q)
 	}
 	q += " ORDER BY id LIMIT ? OFFSET ?"
 	args = append(args, f.Limit, f.Offset)
@@ -296,7 +298,7 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 	if err == sql.ErrNoRows {
 		// Spend the same work as a real check so timing does not reveal
 		// which logins exist.
-		password.Verify(pw, dummyHash)
+		password.Verify(pw, dummyHash())
 		s.Record(ctx, poscare.Actor{Login: login, Source: source}, poscare.AuditLoginFailed, poscare.EntityUser, 0, map[string]string{"reason": "unknown login"})
 		return nil, bad
 	}
@@ -317,14 +319,16 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 		}
 		err := s.inWrite(ctx, func(t *Tx) error {
 			if !ok {
-				failed++
-				var until any
-				if failed >= MaxFailedLogins {
-					until = micros(t.now.Add(LockoutPeriod))
-					failed = 0
+				// Count in the database, not from the value read above, so
+				// that parallel guesses cannot overwrite each other's count.
+				var n int
+				if err := t.queryRow(ctx, "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins", u.ID).Scan(&n); err != nil {
+					return t.s.translate(err)
 				}
-				if _, err := t.exec(ctx, "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", failed, until, u.ID); err != nil {
-					return err
+				if n >= MaxFailedLogins {
+					if _, err := t.exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?", micros(t.now.Add(LockoutPeriod)), u.ID); err != nil {
+						return err
+					}
 				}
 			}
 			return t.record(ctx, actor, poscare.AuditLoginFailed, poscare.EntityUser, u.ID, nil, map[string]string{"reason": reason})
@@ -343,7 +347,9 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 	return u, err
 }
 
-var dummyHash = password.Hash("not a real password", password.Default)
+// dummyHash is verified against for unknown logins; made on first use so
+// that importing the package costs nothing.
+var dummyHash = sync.OnceValue(func() string { return password.Hash("not a real password", password.Default) })
 
 type scanFunc func(dest ...any) error
 

@@ -1,0 +1,361 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"poscare"
+	"poscare/httpapi"
+	"poscare/internal/fixture"
+	"poscare/internal/testenv"
+)
+
+// validate checks a decoded JSON value against an OpenAPI schema: types,
+// required properties, no undeclared properties, nullability, arrays.
+func validate(doc map[string]any, schema map[string]any, v any, path string) error {
+	if ref, ok := schema["$ref"].(string); ok {
+		name := strings.TrimPrefix(ref, "#/components/schemas/")
+		return validate(doc, doc["components"].(map[string]any)["schemas"].(map[string]any)[name].(map[string]any), v, path)
+	}
+	if v == nil {
+		if schema["nullable"] == true || len(schema) == 0 {
+			return nil
+		}
+		return fmt.Errorf("%s: null where the schema does not allow it", path)
+	}
+	if all, ok := schema["allOf"].([]any); ok {
+		for _, s := range all {
+			if err := validate(doc, s.(map[string]any), v, path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	switch schema["type"] {
+	case "object":
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: want object, got %T", path, v)
+		}
+		props, _ := schema["properties"].(map[string]any)
+		for _, r := range asStrings(schema["required"]) {
+			if _, ok := obj[r]; !ok {
+				return fmt.Errorf("%s: required property %q missing", path, r)
+			}
+		}
+		for k, val := range obj {
+			if ps, ok := props[k]; ok {
+				if err := validate(doc, ps.(map[string]any), val, path+"."+k); err != nil {
+					return err
+				}
+				continue
+			}
+			if ap, ok := schema["additionalProperties"].(map[string]any); ok {
+				if err := validate(doc, ap, val, path+"."+k); err != nil {
+					return err
+				}
+				continue
+			}
+			if schema["additionalProperties"] == false {
+				return fmt.Errorf("%s: property %q is not in the schema", path, k)
+			}
+		}
+	case "array":
+		arr, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("%s: want array, got %T", path, v)
+		}
+		for i, x := range arr {
+			if err := validate(doc, schema["items"].(map[string]any), x, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case "string":
+		if _, ok := v.(string); !ok {
+			return fmt.Errorf("%s: want string, got %T", path, v)
+		}
+	case "integer":
+		f, ok := v.(float64)
+		if !ok || f != float64(int64(f)) {
+			return fmt.Errorf("%s: want integer, got %v", path, v)
+		}
+	case "number":
+		if _, ok := v.(float64); !ok {
+			return fmt.Errorf("%s: want number, got %T", path, v)
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			return fmt.Errorf("%s: want boolean, got %T", path, v)
+		}
+	}
+	return nil
+}
+
+func asStrings(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case []any:
+		for _, s := range x {
+			out = append(out, s.(string))
+		}
+	case []string:
+		out = x
+	}
+	return out
+}
+
+// TestResponsesMatchOpenAPI calls every GET route and a sample of writes
+// and errors as ops, and checks each real response body against the
+// schema the served OpenAPI document declares for it.
+func TestResponsesMatchOpenAPI(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, s)
+			var doc map[string]any
+			res := e.do("GET", "/api/openapi.json", "", nil)
+			if res.status != 200 {
+				t.Fatalf("openapi.json: %d", res.status)
+			}
+			res.decode(t, &doc)
+			if doc["openapi"] != "3.0.3" {
+				t.Fatalf("openapi version %v", doc["openapi"])
+			}
+			checked := 0
+			check := func(method, pattern string, res response) {
+				t.Helper()
+				op := doc["paths"].(map[string]any)[pattern].(map[string]any)[strings.ToLower(method)].(map[string]any)
+				responses := op["responses"].(map[string]any)
+				r, ok := responses[fmt.Sprint(res.status)].(map[string]any)
+				if !ok {
+					r = responses["default"].(map[string]any)
+				}
+				content := r["content"].(map[string]any)
+				media, ok := content["application/json"].(map[string]any)
+				if !ok {
+					return
+				}
+				var v any
+				if err := json.Unmarshal(res.body, &v); err != nil {
+					t.Fatalf("%s %s: body is not JSON: %s", method, pattern, res.body)
+				}
+				if err := validate(doc, media["schema"].(map[string]any), v, "$"); err != nil {
+					t.Errorf("%s %s (%d): %v\n%s", method, pattern, res.status, err, res.body)
+				}
+				checked++
+			}
+			tok := e.token(e.w.Users[poscare.RoleOps])
+			for _, rt := range e.api.Routes() {
+				if rt.Method != "GET" || rt.Response == nil {
+					continue
+				}
+				c := e.plan(rt)
+				res := e.do("GET", c.path(), tok, nil)
+				if res.status != 200 && res.status != 403 {
+					t.Fatalf("GET %s: %d %s", rt.Pattern, res.status, res.body)
+				}
+				check("GET", rt.Pattern, res)
+			}
+			// A create, an update and the error shapes.
+			res = e.do("POST", "/api/v1/merchants", tok, fixture.NewMerchant(e.w.Team1.ID, e.w.Users[poscare.RoleAgent].ID, nil))
+			if res.status != 201 {
+				t.Fatalf("create merchant: %d %s", res.status, res.body)
+			}
+			check("POST", "/api/v1/merchants", res)
+			bad := fixture.NewMerchant(e.w.Team1.ID, e.w.Users[poscare.RoleAgent].ID, nil)
+			bad.USCC = "91110105000000000X"
+			res = e.do("POST", "/api/v1/merchants", tok, bad)
+			if res.status != 422 {
+				t.Fatalf("bad merchant: %d", res.status)
+			}
+			check("POST", "/api/v1/merchants", res)
+			res = e.do("POST", "/api/v1/auth/token", "", httpapi.TokenRequest{Login: "ops", Password: fixture.Password})
+			if res.status != 200 {
+				t.Fatalf("login: %d %s", res.status, res.body)
+			}
+			check("POST", "/api/v1/auth/token", res)
+			if checked < 20 {
+				t.Fatalf("only %d responses checked", checked)
+			}
+		})
+	}
+}
+
+// TestBadInput: every kind of bad request gets its status, the one error
+// shape, the field names and messages in the asked language, and writes
+// nothing.
+func TestBadInput(t *testing.T) {
+	stores := testenv.Stores(t)
+	e := newEnv(t, stores["sqlite"])
+	tok := e.token(e.w.Users[poscare.RoleOps])
+	agent := e.w.Users[poscare.RoleAgent].ID
+	count := func() int {
+		res := e.do("GET", "/api/v1/merchants?limit=500", tok, nil)
+		var l struct{ Items []any }
+		res.decode(t, &l)
+		return len(l.Items)
+	}
+	before := count()
+	cases := []struct {
+		name   string
+		body   any
+		status int
+		code   string
+		fields []string
+	}{
+		{"BadUSCCCheckCharacter", func() any { m := fixture.NewMerchant(e.w.Team1.ID, agent, nil); m.USCC = m.USCC[:17] + "0"; return m }(), 422, "invalid", []string{"uscc"}},
+		{"BadIDCheckDigit", func() any {
+			m := fixture.NewMerchant(e.w.Team1.ID, agent, nil)
+			m.PrincipalIDNumber = m.PrincipalIDNumber[:17] + map[bool]string{true: "1", false: "2"}[m.PrincipalIDNumber[17] != '1']
+			return m
+		}(), 422, "invalid", []string{"principal_id_number"}},
+		{"BadLuhnCard", func() any {
+			m := fixture.NewMerchant(e.w.Team1.ID, agent, nil)
+			last := m.SettlementAccount[len(m.SettlementAccount)-1]
+			m.SettlementAccount = m.SettlementAccount[:len(m.SettlementAccount)-1] + string('0'+(last-'0'+1)%10)
+			return m
+		}(), 422, "invalid", []string{"settlement_account"}},
+		{"ManyBadFieldsAtOnce", func() any {
+			m := fixture.NewMerchant(e.w.Team1.ID, agent, nil)
+			m.MCC, m.Latitude, m.LegalName, m.MID = "12", 95, "", "123"
+			return m
+		}(), 422, "invalid", []string{"mcc", "latitude", "legal_name", "mid"}},
+		{"UnknownField", `{"legal_name":"x","hard_delete":true}`, 400, "bad_request", nil},
+		{"NotJSON", `{"legal_name":`, 400, "bad_request", nil},
+		{"TrailingData", `{} {}`, 400, "bad_request", nil},
+		{"OversizedBody", `{"legal_name":"` + strings.Repeat("a", httpapi.MaxBodyBytes) + `"}`, 413, "too_large", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, lang := range []string{"zh-CN,zh;q=0.9", "en-US,en;q=0.8"} {
+				res := e.do("POST", "/api/v1/merchants", tok, c.body, "Accept-Language", lang)
+				if res.status != c.status {
+					t.Fatalf("status %d, want %d: %s", res.status, c.status, res.body)
+				}
+				var body httpapi.ErrorBody
+				res.decode(t, &body)
+				if body.Error.Code != c.code {
+					t.Fatalf("code %q, want %q", body.Error.Code, c.code)
+				}
+				for _, f := range c.fields {
+					msg, ok := body.Error.Fields[f]
+					if !ok {
+						t.Fatalf("field %q not named in %v", f, body.Error.Fields)
+					}
+					label := poscare.FieldLabel(f)
+					want := label.Zh
+					if strings.HasPrefix(lang, "en") {
+						want = label.En
+					}
+					if !strings.Contains(msg, want) {
+						t.Errorf("field %q message %q does not name the field as %q", f, msg, want)
+					}
+				}
+				if len(c.fields) > 0 && len(body.Error.Fields) != len(c.fields) {
+					t.Errorf("fields %v, want exactly %v", body.Error.Fields, c.fields)
+				}
+			}
+		})
+	}
+	if after := count(); after != before {
+		t.Fatalf("bad input wrote merchants: %d → %d", before, after)
+	}
+	t.Run("BadQueryParameter", func(t *testing.T) {
+		res := e.do("GET", "/api/v1/merchants?limit=0", tok, nil)
+		if res.status != 422 || !strings.Contains(string(res.body), `"limit"`) {
+			t.Fatalf("limit=0: %d %s", res.status, res.body)
+		}
+	})
+	t.Run("NoTokenIs401", func(t *testing.T) {
+		res := e.do("GET", "/api/v1/merchants", "", nil)
+		if res.status != 401 {
+			t.Fatalf("status %d", res.status)
+		}
+		res = e.do("GET", "/api/v1/merchants", "pc_forged", nil)
+		if res.status != 401 {
+			t.Fatalf("forged token: status %d", res.status)
+		}
+	})
+}
+
+// TestLogin covers tokens, logout, throttling and the audit of each.
+func TestLogin(t *testing.T) {
+	e := newEnv(t, testenv.Stores(t)["sqlite"])
+	login := func(l, p string) response {
+		return e.do("POST", "/api/v1/auth/token", "", httpapi.TokenRequest{Login: l, Password: p})
+	}
+	t.Run("TokenWorksUntilLogout", func(t *testing.T) {
+		res := login("agenta", fixture.Password)
+		var tr httpapi.TokenResponse
+		res.decode(t, &tr)
+		if res.status != 200 || tr.Token == "" {
+			t.Fatalf("login: %d %s", res.status, res.body)
+		}
+		if r := e.do("GET", "/api/v1/me", tr.Token, nil); r.status != 200 || !strings.Contains(string(r.body), `"agenta"`) {
+			t.Fatalf("me: %d %s", r.status, r.body)
+		}
+		if r := e.do("POST", "/api/v1/auth/logout", tr.Token, nil); r.status != 200 {
+			t.Fatalf("logout: %d", r.status)
+		}
+		if r := e.do("GET", "/api/v1/me", tr.Token, nil); r.status != 401 {
+			t.Fatalf("token alive after logout: %d", r.status)
+		}
+	})
+	t.Run("RepeatedFailuresLockTheAccount", func(t *testing.T) {
+		for i := 0; i < 5; i++ {
+			if res := login("lead1", "wrong-password"); res.status != 401 {
+				t.Fatalf("attempt %d: %d", i, res.status)
+			}
+		}
+		if res := login("lead1", fixture.Password); res.status != 429 {
+			t.Fatalf("right password during lockout: %d %s", res.status, res.body)
+		}
+	})
+	t.Run("FailuresAreAudited", func(t *testing.T) {
+		tok := e.token(e.w.Users[poscare.RoleAuditor])
+		res := e.do("GET", fmt.Sprintf("/api/v1/audit?entity=user&entity_id=%d", e.w.Users[poscare.RoleLead].ID), tok, nil)
+		if !strings.Contains(string(res.body), `"login_failed"`) {
+			t.Fatalf("no login_failed entry: %s", res.body)
+		}
+	})
+}
+
+// TestAgentCannotReachOtherPortfolio tries every read route of a merchant
+// outside agent A's portfolio: each must answer 404, as for a missing one.
+func TestAgentCannotReachOtherPortfolio(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, s)
+			tok := e.token(e.w.Users[poscare.RoleAgent])
+			other := e.w.OtherMerchant.ID
+			for _, p := range []string{"/api/v1/merchants/%d", "/api/v1/merchants/%d/history", "/api/v1/merchants/%d/sensitive"} {
+				if res := e.do("GET", fmt.Sprintf(p, other), tok, nil); res.status != 404 {
+					t.Errorf("GET %s: %d %s", fmt.Sprintf(p, other), res.status, res.body)
+				}
+			}
+			m := fixture.NewMerchant(e.w.Team2.ID, e.w.AgentB.ID, nil)
+			m.ID = other
+			if res := e.do("PUT", fmt.Sprintf("/api/v1/merchants/%d", other), tok, m); res.status != 404 {
+				t.Errorf("PUT other merchant: %d", res.status)
+			}
+			if res := e.do("POST", fmt.Sprintf("/api/v1/merchants/%d/archive", other), tok, httpapi.ReasonBody{Reason: "删掉"}); res.status != 404 {
+				t.Errorf("archive other merchant: %d", res.status)
+			}
+			for _, p := range []string{"contacts", "terminals", "applications", "contracts"} {
+				res := e.do("GET", fmt.Sprintf("/api/v1/%s?merchant_id=%d", p, other), tok, nil)
+				if res.status != 200 || !strings.Contains(string(res.body), `"items":[]`) {
+					t.Errorf("list %s of other merchant: %d %s", p, res.status, res.body)
+				}
+			}
+			res := e.do("GET", "/api/v1/merchants?limit=500", tok, nil)
+			if strings.Contains(string(res.body), fmt.Sprintf(`"id":%d,`, other)) {
+				t.Errorf("other merchant in agent's list")
+			}
+			res = e.do("GET", "/api/v1/merchants.csv", tok, nil)
+			if res.status != 403 {
+				t.Errorf("agent export: %d", res.status)
+			}
+		})
+	}
+}
