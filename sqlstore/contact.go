@@ -254,12 +254,7 @@ func (s *Store) GetContact(ctx context.Context, a poscare.Actor, id int64) (*pos
 	if !a.Can(poscare.EntityContact, poscare.ActRead) {
 		return nil, poscare.Forbidden()
 	}
-	var c *poscare.Contact
-	err := s.inRead(ctx, func(t *Tx) (err error) {
-		c, err = t.visibleContact(ctx, a, id)
-		return err
-	})
-	return c, err
+	return readOne(ctx, s, func(t *Tx) (*poscare.Contact, error) { return t.visibleContact(ctx, a, id) })
 }
 
 // ContactFilter selects contacts in a list.

@@ -101,12 +101,7 @@ func (s *Store) GetContract(ctx context.Context, a poscare.Actor, id int64) (*po
 	if !a.Can(poscare.EntityContract, poscare.ActRead) {
 		return nil, poscare.Forbidden()
 	}
-	var c *poscare.Contract
-	err := s.inRead(ctx, func(t *Tx) (err error) {
-		c, err = t.visibleContract(ctx, a, id)
-		return err
-	})
-	return c, err
+	return readOne(ctx, s, func(t *Tx) (*poscare.Contract, error) { return t.visibleContract(ctx, a, id) })
 }
 
 // ListContracts lists contracts of merchants the actor may see.
@@ -124,18 +119,5 @@ func (s *Store) ListContracts(ctx context.Context, a poscare.Actor, f poscare.Co
 	q := "SELECT " + contractCols + " FROM contracts k JOIN merchants m ON m.id = k.merchant_id WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY k.id DESC LIMIT ? OFFSET ?"
 	args = append(args, f.Limit+1, f.Offset)
-	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
-	if err != nil {
-		return nil, s.translate(err)
-	}
-	defer rows.Close()
-	out := []*poscare.Contract{}
-	for rows.Next() {
-		c, err := scanContract(rows)
-		if err != nil {
-			return nil, s.translate(err)
-		}
-		out = append(out, c)
-	}
-	return out, s.translate(rows.Err())
+	return queryAll(ctx, s, q, args, scanContract)
 }

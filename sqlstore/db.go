@@ -323,3 +323,36 @@ func nullStr(s string) any {
 	}
 	return s
 }
+
+// scanAll reads every row of rows with scan and closes them.
+func scanAll[T any](s *Store, rows *sql.Rows, scan func(scanner) (*T, error)) ([]*T, error) {
+	defer rows.Close()
+	out := []*T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.translate(err)
+		}
+		out = append(out, v)
+	}
+	return out, s.translate(rows.Err())
+}
+
+// queryAll runs a read query outside any transaction and scans its rows.
+func queryAll[T any](ctx context.Context, s *Store, q string, args []any, scan func(scanner) (*T, error)) ([]*T, error) {
+	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	return scanAll(s, rows, scan)
+}
+
+// readOne runs load in a read transaction: the shape of every Get.
+func readOne[T any](ctx context.Context, s *Store, load func(*Tx) (*T, error)) (*T, error) {
+	var v *T
+	err := s.inRead(ctx, func(t *Tx) (err error) {
+		v, err = load(t)
+		return err
+	})
+	return v, err
+}

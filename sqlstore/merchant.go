@@ -305,12 +305,7 @@ func (s *Store) GetMerchant(ctx context.Context, a poscare.Actor, id int64) (*po
 	if !a.Can(poscare.EntityMerchant, poscare.ActRead) {
 		return nil, poscare.Forbidden()
 	}
-	var m *poscare.Merchant
-	err := s.inRead(ctx, func(t *Tx) (err error) {
-		m, err = t.visibleMerchant(ctx, a, id)
-		return err
-	})
-	return m, err
+	return readOne(ctx, s, func(t *Tx) (*poscare.Merchant, error) { return t.visibleMerchant(ctx, a, id) })
 }
 
 // RevealMerchant returns a merchant's sensitive fields in clear and records
@@ -401,20 +396,7 @@ func (s *Store) ListMerchants(ctx context.Context, a poscare.Actor, f poscare.Me
 	query := "SELECT " + merchantCols + " FROM merchants m WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY m.id DESC LIMIT ? OFFSET ?"
 	args = append(args, f.Limit+1, f.Offset)
-	rows, err := s.read.QueryContext(ctx, s.rebind(query), args...)
-	if err != nil {
-		return nil, s.translate(err)
-	}
-	defer rows.Close()
-	out := []*poscare.Merchant{}
-	for rows.Next() {
-		m, err := scanMerchant(rows)
-		if err != nil {
-			return nil, s.translate(err)
-		}
-		out = append(out, m)
-	}
-	return out, s.translate(rows.Err())
+	return queryAll(ctx, s, query, args, scanMerchant)
 }
 
 // searchCond builds the condition for a search text: identifiers by exact

@@ -94,12 +94,7 @@ func (s *Store) GetTeam(ctx context.Context, a poscare.Actor, id int64) (*poscar
 	if !a.Can(poscare.EntityTeam, poscare.ActRead) {
 		return nil, poscare.Forbidden()
 	}
-	var tm *poscare.Team
-	err := s.inRead(ctx, func(t *Tx) (err error) {
-		tm, err = t.getTeam(ctx, id)
-		return err
-	})
-	return tm, err
+	return readOne(ctx, s, func(t *Tx) (*poscare.Team, error) { return t.getTeam(ctx, id) })
 }
 
 // ListTeams lists teams, live or archived.
@@ -108,18 +103,5 @@ func (s *Store) ListTeams(ctx context.Context, a poscare.Actor, archived bool, p
 		return nil, poscare.Forbidden()
 	}
 	p.Normalize()
-	rows, err := s.read.QueryContext(ctx, s.rebind("SELECT "+teamCols+" FROM teams WHERE "+archivedCond(archived)+" ORDER BY id LIMIT ? OFFSET ?"), p.Limit, p.Offset)
-	if err != nil {
-		return nil, s.translate(err)
-	}
-	defer rows.Close()
-	out := []*poscare.Team{}
-	for rows.Next() {
-		tm, err := scanTeam(rows)
-		if err != nil {
-			return nil, s.translate(err)
-		}
-		out = append(out, tm)
-	}
-	return out, s.translate(rows.Err())
+	return queryAll(ctx, s, "SELECT "+teamCols+" FROM teams WHERE "+archivedCond(archived)+" ORDER BY id LIMIT ? OFFSET ?", []any{p.Limit, p.Offset}, scanTeam)
 }

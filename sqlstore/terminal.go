@@ -174,12 +174,7 @@ func (s *Store) GetTerminal(ctx context.Context, a poscare.Actor, id int64) (*po
 	if !a.Can(poscare.EntityTerminal, poscare.ActRead) {
 		return nil, poscare.Forbidden()
 	}
-	var x *poscare.Terminal
-	err := s.inRead(ctx, func(t *Tx) (err error) {
-		x, err = t.visibleTerminal(ctx, a, id)
-		return err
-	})
-	return x, err
+	return readOne(ctx, s, func(t *Tx) (*poscare.Terminal, error) { return t.visibleTerminal(ctx, a, id) })
 }
 
 // ListTerminals lists terminals the actor may see; Q matches a serial
@@ -213,18 +208,5 @@ func (s *Store) ListTerminals(ctx context.Context, a poscare.Actor, f poscare.Te
 	}
 	q += " WHERE " + strings.Join(where, " AND ") + " ORDER BY t.id DESC LIMIT ? OFFSET ?"
 	args = append(args, f.Limit+1, f.Offset)
-	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
-	if err != nil {
-		return nil, s.translate(err)
-	}
-	defer rows.Close()
-	out := []*poscare.Terminal{}
-	for rows.Next() {
-		x, err := scanTerminal(rows)
-		if err != nil {
-			return nil, s.translate(err)
-		}
-		out = append(out, x)
-	}
-	return out, s.translate(rows.Err())
+	return queryAll(ctx, s, q, args, scanTerminal)
 }

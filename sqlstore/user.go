@@ -189,11 +189,7 @@ func (s *Store) GetUser(ctx context.Context, a poscare.Actor, id int64) (*poscar
 	if !a.Can(poscare.EntityUser, poscare.ActRead) && a.UserID != id {
 		return nil, poscare.Forbidden()
 	}
-	var u *poscare.User
-	err := s.inRead(ctx, func(t *Tx) (err error) {
-		u, err = t.getUser(ctx, id)
-		return err
-	})
+	u, err := readOne(ctx, s, func(t *Tx) (*poscare.User, error) { return t.getUser(ctx, id) })
 	if err != nil {
 		return nil, err
 	}
@@ -248,20 +244,7 @@ func (s *Store) ListUsers(ctx context.Context, a poscare.Actor, f UserFilter) ([
 	}
 	q += " ORDER BY id LIMIT ? OFFSET ?"
 	args = append(args, f.Limit, f.Offset)
-	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
-	if err != nil {
-		return nil, s.translate(err)
-	}
-	defer rows.Close()
-	out := []*poscare.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, s.translate(err)
-		}
-		out = append(out, u)
-	}
-	return out, s.translate(rows.Err())
+	return queryAll(ctx, s, q, args, scanUser)
 }
 
 func archivedCond(archived bool) string {
