@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // maxParams bounds the placeholders of one statement, under SQLite's
@@ -13,7 +15,7 @@ const maxParams = 30000
 // one prepared single-row INSERT per row: measured on SQLite, a multi-row
 // INSERT into a table with several indexes keeps a statement journal that
 // costs more than the statements it saves.
-var multiRow = map[string]bool{"audit_log": true, "merchant_search": true}
+var multiRow = map[string]bool{"audit_log": true, "merchant_search": true, "contacts": true, "contact_channels": true}
 
 // reserveIDs returns n fresh ids for table, so that a batch of rows can be
 // written in multi-row statements without RETURNING (whose row order
@@ -93,7 +95,7 @@ func (t *Tx) insertRows(ctx context.Context, table string, cols []string, rows [
 // thousands of records costs a handful of statements for them.
 func (t *Tx) flush(ctx context.Context) error {
 	if len(t.pendingSearch) > 0 {
-		if err := t.insertRows(ctx, "merchant_search", []string{"rowid", "grams"}, t.pendingSearch); err != nil {
+		if err := t.insertRows(ctx, "merchant_search", []string{"rowid", "search_grams"}, t.pendingSearch); err != nil {
 			return err
 		}
 		t.pendingSearch = nil
@@ -118,4 +120,38 @@ func (t *Tx) deferForeignKeys(ctx context.Context) error {
 	}
 	_, err := t.tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON")
 	return t.s.translate(err)
+}
+
+// parallel runs fn(0) … fn(n-1) on every core and returns the first error.
+func parallel(n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				if err := fn(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -143,6 +144,15 @@ func (s *Store) CreateMerchants(ctx context.Context, a poscare.Actor, items []*M
 	if err := p.Err(); err != nil {
 		return err
 	}
+	// Encryption and search grams need no database: done on every core
+	// before the write transaction starts, so it is held for less time.
+	prep := make([]merchantPrep, len(items))
+	if err := parallel(len(items), func(i int) (err error) {
+		prep[i], err = s.prepareMerchant(items[i].Merchant)
+		return err
+	}); err != nil {
+		return err
+	}
 	return s.inWrite(ctx, func(t *Tx) error {
 		if err := t.deferForeignKeys(ctx); err != nil {
 			return err
@@ -164,7 +174,7 @@ func (s *Store) CreateMerchants(ctx context.Context, a poscare.Actor, items []*M
 			}
 			ms[i] = m
 		}
-		if err := t.insertMerchants(ctx, ms); err != nil {
+		if err := t.insertMerchants(ctx, ms, prep); err != nil {
 			return err
 		}
 		for _, it := range items {
@@ -179,14 +189,43 @@ func (s *Store) CreateMerchants(ctx context.Context, a poscare.Actor, items []*M
 		// One audit entry per merchant, carrying the contacts created with
 		// it: an import of 100,000 merchants writes 100,000 entries, not
 		// three times as many, and the history still shows every value.
-		for _, it := range items {
-			after := merchantCreated{Merchant: it.Merchant, Contacts: it.Contacts}
-			if err := t.record(ctx, a, "create", poscare.EntityMerchant, it.Merchant.ID, nil, after); err != nil {
+		views := make([]json.RawMessage, len(items))
+		if err := parallel(len(items), func(i int) (err error) {
+			views[i], err = json.Marshal(merchantCreated{Merchant: items[i].Merchant, Contacts: items[i].Contacts})
+			return err
+		}); err != nil {
+			return poscare.Internal(err)
+		}
+		for i, it := range items {
+			if err := t.record(ctx, a, "create", poscare.EntityMerchant, it.Merchant.ID, nil, views[i]); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// merchantPrep is what a new merchant's row needs computed beforehand: its
+// sealed sensitive fields and its search grams.
+type merchantPrep struct {
+	pid, acct sealed
+	grams     string
+}
+
+// prepareMerchant seals the clear sensitive fields of m, clearing them so
+// they never reach a response or the audit trail.
+func (s *Store) prepareMerchant(m *poscare.Merchant) (merchantPrep, error) {
+	pid, err := s.seal(fieldPrincipalID, m.PrincipalIDNumber, poscare.MaskIDNumber)
+	if err != nil {
+		return merchantPrep{}, err
+	}
+	acct, err := s.seal(fieldSettlement, m.SettlementAccount, poscare.MaskAccount)
+	if err != nil {
+		return merchantPrep{}, err
+	}
+	m.PrincipalIDNumber, m.SettlementAccount = "", ""
+	m.PrincipalIDMasked, m.SettlementMasked = pid.masked, acct.masked
+	return merchantPrep{pid: pid, acct: acct, grams: poscare.SearchGrams(m.LegalName, m.PrincipalName)}, nil
 }
 
 // merchantCreated is the audit view of a merchant created together with
@@ -203,28 +242,17 @@ func deref(p *int64) int64 {
 	return *p
 }
 
-// insertMerchants writes validated merchants, encrypting their sensitive
-// fields and clearing the clear text from them. The caller records them in
-// the audit trail.
-func (t *Tx) insertMerchants(ctx context.Context, ms []*poscare.Merchant) error {
+// insertMerchants writes validated, prepared merchants. The caller records
+// them in the audit trail.
+func (t *Tx) insertMerchants(ctx context.Context, ms []*poscare.Merchant, prep []merchantPrep) error {
 	ids, err := t.reserveIDs(ctx, "merchants", len(ms))
 	if err != nil {
 		return err
 	}
 	rows := make([][]any, len(ms))
 	for i, m := range ms {
-		pid, err := t.s.seal(fieldPrincipalID, m.PrincipalIDNumber, poscare.MaskIDNumber)
-		if err != nil {
-			return err
-		}
-		acct, err := t.s.seal(fieldSettlement, m.SettlementAccount, poscare.MaskAccount)
-		if err != nil {
-			return err
-		}
-		m.PrincipalIDNumber, m.SettlementAccount = "", ""
-		m.PrincipalIDMasked, m.SettlementMasked = pid.masked, acct.masked
+		pid, acct, grams := prep[i].pid, prep[i].acct, prep[i].grams
 		m.ID, m.CreatedAt, m.UpdatedAt = ids[i], t.now, t.now
-		grams := poscare.SearchGrams(m.LegalName, m.PrincipalName)
 		rows[i] = []any{m.ID, m.Type, m.LegalName, nullStr(m.USCC), m.PrincipalName, pid.enc, pid.hash, pid.masked, m.SettlementKind,
 			acct.enc, acct.hash, acct.masked, nullStr(m.MID), m.MCC, m.FeeCategory, m.Address, m.Latitude, m.Longitude,
 			m.Status, m.TeamID, m.AccountManagerID, nullInt(m.BackupManagerID), grams, micros(t.now), micros(t.now)}

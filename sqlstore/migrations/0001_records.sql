@@ -83,9 +83,9 @@ CREATE TABLE merchants (
     archived_by         BIGINT,
     archive_reason      TEXT
 );
-CREATE UNIQUE INDEX merchants_uscc_uq ON merchants (uscc) WHERE uscc IS NOT NULL;
-CREATE UNIQUE INDEX merchants_mid_uq ON merchants (mid) WHERE mid IS NOT NULL;
-CREATE INDEX merchants_principal_id ON merchants (principal_id_hash);
+CREATE UNIQUE INDEX merchants_uscc_uq ON merchants (uscc);
+CREATE UNIQUE INDEX merchants_mid_uq ON merchants (mid);
+CREATE INDEX merchants_principal_id ON merchants (principal_id_hash) WHERE principal_id_hash <> '';
 CREATE INDEX merchants_manager ON merchants (account_manager_id);
 CREATE INDEX merchants_backup ON merchants (backup_manager_id);
 CREATE INDEX merchants_team ON merchants (team_id);
@@ -109,7 +109,7 @@ CREATE INDEX contacts_merchant ON contacts (merchant_id);
 CREATE TABLE contact_channels (
     id          {{PK}},
     contact_id  BIGINT NOT NULL REFERENCES contacts (id),
-    merchant_id BIGINT NOT NULL REFERENCES merchants (id),
+    merchant_id BIGINT NOT NULL, -- the contact's merchant, copied for phone search
     kind        TEXT NOT NULL,
     value       TEXT NOT NULL,
     created_at  BIGINT NOT NULL,

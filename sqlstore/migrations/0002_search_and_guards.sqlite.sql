@@ -4,10 +4,14 @@
 -- per row); changes are kept in step by a trigger. Triggers also make the
 -- audit trail append-only.
 
-CREATE VIRTUAL TABLE merchant_search USING fts5 (grams, tokenize = 'unicode61');
+-- External content: the index reads search_grams from merchants itself
+-- rather than keeping a second copy of it.
+CREATE VIRTUAL TABLE merchant_search USING fts5 (
+    search_grams, content = 'merchants', content_rowid = 'id', tokenize = 'unicode61'
+);
 CREATE TRIGGER merchants_search_au AFTER UPDATE OF search_grams ON merchants BEGIN
-    DELETE FROM merchant_search WHERE rowid = old.id;
-    INSERT INTO merchant_search (rowid, grams) VALUES (new.id, new.search_grams);
+    INSERT INTO merchant_search (merchant_search, rowid, search_grams) VALUES ('delete', old.id, old.search_grams);
+    INSERT INTO merchant_search (rowid, search_grams) VALUES (new.id, new.search_grams);
 END;
 
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN

@@ -1,0 +1,106 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"time"
+
+	"poscare"
+)
+
+// Console sessions: an idle session ends after SessionIdle, any session
+// after SessionMax.
+const (
+	SessionIdle = 15 * time.Minute
+	SessionMax  = 12 * time.Hour
+)
+
+// Session is a logged-in console or portal user.
+type Session struct {
+	Actor poscare.Actor
+	User  *poscare.User
+	CSRF  string
+	Lang  string
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateSession starts a session for a user who has just authenticated and
+// returns the cookie value. Only its hash is stored.
+func (s *Store) CreateSession(ctx context.Context, userID int64) (string, error) {
+	token := randomToken()
+	err := s.inWrite(ctx, func(t *Tx) error {
+		_, err := t.exec(ctx, `INSERT INTO sessions (user_id, token_hash, csrf_token, created_at, last_seen_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, userID, tokenHash(token), randomToken(), micros(t.now), micros(t.now), micros(t.now.Add(SessionMax)))
+		return err
+	})
+	return token, err
+}
+
+// SessionFor resolves a cookie value to its session and marks it used. A
+// revoked, expired or idle session, or one of a user no longer active,
+// answers EUnauthenticated.
+func (s *Store) SessionFor(ctx context.Context, token, source string) (*Session, error) {
+	bad := poscare.Errorf(poscare.EUnauthenticated, "登录已超时，请重新登录", "your session has ended; please log in again")
+	var out *Session
+	err := s.inWrite(ctx, func(t *Tx) error {
+		var id int64
+		var csrf, lang string
+		var lastSeen int64
+		row := t.queryRow(ctx, "SELECT k.id, k.csrf_token, k.last_seen_at, u.lang, "+prefixed("u.", userCols)+` FROM sessions k JOIN users u ON u.id = k.user_id
+			WHERE k.token_hash = ? AND k.revoked_at IS NULL AND k.expires_at > ?`, tokenHash(token), micros(t.now))
+		u, err := scanUser(scanFunc(func(dest ...any) error {
+			return row.Scan(append([]any{&id, &csrf, &lastSeen, &lang}, dest...)...)
+		}))
+		if err == sql.ErrNoRows {
+			return bad
+		}
+		if err != nil {
+			return t.s.translate(err)
+		}
+		if t.now.Sub(fromMicros(lastSeen)) > SessionIdle || u.Status != poscare.UserActive || u.Archived != nil {
+			// Ended for good: committed, so the cookie cannot come back.
+			_, err := t.exec(ctx, "UPDATE sessions SET revoked_at = ? WHERE id = ?", micros(t.now), id)
+			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", micros(t.now), id); err != nil {
+			return err
+		}
+		out = &Session{
+			Actor: poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source},
+			User:  u, CSRF: csrf, Lang: lang,
+		}
+		return nil
+	})
+	if err == nil && out == nil {
+		err = bad
+	}
+	return out, err
+}
+
+// EndSession revokes a session (logout).
+func (s *Store) EndSession(ctx context.Context, token string) error {
+	return s.inWrite(ctx, func(t *Tx) error {
+		_, err := t.exec(ctx, "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL", micros(t.now), tokenHash(token))
+		return err
+	})
+}
+
+// SetLanguage remembers the language a user reads the console in.
+func (s *Store) SetLanguage(ctx context.Context, a poscare.Actor, lang string) error {
+	if lang != "zh" && lang != "en" {
+		p := poscare.Problems{}
+		p.Add("lang", "应为 zh 或 en", "must be zh or en")
+		return p.Err()
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		_, err := t.exec(ctx, "UPDATE users SET lang = ? WHERE id = ?", lang, a.UserID)
+		return err
+	})
+}
