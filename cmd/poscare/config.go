@@ -27,6 +27,7 @@ var options = []option{
 	{name: "index-key", secret: true, help: "base64 key (32+ bytes) for blind indexes of encrypted fields"},
 	{name: "keys-file", help: "file with DATA_KEYS=… and INDEX_KEY=… lines, used when the two above are unset"},
 	{name: "log-level", def: "info", help: "debug, info, warn or error"},
+	{name: "secure-cookies", def: "false", help: "mark console cookies Secure (set true when served over HTTPS)"},
 }
 
 // config holds the resolved settings.

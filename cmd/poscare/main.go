@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/console"
 	"poscare/demo"
 	"poscare/httpapi"
 	"poscare/password"
@@ -198,7 +199,7 @@ func newLogger(c config, w io.Writer) *slog.Logger {
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, withDemo bool) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level"}
+	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies"}
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
 		return err
@@ -254,7 +255,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	api := httpapi.New(store, logger, version)
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	web, err := console.New(store, logger)
+	if err != nil {
+		return err
+	}
+	web.Secure = c["secure-cookies"] == "true"
+	root := http.NewServeMux()
+	root.Handle("/api/", api)
+	root.Handle("/healthz", api)
+	root.Handle("/", web)
+	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "poscare listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)

@@ -1,0 +1,81 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+
+	"poscare"
+)
+
+// portalData is what a merchant user sees of their own business.
+type portalData struct {
+	M            *poscare.Merchant
+	Terminals    []*poscare.Terminal
+	Contract     *poscare.Contract
+	FeeLines     []string
+	Applications []*poscare.Application
+	Contact      *poscare.User
+	Names        map[int64]string
+}
+
+// feeLines explains a fee schedule the way a shopkeeper thinks of it: how
+// much is charged per 10,000 yuan taken.
+func feeLines(lang string, f poscare.FeeSchedule) []string {
+	per := func(m poscare.PaymentMethod) string { return yuan(f.Fee(1_000_000, m)) }
+	if lang == "en" {
+		return []string{
+			fmt.Sprintf("Credit cards: %s CNY per 10,000 CNY taken (%s)", per(poscare.PayCredit), rate(f.Credit)),
+			fmt.Sprintf("Debit cards: %s CNY per 10,000 CNY taken (%s), at most %s CNY per payment", per(poscare.PayDebit), rate(f.Debit), yuan(f.DebitCapFen)),
+			fmt.Sprintf("WeChat Pay and Alipay: %s CNY per 10,000 CNY (%s)", per(poscare.PayQR), rate(f.QR)),
+			fmt.Sprintf("UnionPay QR: %s CNY per 10,000 CNY, as credit cards", per(poscare.PayUnionPayQR)),
+		}
+	}
+	return []string{
+		fmt.Sprintf("信用卡：每刷1万元收取%s元（%s）", per(poscare.PayCredit), rate(f.Credit)),
+		fmt.Sprintf("借记卡（储蓄卡）：每刷1万元收取%s元（%s），单笔最高%s元", per(poscare.PayDebit), rate(f.Debit), yuan(f.DebitCapFen)),
+		fmt.Sprintf("微信、支付宝：每收1万元收取%s元（%s）", per(poscare.PayQR), rate(f.QR)),
+		fmt.Sprintf("云闪付（银联二维码）：每收1万元收取%s元，与信用卡相同", per(poscare.PayUnionPayQR)),
+	}
+}
+
+// portal is the merchant's own page. A staff member opening it is sent to
+// the console; a merchant user sees only their merchant, by the same
+// scope rule as everywhere else.
+func (c *Console) portal(q *request) {
+	a := q.sess.Actor
+	if a.Role != poscare.RoleMerchant || a.MerchantID == nil {
+		q.redirect("/")
+		return
+	}
+	ctx := q.r.Context()
+	m, err := c.Store.GetMerchant(ctx, a, *a.MerchantID)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	p := q.page(m.LegalName, nil)
+	d := &portalData{M: m, Names: map[int64]string{}}
+	d.Terminals, _ = c.Store.ListTerminals(ctx, a, poscare.TerminalFilter{MerchantID: &m.ID, Page: poscare.Page{Limit: 100}})
+	if ks, err := c.Store.ListContracts(ctx, a, poscare.ContractFilter{MerchantID: &m.ID, Page: poscare.Page{Limit: 1}}); err == nil && len(ks) > 0 {
+		d.Contract = ks[0]
+		d.FeeLines = feeLines(p.Lang, ks[0].Fees)
+	}
+	if apps, err := c.Store.ListApplications(ctx, a, poscare.ApplicationFilter{MerchantID: &m.ID, Page: poscare.Page{Limit: 5}}); err == nil {
+		for _, x := range apps {
+			if x.CompletedAt == nil {
+				d.Applications = append(d.Applications, x)
+			}
+		}
+	}
+	// The service contact: the account manager while active, else the
+	// backup. (The full chain down to the 24-hour centre comes with the
+	// continuity work.)
+	sys := poscare.SystemActor("portal")
+	if u, err := c.Store.GetUser(ctx, sys, m.AccountManagerID); err == nil && u.Status == poscare.UserActive && u.Archived == nil {
+		d.Contact = u
+	} else if m.BackupManagerID != nil {
+		d.Contact, _ = c.Store.GetUser(ctx, sys, *m.BackupManagerID)
+	}
+	p.Data = d
+	q.render(http.StatusOK, "portal", p)
+}
