@@ -11,37 +11,11 @@ import (
 	"time"
 
 	"poscare"
-	"poscare/demo"
+	"poscare/internal/benchdb"
 	fx "poscare/internal/fixture"
 	"poscare/internal/testenv"
 	"poscare/sqlstore"
 )
-
-// loadMerchants creates n demo merchants with their contacts through the
-// store in transactions of batch merchants, spread over the fixture's two
-// team-1 agents, and returns the last batch.
-func loadMerchants(b testing.TB, s *sqlstore.Store, w *fx.World, n, batch int) []*sqlstore.MerchantImport {
-	ctx := context.Background()
-	ops := fx.Actor(w.Users[poscare.RoleOps])
-	gen := demo.NewGenerator(rand.New(rand.NewPCG(7, 11)))
-	agents := []int64{w.Users[poscare.RoleAgent].ID, w.Spare.ID}
-	var batches [][]*sqlstore.MerchantImport
-	for done := 0; done < n; done += batch {
-		batches = append(batches, gen.Merchants(min(batch, n-done), func(i int) (int64, int64, *int64) {
-			a := agents[i%2]
-			return w.Team1.ID, a, &agents[(i+1)%2]
-		}))
-	}
-	if tb, ok := b.(*testing.B); ok {
-		tb.StartTimer() // generating the data is not what is measured
-	}
-	for _, items := range batches {
-		if err := s.CreateMerchants(ctx, ops, items); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return batches[len(batches)-1]
-}
 
 // benchN is how many merchants BenchmarkCreateMerchants100k creates.
 var benchN, benchBatch = 100_000, 25_000
@@ -63,41 +37,15 @@ func BenchmarkCreateMerchants100k(b *testing.B) {
 		b.StopTimer()
 		s := testenv.Open(b, filepath.Join(b.TempDir(), "bench.db"))
 		w := fx.Build(b, s)
-		loadMerchants(b, s, w, benchN, benchBatch) // starts the timer
+		benchdb.Load(b, s, w, benchN, benchBatch) // starts the timer
 	}
 }
 
-// searchDB returns a SQLite store with 1,000,000 demo merchants, built on
-// first use and kept in the temp folder for later runs (building it takes
-// minutes; searching it is what is measured).
-func searchDB(b *testing.B) (*sqlstore.Store, poscare.Actor, []string, []string) {
+// searchQueries returns what a person would type: 2-4 characters out of
+// real names, and real phone numbers, from merchants all over the table.
+func searchQueries(b *testing.B, s *sqlstore.Store, ops poscare.Actor) (names, phones []string) {
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), "poscare-bench-1m-v2.db")
-	_, statErr := os.Stat(path)
-	s, err := sqlstore.Open(ctx, path, testenv.Vault(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	if statErr != nil {
-		b.Logf("building %s with 1,000,000 merchants (once)", path)
-		start := time.Now()
-		w := fx.Build(b, s)
-		loadMerchants(b, s, w, 1_000_000, 2000)
-		b.Logf("built in %s", time.Since(start))
-	}
-	users, err := s.ListUsers(ctx, poscare.SystemActor("bench"), sqlstore.UserFilter{Q: "ops", Role: poscare.RoleOps})
-	if err != nil || len(users) == 0 {
-		b.Fatalf("no ops user in %s (delete it to rebuild): %v", path, err)
-	}
-	ops := fx.Actor(users[0])
-	// Queries a person would type: 2-4 characters out of real names, and
-	// real phone numbers, drawn from merchants all over the table.
 	r := rand.New(rand.NewPCG(3, 5))
-	var names, phones []string
 	for len(names) < 500 {
 		id := int64(r.IntN(1_000_000) + 1)
 		m, err := s.GetMerchant(ctx, ops, id)
@@ -120,7 +68,7 @@ func searchDB(b *testing.B) (*sqlstore.Store, poscare.Actor, []string, []string)
 			}
 		}
 	}
-	return s, ops, names, phones
+	return names, phones
 }
 
 // BenchmarkSearchMerchants1M searches 1,000,000 merchants as ops (no scope
@@ -130,7 +78,8 @@ func BenchmarkSearchMerchants1M(b *testing.B) {
 	if testing.Short() {
 		b.Skip("builds a 1,000,000-merchant database")
 	}
-	s, ops, names, phones := searchDB(b)
+	s, ops := benchdb.Million(b)
+	names, phones := searchQueries(b, s, ops)
 	ctx := context.Background()
 	var nameTimes, phoneTimes []time.Duration
 	found := 0

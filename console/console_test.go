@@ -1,0 +1,258 @@
+package console
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"poscare"
+	"poscare/internal/fixture"
+	"poscare/internal/testenv"
+	"poscare/sqlstore"
+)
+
+// TestMessagesComplete fails when a message is missing in either language,
+// when a template or handler uses a key that does not exist, or when a
+// value of an enumeration shown on a page has no label.
+func TestMessagesComplete(t *testing.T) {
+	for key, m := range messages {
+		if strings.TrimSpace(m.zh) == "" || strings.TrimSpace(m.en) == "" {
+			t.Errorf("message %q lacks a language: %+v", key, m)
+		}
+	}
+	used := map[string]bool{}
+	keyRe := regexp.MustCompile(`\.T "([a-z0-9_.]+)"|T\("([a-z0-9_.]+)"\)|translate\([a-z"]+, "([a-z0-9_.]+)"\)`)
+	files, _ := filepath.Glob("templates/*.html")
+	gofiles, _ := filepath.Glob("*.go")
+	for _, f := range append(files, gofiles...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range keyRe.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]+m[2]+m[3]] = true
+		}
+	}
+	if len(used) < 50 {
+		t.Fatalf("found only %d keys in use: the scan is broken", len(used))
+	}
+	for key := range used {
+		if _, ok := messages[key]; !ok {
+			t.Errorf("key %q is used but has no message", key)
+		}
+	}
+	enums := map[string][]string{"role": {}, "mstatus": {}, "mtype": {}, "fee": {}, "settle": {}, "tstatus": {}, "crole": poscare.ContactRoles,
+		"stage": {}, "channel": {"phone", "email", "wechat"}}
+	for _, r := range poscare.Roles {
+		enums["role"] = append(enums["role"], string(r))
+	}
+	for _, s := range poscare.Stages {
+		enums["stage"] = append(enums["stage"], string(s))
+	}
+	enums["mstatus"] = []string{"prospect", "onboarding", "active", "suspended", "terminated"}
+	enums["mtype"] = []string{"micro", "individual", "enterprise"}
+	enums["fee"] = []string{"standard", "discounted", "public_welfare"}
+	enums["settle"] = []string{"personal_card", "corporate"}
+	enums["tstatus"] = []string{"in_stock", "installed", "active", "suspended", "in_repair", "retired", "lost"}
+	for prefix, values := range enums {
+		for _, v := range values {
+			if _, ok := messages[prefix+"."+v]; !ok {
+				t.Errorf("no label for %s.%s", prefix, v)
+			}
+		}
+	}
+	for _, action := range []string{"create", "update", "archive", "restore", "advance", "restore_channel", "view_sensitive", "export", "login", "login_failed", "set_password", "key_rotate"} {
+		if _, ok := messages["action."+action]; !ok {
+			t.Errorf("no label for audit action %q", action)
+		}
+	}
+}
+
+// site is a console on a real store with the fixture's world.
+type site struct {
+	t   *testing.T
+	srv *httptest.Server
+	w   *fixture.World
+	s   *sqlstore.Store
+}
+
+func newSite(t *testing.T) *site {
+	s := testenv.Open(t, filepath.Join(t.TempDir(), "c.db"))
+	w := fixture.Build(t, s)
+	c, err := New(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(c)
+	t.Cleanup(srv.Close)
+	return &site{t: t, srv: srv, w: w, s: s}
+}
+
+// browser is an HTTP client with a cookie jar that does not follow
+// redirects, so tests see them.
+func (s *site) browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func (s *site) login(c *http.Client, login string) {
+	s.t.Helper()
+	res, err := c.PostForm(s.srv.URL+"/login", url.Values{"login": {login}, "password": {fixture.Password}, "next": {"/"}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("login %s: %d", login, res.StatusCode)
+	}
+}
+
+func (s *site) get(c *http.Client, path string) (int, string) {
+	s.t.Helper()
+	res, err := c.Get(s.srv.URL + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func TestConsole(t *testing.T) {
+	s := newSite(t)
+	w := s.w
+	m, other := w.Merchant.ID, w.OtherMerchant.ID
+	ids := func(p string, id int64) string { return strings.Replace(p, "{id}", itoa(id), 1) }
+	pages := []string{"/", "/merchants", "/merchants?q=火锅", "/merchants/{id}", "/merchants/{id}/edit", "/history/merchant/{id}",
+		"/terminals", "/board", "/staff", "/audit", "/merchants/new", "/terminals/new", "/merchants/{id}/contacts/new", "/merchants/{id}/contracts/new"}
+
+	t.Run("EveryPageRendersForEveryStaffRole", func(t *testing.T) {
+		for _, role := range []poscare.Role{poscare.RoleAdmin, poscare.RoleOps, poscare.RoleLead, poscare.RoleAgent, poscare.RoleTech, poscare.RoleAuditor} {
+			c := s.browser()
+			s.login(c, w.Users[role].Login)
+			for _, p := range pages {
+				code, body := s.get(c, ids(p, m))
+				if code != 200 && code != 403 {
+					t.Errorf("%s %s: %d", role, p, code)
+				}
+				if code == 200 && regexp.MustCompile(`>(mstatus|mtype|tstatus|role|stage|common|nav)\.[a-z_]+<`).MatchString(body) {
+					t.Errorf("%s %s shows an untranslated key", role, p)
+				}
+			}
+		}
+	})
+	t.Run("RowScopeMatchesTheAPI", func(t *testing.T) {
+		c := s.browser()
+		s.login(c, "agenta")
+		for _, p := range []string{"/merchants/{id}", "/merchants/{id}/edit", "/history/merchant/{id}", "/merchants/{id}/contacts/new"} {
+			if code, body := s.get(c, ids(p, other)); code != 404 || strings.Contains(body, w.OtherMerchant.LegalName) {
+				t.Errorf("agent opened %s of another portfolio: %d", ids(p, other), code)
+			}
+		}
+		_, body := s.get(c, "/merchants")
+		if strings.Contains(body, w.OtherMerchant.LegalName) || !strings.Contains(body, w.Merchant.LegalName) {
+			t.Error("agent's merchant list is not their portfolio")
+		}
+	})
+	t.Run("RoleLimitsWhatPagesOffer", func(t *testing.T) {
+		c := s.browser()
+		s.login(c, "auditor")
+		_, body := s.get(c, ids("/merchants/{id}", m))
+		if strings.Contains(body, "/edit") || strings.Contains(body, "/archive") {
+			t.Error("auditor is offered edit or archive")
+		}
+		c = s.browser()
+		s.login(c, "ops")
+		_, body = s.get(c, ids("/merchants/{id}", m))
+		if !strings.Contains(body, ids("/merchants/{id}/edit", m)) || !strings.Contains(body, "/archive") {
+			t.Error("ops is not offered edit and archive")
+		}
+	})
+	t.Run("MerchantUserStaysInThePortal", func(t *testing.T) {
+		c := s.browser()
+		res, _ := c.PostForm(s.srv.URL+"/login", url.Values{"login": {"shop1"}, "password": {fixture.Password}, "next": {"/"}})
+		if loc := res.Header.Get("Location"); loc != "/portal" {
+			t.Fatalf("merchant login goes to %q", loc)
+		}
+		code, body := s.get(c, "/portal")
+		if code != 200 || !strings.Contains(body, w.Terminal.Serial) || !strings.Contains(body, "每刷1万元收取60.00元") || !strings.Contains(body, w.Users[poscare.RoleAgent].Name) {
+			t.Fatalf("portal: %d, missing terminal, fees or service contact", code)
+		}
+		if code, _ := s.get(c, ids("/merchants/{id}", other)); code != http.StatusSeeOther {
+			t.Errorf("merchant user reached the console: %d", code)
+		}
+	})
+	t.Run("PostWithoutCSRFTokenIsRefused", func(t *testing.T) {
+		c := s.browser()
+		s.login(c, "ops")
+		res, _ := c.PostForm(s.srv.URL+ids("/merchants/{id}/archive", m), url.Values{"reason": {"试图跨站提交"}})
+		if res.StatusCode != http.StatusForbidden {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		if got, _ := s.s.GetMerchant(context.Background(), poscare.SystemActor("t"), m); got.Archived != nil {
+			t.Fatal("the merchant was archived without a token")
+		}
+	})
+	t.Run("FormErrorKeepsInputAndNamesFieldInChinese", func(t *testing.T) {
+		c := s.browser()
+		s.login(c, "ops")
+		_, body := s.get(c, "/merchants/new")
+		token := csrfRe.FindStringSubmatch(body)[1]
+		form := url.Values{"csrf": {token}, "type": {"enterprise"}, "legal_name": {"上海测试贸易有限公司"}, "uscc": {"91310000X"},
+			"principal_name": {"李四"}, "settlement_kind": {"corporate"}, "settlement_account": {"31001234567890"}, "mcc": {"5311"},
+			"fee_category": {"standard"}, "status": {"prospect"}, "address": {"上海市浦东新区世纪大道100号"}, "latitude": {"31.23"},
+			"longitude": {"121.5"}, "team_id": {itoa(w.Team1.ID)}, "account_manager_id": {itoa(w.Users[poscare.RoleAgent].ID)}}
+		res, _ := c.PostForm(s.srv.URL+"/merchants/new", form)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 422 || !strings.Contains(string(b), "统一社会信用代码：应为18位") || !strings.Contains(string(b), `value="上海测试贸易有限公司"`) {
+			t.Fatalf("status %d; error not shown in place or input lost", res.StatusCode)
+		}
+		form.Set("uscc", fixture.USCC(fixture.Seq()))
+		res, _ = c.PostForm(s.srv.URL+"/merchants/new", form)
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/merchants/") {
+			t.Fatalf("fixed form: %d %s", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+	t.Run("IdleSessionEnds", func(t *testing.T) {
+		c := s.browser()
+		s.login(c, "ops")
+		if code, _ := s.get(c, "/"); code != 200 {
+			t.Fatalf("fresh session: %d", code)
+		}
+		s.s.Now = func() time.Time { return time.Now().Add(sqlstore.SessionIdle + time.Minute) }
+		defer func() { s.s.Now = time.Now }()
+		res, _ := c.Get(s.srv.URL + "/merchants")
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "/login") {
+			t.Fatalf("idle session still works: %d", res.StatusCode)
+		}
+	})
+	t.Run("SecurityHeaders", func(t *testing.T) {
+		res, _ := http.Get(s.srv.URL + "/login")
+		res.Body.Close()
+		for h, want := range map[string]string{"Content-Security-Policy": "frame-ancestors 'none'", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
+			if !strings.Contains(res.Header.Get(h), want) {
+				t.Errorf("%s = %q", h, res.Header.Get(h))
+			}
+		}
+	})
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

@@ -1,0 +1,82 @@
+// Package benchdb gives benchmarks realistic data: the fixture's world
+// plus demo merchants created through the store in bulk, and a cached
+// SQLite file of 1,000,000 merchants that is built once per machine and
+// reused, because building it takes minutes and searching it is what the
+// benchmarks measure.
+package benchdb
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"poscare"
+	"poscare/demo"
+	"poscare/internal/fixture"
+	"poscare/internal/testenv"
+	"poscare/sqlstore"
+)
+
+// Load creates n demo merchants with their contacts through the store in
+// transactions of batch merchants, spread over the fixture's two team-1
+// agents. When b is a *testing.B its timer is started once the data is
+// generated, so that only the store's work is measured.
+func Load(b testing.TB, s *sqlstore.Store, w *fixture.World, n, batch int) {
+	ctx := context.Background()
+	ops := fixture.Actor(w.Users[poscare.RoleOps])
+	gen := demo.NewGenerator(rand.New(rand.NewPCG(7, 11)))
+	agents := []int64{w.Users[poscare.RoleAgent].ID, w.Spare.ID}
+	var batches [][]*sqlstore.MerchantImport
+	for done := 0; done < n; done += batch {
+		batches = append(batches, gen.Merchants(min(batch, n-done), func(i int) (int64, int64, *int64) {
+			return w.Team1.ID, agents[i%2], &agents[(i+1)%2]
+		}))
+	}
+	if tb, ok := b.(*testing.B); ok {
+		tb.StartTimer()
+	}
+	for _, items := range batches {
+		if err := s.CreateMerchants(ctx, ops, items); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Million opens the cached 1,000,000-merchant SQLite file, building it on
+// first use, and returns the store and the ops actor. Delete the file (its
+// path is logged) to rebuild it after a schema change; its name carries a
+// version for that reason.
+func Million(b testing.TB) (*sqlstore.Store, poscare.Actor) {
+	ctx := context.Background()
+	path := filepath.Join(os.TempDir(), "poscare-bench-1m-v2.db")
+	_, statErr := os.Stat(path)
+	s, err := sqlstore.Open(ctx, path, testenv.Vault(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if statErr != nil {
+		b.Logf("building %s with 1,000,000 merchants (once)", path)
+		start := time.Now()
+		w := fixture.Build(b, s)
+		if tb, ok := b.(*testing.B); ok {
+			tb.StopTimer()
+		}
+		Load(b, s, w, 1_000_000, 25_000)
+		b.Logf("built in %s", time.Since(start))
+	}
+	users, err := s.ListUsers(ctx, poscare.SystemActor("bench"), sqlstore.UserFilter{Q: "ops", Role: poscare.RoleOps})
+	if err != nil || len(users) == 0 {
+		b.Fatalf("no ops user in %s (delete it to rebuild): %v", path, err)
+	}
+	if tb, ok := b.(*testing.B); ok {
+		tb.ResetTimer()
+	}
+	return s, fixture.Actor(users[0])
+}
