@@ -139,7 +139,7 @@ func TestConsole(t *testing.T) {
 	m, other := w.Merchant.ID, w.OtherMerchant.ID
 	ids := func(p string, id int64) string { return strings.Replace(p, "{id}", itoa(id), 1) }
 	pages := []string{"/", "/merchants", "/merchants?q=火锅", "/merchants/{id}", "/merchants/{id}/edit", "/history/merchant/{id}",
-		"/terminals", "/board", "/staff", "/audit", "/merchants/new", "/terminals/new", "/merchants/{id}/contacts/new", "/merchants/{id}/contracts/new"}
+		"/terminals", "/board", "/staff", "/audit", "/merchants/new", "/terminals/new", "/merchants/{id}/contacts/new", "/merchants/{id}/contracts/new", "/staff/new", "/teams/new"}
 
 	t.Run("EveryPageRendersForEveryStaffRole", func(t *testing.T) {
 		for _, role := range []poscare.Role{poscare.RoleAdmin, poscare.RoleOps, poscare.RoleLead, poscare.RoleAgent, poscare.RoleTech, poscare.RoleAuditor} {

@@ -1,0 +1,164 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"poscare"
+	"poscare/sqlstore"
+)
+
+func roleOptions(p *Page) []option {
+	var out []option
+	for _, r := range poscare.Roles {
+		out = append(out, option{string(r), p.Enum("role", r)})
+	}
+	return out
+}
+
+func userFields(p *Page, u *poscare.User, users []*poscare.User, teams []*poscare.Team, withPassword bool) []field {
+	all := []option{{"", p.T("common.none")}}
+	for _, x := range users {
+		if x.Role.IsStaff() && x.ID != u.ID {
+			all = append(all, option{idStr(x.ID), x.Name + "（" + p.Enum("role", x.Role) + "）"})
+		}
+	}
+	fs := []field{
+		{Name: "login", Label: p.Field("login"), Kind: "text", Value: u.Login, Required: true},
+		{Name: "name", Label: p.Field("name"), Kind: "text", Value: u.Name, Required: true},
+		{Name: "role", Label: p.Field("role"), Kind: "select", Value: string(u.Role), Options: roleOptions(p)},
+		{Name: "status", Label: p.Field("status"), Kind: "select", Value: string(u.Status), Options: []option{{"active", "active"}, {"disabled", "disabled"}}},
+		{Name: "team_id", Label: p.Field("team_id"), Kind: "select", Value: ptrStr(u.TeamID), Options: append([]option{{"", p.T("common.none")}}, teamOptions(teams)...)},
+		{Name: "manager_id", Label: p.Field("manager_id"), Kind: "select", Value: ptrStr(u.ManagerID), Options: all},
+		{Name: "backup_id", Label: p.Field("backup_id"), Kind: "select", Value: ptrStr(u.BackupID), Options: all},
+		{Name: "merchant_id", Label: p.Field("merchant_id") + " ID", Kind: "number", Value: ptrStr(u.MerchantID)},
+		{Name: "mobile", Label: p.Field("mobile"), Kind: "text", Value: u.Mobile},
+		{Name: "email", Label: p.Field("email"), Kind: "text", Value: u.Email},
+		{Name: "wechat", Label: p.Field("wechat"), Kind: "text", Value: u.WeChat},
+	}
+	if withPassword {
+		fs = append(fs, field{Name: "password", Label: p.Field("password"), Kind: "password", Required: true})
+	}
+	return fs
+}
+
+func bindUser(f url.Values, u *poscare.User) {
+	u.Login, u.Name = f.Get("login"), f.Get("name")
+	u.Role, u.Status = poscare.Role(f.Get("role")), poscare.UserStatus(f.Get("status"))
+	u.TeamID, u.ManagerID, u.BackupID, u.MerchantID = parseIDPtr(f.Get("team_id")), parseIDPtr(f.Get("manager_id")), parseIDPtr(f.Get("backup_id")), parseIDPtr(f.Get("merchant_id"))
+	u.Mobile, u.Email, u.WeChat = strings.TrimSpace(f.Get("mobile")), strings.TrimSpace(f.Get("email")), strings.TrimSpace(f.Get("wechat"))
+}
+
+// userForm creates (with a first password) or edits a user; admins only,
+// as the store decides.
+func (c *Console) userForm(q *request) {
+	ctx, a := q.r.Context(), q.sess.Actor
+	u := &poscare.User{Role: poscare.RoleAgent, Status: poscare.UserActive}
+	action := "/staff/new"
+	if q.r.PathValue("id") != "" {
+		id, ok := q.id("id")
+		if !ok {
+			return
+		}
+		var err error
+		if u, err = c.Store.GetUser(ctx, a, id); err != nil {
+			q.fail(err)
+			return
+		}
+		action = fmt.Sprintf("/staff/%d/edit", id)
+	}
+	if !a.Can(poscare.EntityUser, poscare.ActUpdate) {
+		q.fail(poscare.Forbidden())
+		return
+	}
+	p := q.page("", nil)
+	p.Title = p.T("staff.new")
+	if u.ID != 0 {
+		p.Title = p.T("staff.edit") + " · " + u.Name
+	}
+	users, _ := c.Store.ListUsers(ctx, a, sqlstore.UserFilter{Page: poscare.Page{Limit: 500}})
+	teams, _ := c.Store.ListTeams(ctx, a, false, poscare.Page{Limit: 500})
+	if q.r.Method == http.MethodPost {
+		bindUser(q.r.PostForm, u)
+		var err error
+		if u.ID == 0 {
+			err = c.Store.CreateUser(ctx, a, u, q.r.PostForm.Get("password"))
+		} else {
+			err = c.Store.UpdateUser(ctx, a, u)
+		}
+		if err == nil {
+			q.redirect("/staff?saved=1")
+			return
+		}
+		fields := userFields(p, u, users, teams, u.ID == 0)
+		if !problems(p, fields, err) {
+			q.fail(err)
+			return
+		}
+		q.formPage(p, action, "/staff", fields)
+		return
+	}
+	q.formPage(p, action, "/staff", userFields(p, u, users, teams, u.ID == 0))
+}
+
+// teamForm creates or edits a sales team.
+func (c *Console) teamForm(q *request) {
+	ctx, a := q.r.Context(), q.sess.Actor
+	tm := &poscare.Team{}
+	action := "/teams/new"
+	if q.r.PathValue("id") != "" {
+		id, ok := q.id("id")
+		if !ok {
+			return
+		}
+		var err error
+		if tm, err = c.Store.GetTeam(ctx, a, id); err != nil {
+			q.fail(err)
+			return
+		}
+		action = fmt.Sprintf("/teams/%d/edit", id)
+	}
+	if !a.Can(poscare.EntityTeam, poscare.ActUpdate) {
+		q.fail(poscare.Forbidden())
+		return
+	}
+	p := q.page("", nil)
+	p.Title = p.T("team.new")
+	if tm.ID != 0 {
+		p.Title = p.T("team.edit") + " · " + tm.Name
+	}
+	users, _ := c.Store.ListUsers(ctx, a, sqlstore.UserFilter{Role: poscare.RoleLead, Page: poscare.Page{Limit: 500}})
+	fields := func() []field {
+		leads := []option{{"", p.T("common.none")}}
+		for _, u := range users {
+			leads = append(leads, option{idStr(u.ID), u.Name})
+		}
+		return []field{
+			{Name: "name", Label: p.Field("name"), Kind: "text", Value: tm.Name, Required: true},
+			{Name: "lead_id", Label: p.Field("lead_id"), Kind: "select", Value: ptrStr(tm.LeadID), Options: leads},
+		}
+	}
+	if q.r.Method == http.MethodPost {
+		tm.Name, tm.LeadID = q.r.PostForm.Get("name"), parseIDPtr(q.r.PostForm.Get("lead_id"))
+		var err error
+		if tm.ID == 0 {
+			err = c.Store.CreateTeam(ctx, a, tm)
+		} else {
+			err = c.Store.UpdateTeam(ctx, a, tm)
+		}
+		if err == nil {
+			q.redirect("/staff?saved=1")
+			return
+		}
+		fs := fields()
+		if !problems(p, fs, err) {
+			q.fail(err)
+			return
+		}
+		q.formPage(p, action, "/staff", fs)
+		return
+	}
+	q.formPage(p, action, "/staff", fields())
+}
