@@ -413,35 +413,46 @@ func (s *Store) ListMerchants(ctx context.Context, a poscare.Actor, f poscare.Me
 		where = append(where, "m.account_manager_id = ?")
 		args = append(args, *f.AccountManagerID)
 	}
+	from, order := "merchants m", "m.id DESC"
 	if q := strings.TrimSpace(f.Q); q != "" {
-		c, qa, ok := s.searchCond(q)
+		sc, ok := s.searchCond(q, a.MerchantScope())
 		if !ok {
 			return []*poscare.Merchant{}, nil
 		}
-		where = append(where, c)
-		args = append(args, qa...)
+		where = append(where, sc.cond)
+		args = append(args, sc.args...)
+		if sc.from != "" {
+			from, order = sc.from, sc.order
+		}
 	}
-	query := "SELECT " + merchantCols + " FROM merchants m WHERE " + strings.Join(where, " AND ") +
-		" ORDER BY m.id DESC LIMIT ? OFFSET ?"
+	query := "SELECT " + merchantCols + " FROM " + from + " WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY " + order + " LIMIT ? OFFSET ?"
 	args = append(args, f.Limit+1, f.Offset)
 	return queryAll(ctx, s, query, args, scanMerchant)
 }
 
-// searchCond builds the condition for a search text: identifiers by exact
+// search is how a search text is looked up: a condition, and for a name
+// search on SQLite, the full-text index as the driving table and its order.
+type search struct {
+	cond, from, order string
+	args              []any
+}
+
+// searchCond builds the lookup for a search text: identifiers by exact
 // match through their indexes, digits as a phone prefix, anything else as
 // a name through the full-text index of bigrams.
-func (s *Store) searchCond(q string) (string, []any, bool) {
+func (s *Store) searchCond(q string, sc poscare.Scope) (search, bool) {
 	upper := strings.ToUpper(strings.ReplaceAll(q, " ", ""))
 	switch {
 	case poscare.ValidUSCC(upper) && poscare.ValidResidentID(upper):
 		// About one ID number in 340 is also a well-formed USCC.
-		return "(m.uscc = ? OR m.principal_id_hash = ?)", []any{upper, s.vault.BlindIndex(fieldPrincipalID, upper)}, true
+		return search{cond: "(m.uscc = ? OR m.principal_id_hash = ?)", args: []any{upper, s.vault.BlindIndex(fieldPrincipalID, upper)}}, true
 	case poscare.ValidUSCC(upper):
-		return "m.uscc = ?", []any{upper}, true
+		return search{cond: "m.uscc = ?", args: []any{upper}}, true
 	case poscare.ValidResidentID(upper):
-		return "m.principal_id_hash = ?", []any{s.vault.BlindIndex(fieldPrincipalID, upper)}, true
+		return search{cond: "m.principal_id_hash = ?", args: []any{s.vault.BlindIndex(fieldPrincipalID, upper)}}, true
 	case len(upper) == 15 && poscare.ValidMID(upper):
-		return "m.mid = ?", []any{upper}, true
+		return search{cond: "m.mid = ?", args: []any{upper}}, true
 	case len(upper) >= 3 && isDigits(upper):
 		// Phone numbers: an 11-digit number exactly, fewer digits as a
 		// prefix, through the index on contact_channels.value.
@@ -451,23 +462,22 @@ func (s *Store) searchCond(q string) (string, []any, bool) {
 			sub = "SELECT merchant_id FROM contact_channels WHERE removed_at IS NULL AND value >= ? AND value < ?"
 			args = []any{upper, upper + ":"} // ':' sorts right after '9'
 		}
-		return "m.id IN (" + sub + ")", args, true
+		return search{cond: "m.id IN (" + sub + ")", args: args}, true
 	}
 	sq := poscare.ParseSearch(q)
 	if sq.Empty() {
-		return "", nil, false
+		return search{}, false
 	}
 	like := "%" + likeEscape(strings.TrimSpace(q)) + "%"
-	verify := "(m.legal_name LIKE ? OR m.principal_name LIKE ?)"
 	if s.dialect == Postgres {
-		verify = "(m.legal_name ILIKE ? OR m.principal_name ILIKE ?)"
 		var ts string
 		if sq.Prefix != "" {
 			ts = sq.Prefix + ":*"
 		} else {
 			ts = strings.Join(sq.Grams, " & ")
 		}
-		return "to_tsvector('simple', m.search_grams) @@ to_tsquery('simple', ?) AND " + verify, []any{ts, like, like}, true
+		return search{cond: "to_tsvector('simple', m.search_grams) @@ to_tsquery('simple', ?) AND (m.legal_name ILIKE ? OR m.principal_name ILIKE ?)",
+			args: []any{ts, like, like}}, true
 	}
 	var match string
 	if sq.Prefix != "" {
@@ -475,7 +485,15 @@ func (s *Store) searchCond(q string) (string, []any, bool) {
 	} else {
 		match = `"` + strings.Join(sq.Grams, `" AND "`) + `"`
 	}
-	return "m.id IN (SELECT rowid FROM merchant_search WHERE merchant_search MATCH ?) AND " + verify, []any{match, like, like}, true
+	verify := "(m.legal_name LIKE ? OR m.principal_name LIKE ?)"
+	if sc.All || sc.TeamID != 0 {
+		// A wide scope: walk the index newest first and stop at the page,
+		// instead of collecting every match of a common name first.
+		return search{cond: "s.merchant_search MATCH ? AND " + verify, args: []any{match, like, like},
+			from: "merchant_search s JOIN merchants m ON m.id = s.rowid", order: "s.rowid DESC"}, true
+	}
+	// A narrow scope (one agent's portfolio) is the smaller set to start from.
+	return search{cond: "m.id IN (SELECT rowid FROM merchant_search WHERE merchant_search MATCH ?) AND " + verify, args: []any{match, like, like}}, true
 }
 
 func isDigits(s string) bool {
