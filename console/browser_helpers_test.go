@@ -35,19 +35,19 @@ const browserTimeout = 90 * time.Second
 // silently shrink the suite.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	candidates := []string{os.Getenv("POSCARE_CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "/usr/bin/chromium"}
+	candidates := []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "/usr/bin/chromium"}
+	if env := os.Getenv("POSCARE_CHROMIUM"); env != "" {
+		candidates = []string{env} // when named, only that one
+	}
 	for _, c := range candidates {
-		if c == "" {
-			continue
-		}
 		if p, err := exec.LookPath(c); err == nil {
 			return p
 		}
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatal("CI=true but no chromium was found (set POSCARE_CHROMIUM or run the tests through scripts/test)")
+		t.Fatalf("CI=true but chromium was not found (tried %v): run the tests through scripts/test", candidates)
 	}
-	t.Skip("chromium not found: set POSCARE_CHROMIUM to run the browser tests")
+	t.Skipf("chromium not found (tried %v): set POSCARE_CHROMIUM to run the browser tests", candidates)
 	return ""
 }
 
@@ -279,6 +279,19 @@ func (b *tab) value(sel string) string {
 	return v
 }
 
+// checkNoSideScroll fails when the page is wider than the viewport, so that
+// a phone would have to scroll sideways.
+func (b *tab) checkNoSideScroll(page string) {
+	b.t.Helper()
+	sw, cw := b.eval(`String(document.documentElement.scrollWidth)`), b.eval(`String(document.documentElement.clientWidth)`)
+	var w, c int
+	fmt.Sscan(sw, &w)
+	fmt.Sscan(cw, &c)
+	if w > c {
+		b.t.Errorf("%s is %d px wide on a %d px screen: a phone has to scroll sideways", page, w, c)
+	}
+}
+
 func (b *tab) htmlLang() string { return b.eval(`document.documentElement.lang`) }
 
 // untranslated finds message keys shown literally, such as "mstatus.active".
@@ -287,8 +300,16 @@ var untranslated = regexp.MustCompile(`\b(app|nav|login|common|home|merchant|con
 // checkTranslated fails when the page shows a message key instead of text.
 func (b *tab) checkTranslated(page string) {
 	b.t.Helper()
-	if keys := untranslated.FindAllString(b.body(), -1); len(keys) > 0 {
-		b.t.Errorf("%s shows untranslated keys: %v", page, keys)
+	seen := map[string]bool{}
+	var keys []string
+	for _, k := range untranslated.FindAllString(b.body(), -1) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) > 0 {
+		b.t.Errorf("%s shows untranslated message keys: %v", page, keys)
 	}
 }
 
