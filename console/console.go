@@ -166,8 +166,16 @@ type Page struct {
 // T translates a message key into the page's language.
 func (p *Page) T(key string) string { return translate(p.Lang, key) }
 
-// Field returns the label of a record field in the page's language.
-func (p *Page) Field(name string) string { return poscare.FieldLabel(name).In(p.Lang) }
+// Field returns the label of a record field in the page's language, with
+// a capital letter in English (the domain's labels are lower-case so they
+// can sit inside error sentences).
+func (p *Page) Field(name string) string {
+	l := poscare.FieldLabel(name).In(p.Lang)
+	if p.Lang == "en" && l != "" {
+		return strings.ToUpper(l[:1]) + l[1:]
+	}
+	return l
+}
 
 // Can reports whether the user's role may do act to entity.
 func (p *Page) Can(entity, act string) bool { return p.Actor.Can(entity, poscare.Action(act)) }

@@ -32,15 +32,53 @@ type entry struct {
 // hidden are bookkeeping fields a person does not need in a history.
 var hidden = map[string]bool{"created_at": true, "updated_at": true, "id": true}
 
+// namer turns the id in a person or team field into a name.
+type namer func(field string, id int64) string
+
+// personFields hold user ids; teamFields hold team ids.
+var (
+	personFields = map[string]bool{"account_manager_id": true, "backup_manager_id": true, "manager_id": true, "backup_id": true,
+		"responsible_id": true, "completed_by_id": true, "lead_id": true, "removed_by": true}
+	teamFields = map[string]bool{"team_id": true}
+)
+
+// valueKeys names the message prefix that translates a field's values.
+var valueKeys = map[string][]string{
+	"type": {"mtype"}, "fee_category": {"fee"}, "settlement_kind": {"settle"}, "status": {"mstatus", "tstatus"},
+	"role": {"role", "crole"}, "preferred_channel": {"channel"}, "stage": {"stage"},
+}
+
+// names resolves ids to names for histories, remembering what it looked up.
+func (c *Console) names(q *request) namer {
+	cache := map[string]string{}
+	sys := poscare.SystemActor("console")
+	return func(field string, id int64) string {
+		key := fmt.Sprint(field, id)
+		if n, ok := cache[key]; ok {
+			return n
+		}
+		n := fmt.Sprint(id)
+		if teamFields[field] {
+			if t, err := c.Store.GetTeam(q.r.Context(), sys, id); err == nil {
+				n = t.Name
+			}
+		} else if u, err := c.Store.GetUser(q.r.Context(), sys, id); err == nil {
+			n = u.Name
+		}
+		cache[key] = n
+		return n
+	}
+}
+
 // readable turns audit entries into entries a person can read.
-func readable(p *Page, es []poscare.AuditEntry) []entry {
+func readable(p *Page, es []poscare.AuditEntry, name namer) []entry {
 	out := make([]entry, 0, len(es))
 	for _, e := range es {
 		r := entry{At: e.At, Who: e.ActorLogin, Action: p.T("action." + e.Action), Entity: poscare.EntityName(e.Entity).In(p.Lang), ID: e.EntityID, Source: e.Source}
 		if r.Action == "action."+e.Action {
 			r.Action = e.Action
 		}
-		r.Changes = diff(p, e.Before, e.After)
+		r.Changes = diff(p, e.Before, e.After, name)
 		out = append(out, r)
 	}
 	return out
@@ -48,7 +86,7 @@ func readable(p *Page, es []poscare.AuditEntry) []entry {
 
 // diff compares two JSON objects field by field. An archive entry wraps
 // the record as {"reason", "record"}; its reason is shown as a change.
-func diff(p *Page, before, after json.RawMessage) []change {
+func diff(p *Page, before, after json.RawMessage, name namer) []change {
 	var b, a map[string]any
 	json.Unmarshal(before, &b)
 	json.Unmarshal(after, &a)
@@ -73,13 +111,29 @@ func diff(p *Page, before, after json.RawMessage) []change {
 	sort.Strings(names)
 	var out []change
 	for _, k := range names {
-		from, to := show(b[k]), show(a[k])
+		from, to := showField(p, k, b[k], name), showField(p, k, a[k], name)
 		if from == to {
 			continue
 		}
 		out = append(out, change{Field: p.Field(k), From: from, To: to})
 	}
 	return out
+}
+
+// showField renders a field's value for a person: names for ids, labels
+// for enumerated values, everything else as show does.
+func showField(p *Page, field string, v any, name namer) string {
+	if id, ok := v.(float64); ok && (personFields[field] || teamFields[field]) && name != nil {
+		return name(field, int64(id))
+	}
+	if s, ok := v.(string); ok {
+		for _, prefix := range valueKeys[field] {
+			if t := translate(p.Lang, prefix+"."+s); t != prefix+"."+s {
+				return t
+			}
+		}
+	}
+	return show(v)
 }
 
 // show renders a JSON value compactly: channels as "phone 138…", lists
@@ -98,6 +152,10 @@ func show(v any) string {
 	case []any:
 		parts := make([]string, 0, len(x))
 		for _, item := range x {
+			if m, ok := item.(map[string]any); ok && m["name"] != nil && m["channels"] != nil {
+				parts = append(parts, fmt.Sprintf("%v（%s）", m["name"], show(m["channels"])))
+				continue
+			}
 			if m, ok := item.(map[string]any); ok && m["kind"] != nil && m["value"] != nil {
 				parts = append(parts, fmt.Sprintf("%v %v", m["kind"], m["value"]))
 				continue
@@ -173,6 +231,6 @@ func (c *Console) history(q *request) {
 	}
 	p := q.page("", nil)
 	p.Title = p.T("history.title") + " · " + poscare.EntityName(entity).In(p.Lang) + " " + fmt.Sprint(id)
-	p.Data = &historyData{Entity: entity, ID: id, Back: back, Entries: readable(p, es)}
+	p.Data = &historyData{Entity: entity, ID: id, Back: back, Entries: readable(p, es, c.names(q))}
 	q.render(http.StatusOK, "history", p)
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -29,11 +30,14 @@ type homeData struct {
 	ScopeKey    string
 }
 
-// statsCache keeps dashboard numbers for a minute per scope, so that the
-// home page of ops over a million merchants stays fast.
+// statsCache keeps dashboard numbers per scope. A page is always served
+// from it; numbers older than statsMaxAge are recomputed in the background
+// (counting a million merchants takes about 100 ms, the page itself a few),
+// so only the first view of a scope after start waits for the count.
 type statsCache struct {
-	mu sync.Mutex
-	m  map[string]cachedStats
+	mu      sync.Mutex
+	m       map[string]cachedStats
+	pending map[string]bool
 }
 
 type cachedStats struct {
@@ -41,24 +45,47 @@ type cachedStats struct {
 	s  *sqlstore.Stats
 }
 
-var dashboardCache = &statsCache{m: map[string]cachedStats{}}
+const statsMaxAge = time.Minute
+
+var dashboardCache = &statsCache{m: map[string]cachedStats{}, pending: map[string]bool{}}
 
 func (c *Console) stats(q *request) (*sqlstore.Stats, error) {
-	key := fmt.Sprintf("%+v", q.sess.Actor.MerchantScope())
+	a := q.sess.Actor
+	key := fmt.Sprintf("%+v", a.MerchantScope())
 	dashboardCache.mu.Lock()
 	hit, ok := dashboardCache.m[key]
+	refresh := ok && time.Since(hit.at) > statsMaxAge && !dashboardCache.pending[key]
+	if refresh {
+		dashboardCache.pending[key] = true
+	}
 	dashboardCache.mu.Unlock()
-	if ok && time.Since(hit.at) < time.Minute {
+	if refresh {
+		go c.refreshStats(key, a)
+	}
+	if ok {
 		return hit.s, nil
 	}
-	s, err := c.Store.Stats(q.r.Context(), q.sess.Actor)
+	return c.refreshStats(key, a)
+}
+
+// refreshStats counts for a scope and stores the result.
+func (c *Console) refreshStats(key string, a poscare.Actor) (*sqlstore.Stats, error) {
+	s, err := c.Store.Stats(context.Background(), a)
+	dashboardCache.mu.Lock()
+	defer dashboardCache.mu.Unlock()
+	delete(dashboardCache.pending, key)
 	if err != nil {
 		return nil, err
 	}
-	dashboardCache.mu.Lock()
 	dashboardCache.m[key] = cachedStats{time.Now(), s}
-	dashboardCache.mu.Unlock()
 	return s, nil
+}
+
+// WarmDashboard counts the widest scope once, so the first ops view after a
+// start does not wait for it. The server calls it in the background.
+func (c *Console) WarmDashboard() {
+	a := poscare.SystemActor("dashboard")
+	c.refreshStats(fmt.Sprintf("%+v", a.MerchantScope()), a)
 }
 
 func (c *Console) home(q *request) {
@@ -79,7 +106,7 @@ func (c *Console) home(q *request) {
 	bars = nil
 	for _, s := range poscare.Stages {
 		d.Open += st.OpenByStage[s]
-		bars = append(bars, bar{poscare.StageNames[s].In(p.Lang), st.OpenByStage[s]})
+		bars = append(bars, bar{p.Enum("stage", s), st.OpenByStage[s]})
 	}
 	d.StageChart = barChart(p.T("home.chart.stage"), bars)
 	d.Active = st.MerchantsByStatus[poscare.MerchantActive]
@@ -605,7 +632,7 @@ func (c *Console) board(q *request) {
 				}
 			}
 		}
-		d.Columns = append(d.Columns, boardColumn{Stage: s, Name: poscare.StageNames[s].In(p.Lang), Cards: apps})
+		d.Columns = append(d.Columns, boardColumn{Stage: s, Name: p.Enum("stage", s), Cards: apps})
 	}
 	p.Data = d
 	q.render(http.StatusOK, "board", p)
@@ -662,7 +689,7 @@ func (c *Console) auditList(q *request) {
 	}
 	p := q.page("", nil)
 	p.Title = p.T("audit.title")
-	p.Data = readable(p, entries)
+	p.Data = readable(p, entries, c.names(q))
 	q.render(http.StatusOK, "audit", p)
 }
 

@@ -25,14 +25,14 @@ func feeLines(lang string, f poscare.FeeSchedule) []string {
 	if lang == "en" {
 		return []string{
 			fmt.Sprintf("Credit cards: %s CNY per 10,000 CNY taken (%s)", per(poscare.PayCredit), rate(f.Credit)),
-			fmt.Sprintf("Debit cards: %s CNY per 10,000 CNY taken (%s), at most %s CNY per payment", per(poscare.PayDebit), rate(f.Debit), yuan(f.DebitCapFen)),
+			fmt.Sprintf("Debit cards: %s of each payment, at most %s CNY per payment", rate(f.Debit), yuan(f.DebitCapFen)),
 			fmt.Sprintf("WeChat Pay and Alipay: %s CNY per 10,000 CNY (%s)", per(poscare.PayQR), rate(f.QR)),
 			fmt.Sprintf("UnionPay QR: %s CNY per 10,000 CNY, as credit cards", per(poscare.PayUnionPayQR)),
 		}
 	}
 	return []string{
 		fmt.Sprintf("信用卡：每刷1万元收取%s元（%s）", per(poscare.PayCredit), rate(f.Credit)),
-		fmt.Sprintf("借记卡（储蓄卡）：每刷1万元收取%s元（%s），单笔最高%s元", per(poscare.PayDebit), rate(f.Debit), yuan(f.DebitCapFen)),
+		fmt.Sprintf("借记卡（储蓄卡）：每笔收取%s，单笔最高%s元", rate(f.Debit), yuan(f.DebitCapFen)),
 		fmt.Sprintf("微信、支付宝：每收1万元收取%s元（%s）", per(poscare.PayQR), rate(f.QR)),
 		fmt.Sprintf("云闪付（银联二维码）：每收1万元收取%s元，与信用卡相同", per(poscare.PayUnionPayQR)),
 	}

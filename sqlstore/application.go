@@ -257,7 +257,11 @@ func (s *Store) ListApplications(ctx context.Context, a poscare.Actor, f poscare
 		return nil, poscare.Forbidden()
 	}
 	f.Normalize()
-	cond, args := scopeSQL(a.MerchantScope())
+	sc, ok, err := s.listScope(ctx, a, f.MerchantID)
+	if err != nil || !ok {
+		return []*poscare.Application{}, err
+	}
+	cond, args := s.scopeSQL(sc)
 	where := []string{"x." + archivedCond(f.Archived), cond}
 	if f.MerchantID != nil {
 		where = append(where, "x.merchant_id = ?")
@@ -283,7 +287,7 @@ func (s *Store) ListApplications(ctx context.Context, a poscare.Actor, f poscare
 		strings.Join(where, " AND ") + order + " LIMIT ? OFFSET ?"
 	args = append(args, f.Limit+1, f.Offset)
 	var out []*poscare.Application
-	err := s.inRead(ctx, func(t *Tx) error {
+	err = s.inRead(ctx, func(t *Tx) error {
 		rows, err := t.query(ctx, q, args...)
 		if err != nil {
 			return err

@@ -271,7 +271,11 @@ func (s *Store) ListContacts(ctx context.Context, a poscare.Actor, f ContactFilt
 		return nil, poscare.Forbidden()
 	}
 	f.Normalize()
-	cond, args := scopeSQL(a.MerchantScope())
+	sc, ok, err := s.listScope(ctx, a, f.MerchantID)
+	if err != nil || !ok {
+		return []*poscare.Contact{}, err
+	}
+	cond, args := s.scopeSQL(sc)
 	q := "SELECT " + contactCols + " FROM contacts c JOIN merchants m ON m.id = c.merchant_id WHERE c." + archivedCond(f.Archived) + " AND " + cond
 	if f.MerchantID != nil {
 		q += " AND c.merchant_id = ?"
@@ -284,7 +288,7 @@ func (s *Store) ListContacts(ctx context.Context, a poscare.Actor, f ContactFilt
 	q += " ORDER BY c.id DESC LIMIT ? OFFSET ?"
 	args = append(args, f.Limit+1, f.Offset)
 	var out []*poscare.Contact
-	err := s.inRead(ctx, func(t *Tx) error {
+	err = s.inRead(ctx, func(t *Tx) error {
 		rows, err := t.query(ctx, q, args...)
 		if err != nil {
 			return err

@@ -110,7 +110,11 @@ func (s *Store) ListContracts(ctx context.Context, a poscare.Actor, f poscare.Co
 		return nil, poscare.Forbidden()
 	}
 	f.Normalize()
-	cond, args := scopeSQL(a.MerchantScope())
+	sc, ok, err := s.listScope(ctx, a, f.MerchantID)
+	if err != nil || !ok {
+		return []*poscare.Contract{}, err
+	}
+	cond, args := s.scopeSQL(sc)
 	where := []string{"k." + archivedCond(f.Archived), cond}
 	if f.MerchantID != nil {
 		where = append(where, "k.merchant_id = ?")

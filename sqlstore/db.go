@@ -82,7 +82,7 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 			return nil, err
 		}
 		w.SetMaxOpenConns(1)
-		r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_pragma=query_only(ON)")
+		r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_pragma=query_only(ON)&_pragma=mmap_size(4294967296)")
 		if err != nil {
 			w.Close()
 			return nil, err
@@ -95,6 +95,21 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 		return nil, fmt.Errorf("open %s database: %w", s.dialect, err)
 	}
 	return s, nil
+}
+
+// Optimize refreshes the query planner's statistics where they are stale
+// (SQLite's PRAGMA optimize; PostgreSQL's autovacuum does this itself).
+// The server runs it at start; bulk loads should run it after.
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	// analysis_limit keeps the statistics pass cheap on big tables.
+	if _, err := s.write.ExecContext(ctx, "PRAGMA analysis_limit=1000"); err != nil {
+		return err
+	}
+	_, err := s.write.ExecContext(ctx, "PRAGMA optimize=0x10002")
+	return err
 }
 
 // Dialect returns which database the store uses.

@@ -43,16 +43,20 @@ func (s *Store) CreateSession(ctx context.Context, userID int64) (string, error)
 	return token, err
 }
 
+// sessionTouch is how stale last_seen_at may get before a request writes
+// it again: writing on every page view would make every view a write, and
+// on SQLite a write empties every reader's page cache.
+const sessionTouch = time.Minute
+
 // SessionFor resolves a cookie value to its session and marks it used. A
 // revoked, expired or idle session, or one of a user no longer active,
 // answers EUnauthenticated.
 func (s *Store) SessionFor(ctx context.Context, token, source string) (*Session, error) {
 	bad := poscare.Errorf(poscare.EUnauthenticated, "登录已超时，请重新登录", "your session has ended; please log in again")
 	var out *Session
-	err := s.inWrite(ctx, func(t *Tx) error {
-		var id int64
+	var id, lastSeen int64
+	err := s.inRead(ctx, func(t *Tx) error {
 		var csrf, lang string
-		var lastSeen int64
 		row := t.queryRow(ctx, "SELECT k.id, k.csrf_token, k.last_seen_at, u.lang, "+prefixed("u.", userCols)+` FROM sessions k JOIN users u ON u.id = k.user_id
 			WHERE k.token_hash = ? AND k.revoked_at IS NULL AND k.expires_at > ?`, tokenHash(token), micros(t.now))
 		u, err := scanUser(scanFunc(func(dest ...any) error {
@@ -64,22 +68,35 @@ func (s *Store) SessionFor(ctx context.Context, token, source string) (*Session,
 		if err != nil {
 			return t.s.translate(err)
 		}
-		if t.now.Sub(fromMicros(lastSeen)) > SessionIdle || u.Status != poscare.UserActive || u.Archived != nil {
-			// Ended for good: committed, so the cookie cannot come back.
-			_, err := t.exec(ctx, "UPDATE sessions SET revoked_at = ? WHERE id = ?", micros(t.now), id)
-			return err
-		}
-		if _, err := t.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", micros(t.now), id); err != nil {
-			return err
-		}
-		out = &Session{
-			Actor: poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source},
-			User:  u, CSRF: csrf, Lang: lang,
+		if u.Status == poscare.UserActive && u.Archived == nil {
+			out = &Session{
+				Actor: poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source},
+				User:  u, CSRF: csrf, Lang: lang,
+			}
 		}
 		return nil
 	})
-	if err == nil && out == nil {
-		err = bad
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	idle := now.Sub(fromMicros(lastSeen)) > SessionIdle
+	switch {
+	case out == nil || idle:
+		// Ended for good, so the cookie cannot come back.
+		err = s.inWrite(ctx, func(t *Tx) error {
+			_, err := t.exec(ctx, "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", micros(t.now), id)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return nil, bad
+	case now.Sub(fromMicros(lastSeen)) > sessionTouch:
+		err = s.inWrite(ctx, func(t *Tx) error {
+			_, err := t.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", micros(t.now), id)
+			return err
+		})
 	}
 	return out, err
 }

@@ -21,7 +21,7 @@ func (s *Store) Stats(ctx context.Context, a poscare.Actor) (*Stats, error) {
 		return nil, poscare.Forbidden()
 	}
 	st := &Stats{MerchantsByStatus: map[poscare.MerchantStatus]int{}, OpenByStage: map[poscare.Stage]int{}, Terminals: map[poscare.TerminalStatus]int{}}
-	cond, args := scopeSQL(a.MerchantScope())
+	cond, args := s.scopeSQL(a.MerchantScope())
 	err := s.inRead(ctx, func(t *Tx) error {
 		count := func(q string, args []any, put func(key string, n int)) error {
 			rows, err := t.query(ctx, q, args...)

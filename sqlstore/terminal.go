@@ -184,12 +184,15 @@ func (s *Store) ListTerminals(ctx context.Context, a poscare.Actor, f poscare.Te
 		return nil, poscare.Forbidden()
 	}
 	f.Normalize()
-	sc := a.MerchantScope()
+	sc, ok, err := s.listScope(ctx, a, f.MerchantID)
+	if err != nil || !ok {
+		return []*poscare.Terminal{}, err
+	}
 	q := "SELECT " + terminalCols + " FROM terminals t"
 	var args []any
 	where := []string{"t." + archivedCond(f.Archived)}
 	if !sc.All {
-		cond, sa := scopeSQL(sc)
+		cond, sa := s.scopeSQL(sc)
 		q += " JOIN merchants m ON m.id = t.merchant_id"
 		where = append(where, cond)
 		args = append(args, sa...)

@@ -228,6 +228,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	if err := store.CheckSchema(ctx); err != nil {
 		return err
 	}
+	if err := store.Optimize(ctx); err != nil {
+		logger.Warn("optimize", "err", err)
+	}
 	if withDemo {
 		sqlstore.PasswordParams = password.Fast
 		start := time.Now()
@@ -260,6 +263,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	web.Secure = c["secure-cookies"] == "true"
+	go web.WarmDashboard()
 	root := http.NewServeMux()
 	root.Handle("/api/", api)
 	root.Handle("/healthz", api)

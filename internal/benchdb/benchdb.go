@@ -71,6 +71,10 @@ func Million(b testing.TB) (*sqlstore.Store, poscare.Actor) {
 		Load(b, s, w, 1_000_000, 25_000)
 		b.Logf("built in %s", time.Since(start))
 	}
+	// Planner statistics, as the server keeps them with Optimize.
+	if err := s.Optimize(ctx); err != nil {
+		b.Fatal(err)
+	}
 	users, err := s.ListUsers(ctx, poscare.SystemActor("bench"), sqlstore.UserFilter{Q: "ops", Role: poscare.RoleOps})
 	if err != nil || len(users) == 0 {
 		b.Fatalf("no ops user in %s (delete it to rebuild): %v", path, err)
