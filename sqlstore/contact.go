@@ -93,15 +93,12 @@ func (t *Tx) insertContacts(ctx context.Context, a poscare.Actor, cs []*poscare.
 		"created_at", "updated_at"}, rows); err != nil {
 		return err
 	}
-	chIDs, err := t.reserveIDs(ctx, "contact_channels", nch)
-	if err != nil {
-		return err
-	}
+	// A channel is numbered within its contact: 1, 2, 3 …
 	chRows := make([][]any, 0, nch)
 	for _, c := range cs {
 		for j := range c.Channels {
 			ch := &c.Channels[j]
-			ch.ID = chIDs[len(chRows)]
+			ch.ID = int64(j + 1)
 			chRows = append(chRows, []any{ch.ID, c.ID, c.MerchantID, ch.Kind, ch.Value, micros(t.now)})
 		}
 	}
@@ -189,26 +186,32 @@ func (t *Tx) syncChannels(ctx context.Context, a poscare.Actor, before *poscare.
 	for _, ch := range before.Channels {
 		live[channelKey(ch)] = true
 		if !wanted[channelKey(ch)] {
-			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = ?, removed_by = ? WHERE id = ?", micros(t.now), a.UserID, ch.ID); err != nil {
+			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = ?, removed_by = ? WHERE contact_id = ? AND id = ?", micros(t.now), a.UserID, before.ID, ch.ID); err != nil {
 				return err
 			}
 		}
 	}
 	removed := map[string]int64{}
+	next := int64(0)
 	for _, ch := range before.RemovedChannels {
 		removed[channelKey(ch)] = ch.ID
+		next = max(next, ch.ID)
+	}
+	for _, ch := range before.Channels {
+		next = max(next, ch.ID)
 	}
 	for _, ch := range want {
 		k := channelKey(ch)
 		switch {
 		case live[k]:
 		case removed[k] != 0:
-			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL WHERE id = ?", removed[k]); err != nil {
+			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL WHERE contact_id = ? AND id = ?", before.ID, removed[k]); err != nil {
 				return err
 			}
 		default:
-			if _, err := t.insert(ctx, "INSERT INTO contact_channels (contact_id, merchant_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?)",
-				before.ID, before.MerchantID, ch.Kind, ch.Value, micros(t.now)); err != nil {
+			next++
+			if _, err := t.exec(ctx, "INSERT INTO contact_channels (id, contact_id, merchant_id, kind, value, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+				next, before.ID, before.MerchantID, ch.Kind, ch.Value, micros(t.now)); err != nil {
 				return err
 			}
 		}
@@ -235,7 +238,7 @@ func (s *Store) RestoreChannel(ctx context.Context, a poscare.Actor, contactID, 
 		if !found {
 			return poscare.Errorf(poscare.ENotFound, "没有这个已删除的联系方式", "no such removed channel")
 		}
-		if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL WHERE id = ? AND contact_id = ?", channelID, contactID); err != nil {
+		if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL WHERE contact_id = ? AND id = ?", contactID, channelID); err != nil {
 			return err
 		}
 		if _, err := t.exec(ctx, "UPDATE contacts SET updated_at = ? WHERE id = ?", micros(t.now), contactID); err != nil {

@@ -1,5 +1,6 @@
 -- The foundation records. Written once for both databases: {{PK}} becomes
--- the dialect's identity column. Times are integer microseconds since the
+-- the dialect's identity column, {{SEQPK}} a 64-bit key the store assigns
+-- (on SQLite the rowid itself, so it needs no index of its own). Times are integer microseconds since the
 -- Unix epoch, UTC. Nothing here is ever hard-deleted: every table carries
 -- archived_at / archived_by / archive_reason instead.
 
@@ -88,7 +89,7 @@ CREATE UNIQUE INDEX merchants_mid_uq ON merchants (mid);
 CREATE INDEX merchants_principal_id ON merchants (principal_id_hash) WHERE principal_id_hash <> '';
 CREATE INDEX merchants_manager ON merchants (account_manager_id);
 CREATE INDEX merchants_backup ON merchants (backup_manager_id);
-CREATE INDEX merchants_team ON merchants (team_id);
+CREATE INDEX merchants_team ON merchants (team_id, status);
 
 CREATE TABLE contacts (
     id                {{PK}},
@@ -106,17 +107,19 @@ CREATE TABLE contacts (
 CREATE INDEX contacts_merchant ON contacts (merchant_id);
 
 -- A removed channel keeps its row (removed_at set) so it can be put back.
+-- Rows are kept in contact order (the primary key starts with contact_id),
+-- so reading a contact's channels needs no index beside the table.
 CREATE TABLE contact_channels (
-    id          {{PK}},
     contact_id  BIGINT NOT NULL REFERENCES contacts (id),
+    id          BIGINT NOT NULL,
     merchant_id BIGINT NOT NULL, -- the contact's merchant, copied for phone search
     kind        TEXT NOT NULL,
     value       TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
     removed_at  BIGINT,
-    removed_by  BIGINT
-);
-CREATE INDEX contact_channels_contact ON contact_channels (contact_id);
+    removed_by  BIGINT,
+    PRIMARY KEY (contact_id, id)
+){{WITHOUT_ROWID}};
 CREATE INDEX contact_channels_value ON contact_channels (value);
 
 CREATE TABLE terminals (
@@ -192,7 +195,7 @@ CREATE INDEX contracts_merchant ON contracts (merchant_id);
 -- The audit trail: append-only and hash-chained. seq is assigned by the
 -- store under a lock so the chain has no gaps.
 CREATE TABLE audit_log (
-    seq         BIGINT PRIMARY KEY,
+    seq         {{SEQPK}},
     at          BIGINT NOT NULL,
     actor_id    BIGINT NOT NULL,
     actor_login TEXT NOT NULL,

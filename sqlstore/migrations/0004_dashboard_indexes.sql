@@ -1,4 +1,4 @@
--- Dashboard counts by status read these narrow indexes instead of the
--- merchants table itself (whose rows are wide), for everyone and by team.
+-- Dashboard counts by status read this narrow index instead of the
+-- merchants table itself (whose rows are wide); by team they use
+-- merchants_team (team_id, status).
 CREATE INDEX merchants_status ON merchants (status) WHERE archived_at IS NULL;
-CREATE INDEX merchants_team_status ON merchants (team_id, status) WHERE archived_at IS NULL;
