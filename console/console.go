@@ -227,8 +227,10 @@ func (q *request) fail(err error) {
 		status, key = http.StatusNotFound, "common.notfound"
 	case poscare.EForbidden:
 		status, key = http.StatusForbidden, "common.forbidden"
-	case poscare.EConflict, poscare.EInvalid:
+	case poscare.EConflict:
 		status, key = http.StatusConflict, ""
+	case poscare.EInvalid:
+		status, key = http.StatusUnprocessableEntity, ""
 	default:
 		q.c.Logger.Error("console", "path", q.r.URL.Path, "err", err)
 	}

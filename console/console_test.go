@@ -230,6 +230,33 @@ func TestConsole(t *testing.T) {
 			t.Fatalf("fixed form: %d %s", res.StatusCode, res.Header.Get("Location"))
 		}
 	})
+	t.Run("ArchiveAndRestoreContactWithReason", func(t *testing.T) {
+		c := s.browser()
+		s.login(c, "agenta")
+		_, body := s.get(c, ids("/merchants/{id}", m))
+		token := csrfRe.FindStringSubmatch(body)[1]
+		path := "/contacts/" + itoa(w.Contact.ID)
+		res, _ := c.PostForm(s.srv.URL+path+"/archive", url.Values{"csrf": {token}, "reason": {""}, "back": {ids("/merchants/{id}", m)}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("archive without a reason: %d", res.StatusCode)
+		}
+		res, _ = c.PostForm(s.srv.URL+path+"/archive", url.Values{"csrf": {token}, "reason": {"客户要求停用此联系人"}, "back": {ids("/merchants/{id}", m)}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("archive: %d", res.StatusCode)
+		}
+		_, body = s.get(c, ids("/merchants/{id}", m))
+		if !strings.Contains(body, "archived-contacts") || !strings.Contains(body, "客户要求停用此联系人") {
+			t.Fatal("archived contact not shown with its reason")
+		}
+		res, _ = c.PostForm(s.srv.URL+path+"/restore", url.Values{"csrf": {token}, "reason": {"误操作，恢复"}, "back": {ids("/merchants/{id}", m)}})
+		res.Body.Close()
+		_, body = s.get(c, "/history/contact/"+itoa(w.Contact.ID))
+		if !strings.Contains(body, "客户要求停用此联系人") || !strings.Contains(body, "误操作，恢复") {
+			t.Fatal("history lacks the archive and restore reasons")
+		}
+	})
 	t.Run("IdleSessionEnds", func(t *testing.T) {
 		c := s.browser()
 		s.login(c, "ops")

@@ -196,6 +196,7 @@ type merchantData struct {
 	Backup       *poscare.User
 	Team         *poscare.Team
 	Contacts     []*poscare.Contact
+	Archived     []*poscare.Contact
 	Terminals    []*poscare.Terminal
 	Applications []*poscare.Application
 	Contracts    []*poscare.Contract
@@ -226,6 +227,7 @@ func (c *Console) merchantDetail(q *request) {
 	d.Team, _ = c.Store.GetTeam(ctx, sys, m.TeamID)
 	if a.Can(poscare.EntityContact, poscare.ActRead) {
 		d.Contacts, _ = c.Store.ListContacts(ctx, a, sqlstore.ContactFilter{MerchantID: &id, Page: poscare.Page{Limit: 100}})
+		d.Archived, _ = c.Store.ListContacts(ctx, a, sqlstore.ContactFilter{MerchantID: &id, Archived: true, Page: poscare.Page{Limit: 100}})
 	}
 	if a.Can(poscare.EntityTerminal, poscare.ActRead) {
 		d.Terminals, _ = c.Store.ListTerminals(ctx, a, poscare.TerminalFilter{MerchantID: &id, Page: poscare.Page{Limit: 100}})

@@ -74,7 +74,7 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 		// busy_timeout first, so that even setting WAL waits for a lock
 		// rather than failing; then WAL, NORMAL sync and foreign keys.
 		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-262144)", "temp_store(MEMORY)"} {
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-32000)", "temp_store(MEMORY)"} {
 			q.Add("_pragma", p)
 		}
 		w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_txlock=immediate")
