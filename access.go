@@ -12,6 +12,7 @@ const (
 	ActRestore Action = "restore" // put an archived record back
 	ActReveal  Action = "reveal"  // read sensitive fields in clear (audited)
 	ActExport  Action = "export"  // bulk download (audited)
+	ActStatus  Action = "status"  // change a staff member's work status
 )
 
 // Actor is the authenticated user on whose behalf a call runs, with the
@@ -47,12 +48,12 @@ var (
 // both together are the whole policy, and the route-by-role test walks it.
 var Permissions = map[Role]map[string]actions{
 	RoleAdmin: {
-		EntityUser: readWrite, EntityTeam: readWrite, EntityAudit: readOnly,
+		EntityUser: append(readWrite, ActStatus), EntityTeam: readWrite, EntityAudit: readOnly,
 		EntityMerchant: readOnly, EntityContact: readOnly, EntityTerminal: readOnly,
 		EntityApplication: readOnly, EntityContract: readOnly,
 	},
 	RoleOps: {
-		EntityUser: readOnly, EntityTeam: readOnly, EntityAudit: readOnly,
+		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly, EntityAudit: readOnly,
 		EntityMerchant:    append(readWrite, ActReveal, ActExport),
 		EntityContact:     readWrite,
 		EntityTerminal:    readWrite,
@@ -60,7 +61,7 @@ var Permissions = map[Role]map[string]actions{
 		EntityContract:    readWrite,
 	},
 	RoleLead: {
-		EntityUser: readOnly, EntityTeam: readOnly,
+		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly,
 		EntityMerchant:    append(readWrite, ActReveal, ActExport),
 		EntityContact:     readWrite,
 		EntityTerminal:    readOnly,

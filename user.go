@@ -37,15 +37,39 @@ func (r Role) Valid() bool {
 // IsStaff reports whether r is one of the provider's own staff roles.
 func (r Role) IsStaff() bool { return r.Valid() && r != RoleMerchant }
 
-// UserStatus is whether a user may work. The continuity issue adds on-leave,
-// unreachable, missing and departed; the foundation knows active and disabled.
+// UserStatus is whether a user is at work and can be reached. Only an
+// active user holds a portfolio in practice: for anyone else the merchants'
+// service contact falls through to the next in the chain.
 type UserStatus string
 
 // User statuses.
 const (
-	UserActive   UserStatus = "active"
-	UserDisabled UserStatus = "disabled"
+	UserActive      UserStatus = "active"
+	UserDisabled    UserStatus = "disabled"    // an account switched off by IT
+	UserOnLeave     UserStatus = "on_leave"    // 休假: away until a date, with a named cover
+	UserUnreachable UserStatus = "unreachable" // 联系不上 (suspected): signals say nobody answers
+	UserMissing     UserStatus = "missing"     // 失踪: declared missing
+	UserDeparted    UserStatus = "departed"    // 离职: left the company
 )
+
+// UserStatuses lists every status.
+var UserStatuses = []UserStatus{UserActive, UserDisabled, UserOnLeave, UserUnreachable, UserMissing, UserDeparted}
+
+// Valid reports whether s is a known status.
+func (s UserStatus) Valid() bool {
+	for _, x := range UserStatuses {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// LocksOut reports whether a user in this status may not log in: someone
+// missing or gone must lose access at once.
+func (s UserStatus) LocksOut() bool {
+	return s == UserDisabled || s == UserMissing || s == UserDeparted
+}
 
 // Team is a sales team (销售团队) led by a lead.
 type Team struct {
@@ -80,13 +104,17 @@ type User struct {
 	ManagerID  *int64     `json:"manager_id,omitempty"`
 	BackupID   *int64     `json:"backup_id,omitempty"`
 	MerchantID *int64     `json:"merchant_id,omitempty"` // only for RoleMerchant
-	Mobile     string     `json:"mobile,omitempty"`
-	Email      string     `json:"email,omitempty"`
-	WeChat     string     `json:"wechat,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
-	LastSeenAt *time.Time `json:"last_seen_at,omitempty"`
-	Archived   *Archival  `json:"archived,omitempty"`
+	// While on leave: who covers, until when, and why the status is what it is.
+	CoverID      *int64     `json:"cover_id,omitempty"`
+	AwayUntil    *Date      `json:"away_until,omitempty"`
+	StatusReason string     `json:"status_reason,omitempty"`
+	Mobile       string     `json:"mobile,omitempty"`
+	Email        string     `json:"email,omitempty"`
+	WeChat       string     `json:"wechat,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	LastSeenAt   *time.Time `json:"last_seen_at,omitempty"`
+	Archived     *Archival  `json:"archived,omitempty"`
 }
 
 // Validate checks a user's own fields. Whether the referenced team, manager,
@@ -107,7 +135,7 @@ func (u *User) Validate() error {
 	if u.Status == "" {
 		u.Status = UserActive
 	}
-	if u.Status != UserActive && u.Status != UserDisabled {
+	if !u.Status.Valid() {
 		p.Add("status", "未知状态", "unknown status")
 	}
 	if u.Mobile != "" && !ValidMobile(u.Mobile) {
@@ -140,6 +168,47 @@ func (u *User) Validate() error {
 		if u.Role == RoleAgent && u.Mobile == "" {
 			p.Add("mobile", "业务员必须留有手机号", "an agent must have a mobile number")
 		}
+	}
+	return p.Err()
+}
+
+// Available reports whether the user can serve merchants right now.
+func (u *User) Available() bool {
+	return u != nil && u.Status == UserActive && u.Archived == nil
+}
+
+// StatusChange is a change of a staff member's status, with the reason the
+// audit trail keeps and, for leave, the cover and the return date.
+type StatusChange struct {
+	Status    UserStatus `json:"status"`
+	Reason    string     `json:"reason"`
+	CoverID   *int64     `json:"cover_id,omitempty"`
+	AwayUntil *Date      `json:"away_until,omitempty"`
+}
+
+// Validate checks a status change for user u.
+func (c *StatusChange) Validate(u *User) error {
+	p := Problems{}
+	if !c.Status.Valid() {
+		p.Add("status", "未知状态", "unknown status")
+	}
+	if err := ValidateReason(c.Reason); err != nil {
+		p.Add("reason", "必须说明原因（2-500字）", "a reason of 2 to 500 characters is required")
+	}
+	if c.Status == UserOnLeave {
+		if c.CoverID == nil || *c.CoverID == u.ID {
+			p.Add("cover_id", "休假必须指定另一位同事代岗", "leave needs another colleague as cover")
+		}
+		if c.AwayUntil == nil {
+			p.Add("away_until", "必须填写返岗日期", "a return date is required")
+		} else if _, ok := ParseDate(string(*c.AwayUntil)); !ok {
+			p.Add("away_until", "应为 YYYY-MM-DD 日期", "must be a YYYY-MM-DD date")
+		}
+	} else if c.CoverID != nil || c.AwayUntil != nil {
+		p.Add("cover_id", "只有休假需要代岗人和返岗日期", "only leave has a cover and a return date")
+	}
+	if !u.Role.IsStaff() {
+		p.Add("status", "商户用户没有在岗状态", "merchant users have no work status")
 	}
 	return p.Err()
 }

@@ -340,6 +340,8 @@ func (c *Console) routes() {
 	m.Handle("POST /staff/new", c.handler(true, c.userForm))
 	m.Handle("GET /staff/{id}/edit", c.handler(true, c.userForm))
 	m.Handle("POST /staff/{id}/edit", c.handler(true, c.userForm))
+	m.Handle("GET /staff/{id}/status", c.handler(true, c.statusForm))
+	m.Handle("POST /staff/{id}/status", c.handler(true, c.statusForm))
 	m.Handle("GET /teams/new", c.handler(true, c.teamForm))
 	m.Handle("POST /teams/new", c.handler(true, c.teamForm))
 	m.Handle("GET /teams/{id}/edit", c.handler(true, c.teamForm))

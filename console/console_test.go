@@ -54,7 +54,7 @@ func TestMessagesComplete(t *testing.T) {
 			t.Errorf("key %q is used but has no message", key)
 		}
 	}
-	enums := map[string][]string{"role": {}, "mstatus": {}, "mtype": {}, "fee": {}, "settle": {}, "tstatus": {}, "crole": poscare.ContactRoles,
+	enums := map[string][]string{"ustatus": {"active", "disabled", "on_leave", "unreachable", "missing", "departed"}, "role": {}, "mstatus": {}, "mtype": {}, "fee": {}, "settle": {}, "tstatus": {}, "crole": poscare.ContactRoles,
 		"stage": {}, "channel": {"phone", "email", "wechat"}}
 	for _, r := range poscare.Roles {
 		enums["role"] = append(enums["role"], string(r))
@@ -269,6 +269,38 @@ func TestConsole(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "/login") {
 			t.Fatalf("idle session still works: %d", res.StatusCode)
+		}
+	})
+	t.Run("LeadDeclaresAgentMissingPortalShowsBackup", func(t *testing.T) {
+		c := s.browser()
+		s.login(c, "lead1")
+		path := "/staff/" + itoa(w.Users[poscare.RoleAgent].ID) + "/status"
+		code, body := s.get(c, path)
+		if code != 200 {
+			t.Fatalf("status form: %d", code)
+		}
+		token := csrfRe.FindStringSubmatch(body)[1]
+		res, _ := c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "status": {"missing"}, "reason": {""}})
+		res.Body.Close()
+		if res.StatusCode != 422 {
+			t.Fatalf("missing without reason: %d", res.StatusCode)
+		}
+		res, _ = c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "status": {"missing"}, "reason": {"连续三天电话关机，微信不回"}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("declare missing: %d", res.StatusCode)
+		}
+		shop := s.browser()
+		s.login(shop, "shop1")
+		_, body = s.get(shop, "/portal")
+		if !strings.Contains(body, w.Spare.Name) || !strings.Contains(body, "备岗客户经理") {
+			t.Fatal("portal does not show the backup as service contact")
+		}
+		agent := s.browser()
+		res, _ = agent.PostForm(s.srv.URL+"/login", url.Values{"login": {"agenta"}, "password": {fixture.Password}})
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("missing agent logged in: %d", res.StatusCode)
 		}
 	})
 	t.Run("SecurityHeaders", func(t *testing.T) {

@@ -202,6 +202,7 @@ type merchantData struct {
 	Contracts    []*poscare.Contract
 	Warnings     []string
 	Users        map[int64]string
+	Contact      *poscare.ServiceContact
 }
 
 func (c *Console) merchantDetail(q *request) {
@@ -225,6 +226,7 @@ func (c *Console) merchantDetail(q *request) {
 		d.Backup, _ = c.Store.GetUser(ctx, sys, *m.BackupManagerID)
 	}
 	d.Team, _ = c.Store.GetTeam(ctx, sys, m.TeamID)
+	d.Contact, _ = c.Store.ServiceContact(ctx, a, m.ID)
 	if a.Can(poscare.EntityContact, poscare.ActRead) {
 		d.Contacts, _ = c.Store.ListContacts(ctx, a, sqlstore.ContactFilter{MerchantID: &id, Page: poscare.Page{Limit: 100}})
 		d.Archived, _ = c.Store.ListContacts(ctx, a, sqlstore.ContactFilter{MerchantID: &id, Archived: true, Page: poscare.Page{Limit: 100}})

@@ -14,7 +14,7 @@ type portalData struct {
 	Contract     *poscare.Contract
 	FeeLines     []string
 	Applications []*poscare.Application
-	Contact      *poscare.User
+	Contact      *poscare.ServiceContact
 	Names        map[int64]string
 }
 
@@ -67,15 +67,8 @@ func (c *Console) portal(q *request) {
 			}
 		}
 	}
-	// The service contact: the account manager while active, else the
-	// backup. (The full chain down to the 24-hour centre comes with the
-	// continuity work.)
-	sys := poscare.SystemActor("portal")
-	if u, err := c.Store.GetUser(ctx, sys, m.AccountManagerID); err == nil && u.Status == poscare.UserActive && u.Archived == nil {
-		d.Contact = u
-	} else if m.BackupManagerID != nil {
-		d.Contact, _ = c.Store.GetUser(ctx, sys, *m.BackupManagerID)
-	}
+	// Never empty: the chain ends at the 24-hour service centre.
+	d.Contact, _ = c.Store.ServiceContact(ctx, a, m.ID)
 	p.Data = d
 	q.render(http.StatusOK, "portal", p)
 }

@@ -162,3 +162,65 @@ func (c *Console) teamForm(q *request) {
 	}
 	q.formPage(p, action, "/staff", fields())
 }
+
+// statusForm changes a staff member's work status with a reason; leave
+// needs a cover and a return date. Leads may do this for their team, ops
+// and admins for anyone, as the store decides.
+func (c *Console) statusForm(q *request) {
+	ctx, a := q.r.Context(), q.sess.Actor
+	id, ok := q.id("id")
+	if !ok {
+		return
+	}
+	u, err := c.Store.GetUser(ctx, a, id)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	p := q.page("", nil)
+	p.Title = p.T("staff.status.change") + " · " + u.Name
+	users, _ := c.Store.ListUsers(ctx, a, sqlstore.UserFilter{Page: poscare.Page{Limit: 500}})
+	change := poscare.StatusChange{Status: u.Status, CoverID: u.CoverID, AwayUntil: u.AwayUntil}
+	fields := func() []field {
+		var statuses, covers []option
+		for _, s := range poscare.UserStatuses {
+			statuses = append(statuses, option{string(s), p.Enum("ustatus", s)})
+		}
+		covers = append(covers, option{"", p.T("common.none")})
+		for _, x := range users {
+			if x.Available() && x.Role.IsStaff() && x.ID != u.ID {
+				covers = append(covers, option{idStr(x.ID), x.Name})
+			}
+		}
+		until := ""
+		if change.AwayUntil != nil {
+			until = string(*change.AwayUntil)
+		}
+		return []field{
+			{Name: "status", Label: p.Field("status"), Kind: "select", Value: string(change.Status), Options: statuses},
+			{Name: "reason", Label: p.Field("reason"), Kind: "text", Value: change.Reason, Required: true},
+			{Name: "cover_id", Label: p.Field("cover_id"), Kind: "select", Value: ptrStr(change.CoverID), Options: covers},
+			{Name: "away_until", Label: p.Field("away_until"), Kind: "date", Value: until},
+		}
+	}
+	action := fmt.Sprintf("/staff/%d/status", id)
+	if q.r.Method == http.MethodPost {
+		f := q.r.PostForm
+		change = poscare.StatusChange{Status: poscare.UserStatus(f.Get("status")), Reason: f.Get("reason"), CoverID: parseIDPtr(f.Get("cover_id"))}
+		if d := strings.TrimSpace(f.Get("away_until")); d != "" {
+			dd := poscare.Date(d)
+			change.AwayUntil = &dd
+		}
+		if _, err := c.Store.SetUserStatus(ctx, a, id, change); err == nil {
+			q.redirect("/staff?saved=1")
+			return
+		} else if fs := fields(); problems(p, fs, err) {
+			q.formPage(p, action, "/staff", fs)
+			return
+		} else {
+			q.fail(err)
+			return
+		}
+	}
+	q.formPage(p, action, "/staff", fields())
+}

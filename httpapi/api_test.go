@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"poscare"
 	"poscare/httpapi"
@@ -190,6 +191,14 @@ func (e *env) plan(rt httpapi.Route) call {
 		}
 	case "PUT /api/v1/users/{id}":
 		c.body = func() any { x, _ := e.s.GetUser(ctx, ops(w), w.Spare.ID); return x }
+	case "POST /api/v1/users/{id}/status":
+		c.body = func() any {
+			until := poscare.Date(time.Now().AddDate(0, 0, 7).Format(time.DateOnly))
+			return poscare.StatusChange{Status: poscare.UserOnLeave, Reason: "年假一周", CoverID: &w.Users[poscare.RoleAgent].ID, AwayUntil: &until}
+		}
+		c.after = func() {
+			e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "休假结束"})
+		}
 	case "POST /api/v1/users/{id}/password":
 		c.body = func() any { return httpapi.PasswordBody{Password: "another-long-password"} }
 	}

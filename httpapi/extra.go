@@ -88,6 +88,30 @@ func (s *Server) extraRoutes() []Route {
 				}
 				return map[string]bool{"ok": true}, st.SetPassword(r.Context(), r.Actor, id, body.Password)
 			}},
+		{Method: "POST", Pattern: "/api/v1/users/{id}/status", Entity: poscare.EntityUser, Action: poscare.ActStatus,
+			Summary: "Change a staff member's work status (on leave with cover, unreachable, missing, departed, active) with a reason",
+			Body:    poscare.StatusChange{}, Response: &poscare.User{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				var body poscare.StatusChange
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				return st.SetUserStatus(r.Context(), r.Actor, id, body)
+			}},
+		{Method: "GET", Pattern: "/api/v1/merchants/{id}/service-contact", Entity: poscare.EntityMerchant, Action: poscare.ActRead,
+			Summary:  "Who the merchant should contact right now: account manager → cover → backup → team lead → 24-hour service centre",
+			Response: &poscare.ServiceContact{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				return st.ServiceContact(r.Context(), r.Actor, id)
+			}},
 		{Method: "GET", Pattern: "/api/v1/merchants/{id}/sensitive", Entity: poscare.EntityMerchant, Action: poscare.ActReveal,
 			Summary: "Reveal a merchant's ID number and settlement account in clear (audited)", Response: &poscare.MerchantSensitive{},
 			Handle: func(r *Request) (any, error) {

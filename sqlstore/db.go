@@ -43,7 +43,13 @@ type Store struct {
 	vault   *vault.Vault
 	// Now returns the current time; tests replace it to get fixed timestamps.
 	Now func() time.Time
+	// ServiceCentre is the last link of every merchant's service-contact
+	// chain; the server sets it from configuration.
+	ServiceCentre poscare.ServiceCentre
 }
+
+// DefaultServiceCentre is used until configuration names the real one.
+var DefaultServiceCentre = poscare.ServiceCentre{Name: "24小时商户服务中心", Phone: "400-800-9000", Email: "service@poscare.example"}
 
 // DialectOf tells which database a DSN names: a postgres:// URL, or else a
 // SQLite file path.
@@ -58,7 +64,7 @@ func DialectOf(dsn string) Dialect {
 // migrate; call Migrate (the server does so at start) and then
 // CheckSchema.
 func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
-	s := &Store{dialect: DialectOf(dsn), vault: v, Now: time.Now}
+	s := &Store{dialect: DialectOf(dsn), vault: v, Now: time.Now, ServiceCentre: DefaultServiceCentre}
 	switch s.dialect {
 	case Postgres:
 		db, err := sql.Open("pgx", dsn)

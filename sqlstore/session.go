@@ -68,7 +68,7 @@ func (s *Store) SessionFor(ctx context.Context, token, source string) (*Session,
 		if err != nil {
 			return t.s.translate(err)
 		}
-		if u.Status == poscare.UserActive && u.Archived == nil {
+		if !u.Status.LocksOut() && u.Archived == nil {
 			out = &Session{
 				Actor: poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source},
 				User:  u, CSRF: csrf, Lang: lang,

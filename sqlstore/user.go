@@ -28,19 +28,25 @@ const (
 )
 
 const userCols = `id, login, name, role, status, team_id, manager_id, backup_id, merchant_id, mobile, email, wechat,
-	created_at, updated_at, last_seen_at, archived_at, archived_by, archive_reason`
+	created_at, updated_at, last_seen_at, archived_at, archived_by, archive_reason, cover_id, away_until, status_reason`
 
 type scanner interface{ Scan(...any) error }
 
 func scanUser(r scanner) (*poscare.User, error) {
 	var u poscare.User
-	var team, mgr, backup, merchant, lastSeen sql.NullInt64
+	var team, mgr, backup, merchant, lastSeen, cover sql.NullInt64
+	var away sql.NullString
 	var created, updated int64
 	var arch archCols
 	err := r.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Status, &team, &mgr, &backup, &merchant,
-		&u.Mobile, &u.Email, &u.WeChat, &created, &updated, &lastSeen, &arch.at, &arch.by, &arch.reason)
+		&u.Mobile, &u.Email, &u.WeChat, &created, &updated, &lastSeen, &arch.at, &arch.by, &arch.reason, &cover, &away, &u.StatusReason)
 	if err != nil {
 		return nil, err
+	}
+	u.CoverID = int64Ptr(cover)
+	if away.Valid {
+		d := poscare.Date(away.String)
+		u.AwayUntil = &d
 	}
 	u.TeamID, u.ManagerID, u.BackupID, u.MerchantID = int64Ptr(team), int64Ptr(mgr), int64Ptr(backup), int64Ptr(merchant)
 	u.CreatedAt, u.UpdatedAt, u.LastSeenAt = fromMicros(created), fromMicros(updated), timePtr(lastSeen)
@@ -142,6 +148,12 @@ func (s *Store) UpdateUser(ctx context.Context, a poscare.Actor, u *poscare.User
 		if err != nil {
 			return err
 		}
+		if u.Status != before.Status && !(isAccountStatus(u.Status) && isAccountStatus(before.Status)) {
+			p := poscare.Problems{}
+			p.Add("status", "在岗状态请通过状态变更办理（需说明原因）", "change the work status through a status change, with a reason")
+			return p.Err()
+		}
+		u.CoverID, u.AwayUntil, u.StatusReason = before.CoverID, before.AwayUntil, before.StatusReason
 		if err := t.checkUserRefs(ctx, u); err != nil {
 			return err
 		}
@@ -151,7 +163,7 @@ func (s *Store) UpdateUser(ctx context.Context, a poscare.Actor, u *poscare.User
 			nullInt(u.MerchantID), u.Mobile, u.Email, u.WeChat, micros(t.now), u.ID); err != nil {
 			return err
 		}
-		if u.Status != poscare.UserActive {
+		if u.Status.LocksOut() {
 			if err := t.revokeTokens(ctx, u.ID); err != nil {
 				return err
 			}
@@ -295,7 +307,7 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 		return nil, poscare.Errorf(poscare.ETooManyRequests, "失败次数过多，账户已临时锁定，请稍后再试", "too many failed logins; the account is locked for a while")
 	}
 	ok, _ := password.Verify(pw, hash)
-	if !ok || u.Status != poscare.UserActive || u.Archived != nil {
+	if !ok || u.Status.LocksOut() || u.Archived != nil {
 		reason := "wrong password"
 		if ok {
 			reason = "account not active"
@@ -374,7 +386,7 @@ func (s *Store) ActorForToken(ctx context.Context, token, source string) (poscar
 	if err != nil {
 		return poscare.Actor{}, s.translate(err)
 	}
-	if u.Status != poscare.UserActive || u.Archived != nil {
+	if u.Status.LocksOut() || u.Archived != nil {
 		return poscare.Actor{}, bad
 	}
 	return poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source}, nil
@@ -388,9 +400,17 @@ func (s *Store) RevokeToken(ctx context.Context, token string) error {
 	})
 }
 
+// revokeTokens ends every API token and console session of a user at once.
 func (t *Tx) revokeTokens(ctx context.Context, userID int64) error {
-	_, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", micros(t.now), userID)
+	if _, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", micros(t.now), userID); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", micros(t.now), userID)
 	return err
+}
+
+func isAccountStatus(s poscare.UserStatus) bool {
+	return s == poscare.UserActive || s == poscare.UserDisabled
 }
 
 // prefixed qualifies a column list with a table alias.

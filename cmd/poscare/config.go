@@ -28,6 +28,9 @@ var options = []option{
 	{name: "keys-file", help: "file with DATA_KEYS=… and INDEX_KEY=… lines, used when the two above are unset"},
 	{name: "log-level", def: "info", help: "debug, info, warn or error"},
 	{name: "secure-cookies", def: "false", help: "mark console cookies Secure (set true when served over HTTPS)"},
+	{name: "service-phone", def: "400-800-9000", help: "24-hour merchant service centre: phone, the last link of every service-contact chain"},
+	{name: "service-email", def: "service@poscare.example", help: "24-hour merchant service centre: email"},
+	{name: "service-wechat", def: "", help: "24-hour merchant service centre: WeChat ID"},
 }
 
 // config holds the resolved settings.

@@ -199,7 +199,7 @@ func newLogger(c config, w io.Writer) *slog.Logger {
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, withDemo bool) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies"}
+	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat"}
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
 		return err
@@ -228,6 +228,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	if err := store.CheckSchema(ctx); err != nil {
 		return err
 	}
+	store.ServiceCentre = poscare.ServiceCentre{Name: sqlstore.DefaultServiceCentre.Name, Phone: c["service-phone"], Email: c["service-email"], WeChat: c["service-wechat"]}
 	if err := store.Optimize(ctx); err != nil {
 		logger.Warn("optimize", "err", err)
 	}
