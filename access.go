@@ -48,12 +48,13 @@ var (
 // both together are the whole policy, and the route-by-role test walks it.
 var Permissions = map[Role]map[string]actions{
 	RoleAdmin: {
-		EntityUser: append(readWrite, ActStatus), EntityTeam: readWrite, EntityAudit: readOnly,
+		EntityUser: append(readWrite, ActStatus), EntityTeam: readWrite, EntityAudit: readOnly, EntityIncident: readOnly,
 		EntityMerchant: readOnly, EntityContact: readOnly, EntityTerminal: readOnly,
 		EntityApplication: readOnly, EntityContract: readOnly,
 	},
 	RoleOps: {
 		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly, EntityAudit: readOnly,
+		EntityIncident:    {ActRead, ActCreate, ActUpdate},
 		EntityMerchant:    append(readWrite, ActReveal, ActExport),
 		EntityContact:     readWrite,
 		EntityTerminal:    readWrite,
@@ -62,6 +63,7 @@ var Permissions = map[Role]map[string]actions{
 	},
 	RoleLead: {
 		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly,
+		EntityIncident:    {ActRead, ActCreate, ActUpdate},
 		EntityMerchant:    append(readWrite, ActReveal, ActExport),
 		EntityContact:     readWrite,
 		EntityTerminal:    readOnly,
@@ -83,7 +85,7 @@ var Permissions = map[Role]map[string]actions{
 		EntityApplication: {ActRead, ActUpdate},
 	},
 	RoleAuditor: {
-		EntityUser: readOnly, EntityTeam: readOnly, EntityAudit: readOnly,
+		EntityUser: readOnly, EntityTeam: readOnly, EntityAudit: readOnly, EntityIncident: readOnly,
 		EntityMerchant:    {ActRead, ActReveal, ActExport},
 		EntityContact:     readOnly,
 		EntityTerminal:    readOnly,

@@ -73,6 +73,7 @@ const (
 	EntityApplication = "application"
 	EntityContract    = "contract"
 	EntityAudit       = "audit"
+	EntityIncident    = "incident"
 )
 
 var entityNames = map[string]Text{
@@ -84,6 +85,7 @@ var entityNames = map[string]Text{
 	EntityApplication: {"进件申请", "application"},
 	EntityContract:    {"合同", "contract"},
 	EntityAudit:       {"审计记录", "audit entry"},
+	EntityIncident:    {"应急事件", "incident"},
 }
 
 // EntityName returns the bilingual name of an entity kind.

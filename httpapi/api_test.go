@@ -199,6 +199,25 @@ func (e *env) plan(rt httpapi.Route) call {
 		c.after = func() {
 			e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "休假结束"})
 		}
+	case "POST /api/v1/users/{id}/declare":
+		c.body = func() any {
+			return poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "连续三天联系不上", Strategy: poscare.StrategySpread}
+		}
+		c.after = func() {
+			e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"})
+		}
+	case "GET /api/v1/incidents/{id}", "POST /api/v1/incidents/{id}/check":
+		c.before = func() {
+			x, err := e.s.DeclareIncident(ctx, sys, w.Spare.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "测试事件"})
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			target = x.ID
+			e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"})
+		}
+		if rt.Method == "POST" {
+			c.body = func() any { return httpapi.CheckBody{Item: poscare.CheckPoliceReport, Notes: "报案回执 110-2026-001"} }
+		}
 	case "POST /api/v1/users/{id}/password":
 		c.body = func() any { return httpapi.PasswordBody{Password: "another-long-password"} }
 	}

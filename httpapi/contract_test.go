@@ -151,6 +151,9 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 					continue
 				}
 				c := e.plan(rt)
+				if c.before != nil {
+					c.before()
+				}
 				res := e.do("GET", c.path(), tok, nil)
 				if res.status != 200 && res.status != 403 {
 					t.Fatalf("GET %s: %d %s", rt.Pattern, res.status, res.body)

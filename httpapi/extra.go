@@ -112,6 +112,69 @@ func (s *Server) extraRoutes() []Route {
 				}
 				return st.ServiceContact(r.Context(), r.Actor, id)
 			}},
+		{Method: "POST", Pattern: "/api/v1/users/{id}/declare", Entity: poscare.EntityIncident, Action: poscare.ActCreate,
+			Summary: "Run the emergency playbook for a missing or departed staff member: block access, hand over everything, notify merchants, risk report, incident",
+			Body: poscare.Declaration{}, Response: &poscare.Incident{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				var body poscare.Declaration
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				return st.DeclareIncident(r.Context(), r.Actor, id, body)
+			}},
+		{Method: "GET", Pattern: "/api/v1/incidents", Entity: poscare.EntityIncident, Action: poscare.ActRead,
+			Summary: "Incidents, newest first (open=true for open ones)", Response: List[*poscare.Incident]{Items: []*poscare.Incident{{}}},
+			Handle: func(r *Request) (any, error) {
+				q := newQuery(r)
+				p := q.page()
+				if err := q.p.Err(); err != nil {
+					return nil, err
+				}
+				xs, err := st.ListIncidents(r.Context(), r.Actor, q.boolean("open"), poscare.Page{Limit: p.Limit + 1, Offset: p.Offset})
+				if err != nil {
+					return nil, err
+				}
+				return page(xs, p), nil
+			}},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}", Entity: poscare.EntityIncident, Action: poscare.ActRead,
+			Summary: "An incident with its checklist, timeline, what was handed over and the risk report", Response: &poscare.Incident{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				return st.GetIncident(r.Context(), r.Actor, id)
+			}},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/check", Entity: poscare.EntityIncident, Action: poscare.ActUpdate,
+			Summary: "Tick a checklist item of an incident, with notes", Body: CheckBody{}, Response: &poscare.Incident{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				var body CheckBody
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				return st.CheckIncident(r.Context(), r.Actor, id, body.Item, body.Notes)
+			}},
+		{Method: "GET", Pattern: "/api/v1/merchants/{id}/notifications", Entity: poscare.EntityMerchant, Action: poscare.ActRead,
+			Summary: "Messages queued or sent to a merchant, with delivery status", Response: List[*sqlstore.Notification]{Items: []*sqlstore.Notification{{}}},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				ns, err := st.MerchantNotifications(r.Context(), r.Actor, id)
+				if err != nil {
+					return nil, err
+				}
+				return List[*sqlstore.Notification]{Items: ns}, nil
+			}},
 		{Method: "GET", Pattern: "/api/v1/merchants/{id}/sensitive", Entity: poscare.EntityMerchant, Action: poscare.ActReveal,
 			Summary: "Reveal a merchant's ID number and settlement account in clear (audited)", Response: &poscare.MerchantSensitive{},
 			Handle: func(r *Request) (any, error) {
@@ -176,6 +239,12 @@ func (s *Server) extraRoutes() []Route {
 				return AuditVerify{OK: brk == nil, Checked: n, Break: brk}, nil
 			}},
 	}
+}
+
+// CheckBody ticks an incident checklist item.
+type CheckBody struct {
+	Item  string `json:"item"`
+	Notes string `json:"notes"`
 }
 
 // AuditVerify is the answer of the chain check.

@@ -74,7 +74,9 @@ func (s *Store) Record(ctx context.Context, a poscare.Actor, action, entity stri
 
 const auditCols = "seq, at, actor_id, actor_login, action, entity, entity_id, before_json, after_json, source, prev_hash, hash"
 
-func scanAudit(rows *sql.Rows) (poscare.AuditEntry, error) {
+func scanAudit(rows *sql.Rows) (poscare.AuditEntry, error) { return scanAuditRow(rows) }
+
+func scanAuditRow(rows scanner) (poscare.AuditEntry, error) {
 	var e poscare.AuditEntry
 	var at int64
 	var before, after string
@@ -153,4 +155,16 @@ func (s *Store) VerifyAudit(ctx context.Context) (*poscare.ChainBreak, int64, er
 		prev = e.Hash
 	}
 	return nil, n, s.translate(rows.Err())
+}
+
+// VerifyAuditOK is VerifyAudit as a plain error, for tests and checks.
+func (s *Store) VerifyAuditOK(ctx context.Context) error {
+	brk, _, err := s.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		return fmt.Errorf("audit chain broken at %d: %s", brk.Seq, brk.Reason)
+	}
+	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +53,8 @@ usage:
   poscare demo    [--db PATH] [--listen ADDR]   fill a SQLite file with demo data once, then serve
   poscare migrate [--db DSN]                    apply database migrations
   poscare user add --login L --name N --role R [--password P] [--team-id N] [--mobile M] [--email E]
+  poscare staff declare-missing|declare-departed ID --reason R [--strategy backup|spread]
+                                                run the emergency playbook for a staff member
   poscare keys generate                         print a fresh key ring for POSCARE_DATA_KEYS / POSCARE_INDEX_KEY
   poscare keys rotate  [--db DSN]               re-encrypt sensitive fields under the first data key
   poscare audit verify [--db DSN]               check the audit trail's hash chain
@@ -83,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			break
 		}
 		err = cmdUserAdd(ctx, rest[1:], stdout, stderr)
+	case "staff":
+		err = cmdStaff(ctx, rest, stdout, stderr)
 	case "keys":
 		switch {
 		case len(rest) > 0 && rest[0] == "generate":
@@ -399,5 +404,47 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return fmt.Errorf("audit trail broken at entry %d (%s); %d entries checked", brk.Seq, brk.Reason, n)
 	}
 	fmt.Fprintf(stdout, "audit trail intact: %d entries checked\n", n)
+	return nil
+}
+
+// cmdStaff runs the emergency playbook from the command line: the same
+// store call as the console button and the API, recorded as the system.
+func cmdStaff(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) < 2 || (args[0] != "declare-missing" && args[0] != "declare-departed") {
+		return errors.New("usage: poscare staff declare-missing|declare-departed ID --reason R [--strategy backup|spread]")
+	}
+	kind := poscare.IncidentMissing
+	if args[0] == "declare-departed" {
+		kind = poscare.IncidentDeparted
+	}
+	id, err := strconv.ParseInt(args[1], 10, 64)
+	if err != nil {
+		return fmt.Errorf("staff id %q is not a number", args[1])
+	}
+	fs := flag.NewFlagSet("staff "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	reason := fs.String("reason", "", "why (kept in the incident and the audit trail)")
+	strategy := fs.String("strategy", "backup", "backup (all to the backup) or spread (over the team by load)")
+	c, _, err := parseConfig(fs, args[2:], "db", "data-keys", "index-key", "keys-file")
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, c, "")
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.CheckSchema(ctx); err != nil {
+		return err
+	}
+	x, err := store.DeclareIncident(ctx, poscare.SystemActor("cli"), id, poscare.Declaration{Kind: kind, Reason: *reason, Strategy: poscare.Strategy(*strategy)})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "incident %d: %d merchants, %d backup roles, %d onboarding stages, %d colleagues' backups handed over; %d notices queued\n",
+		x.ID, x.Handed.Merchants, x.Handed.BackupRoles, x.Handed.Stages, x.Handed.CoveredStaff, x.Handed.Notifications)
+	for _, e := range x.Timeline {
+		fmt.Fprintf(stdout, "  %s  %s\n", e.At.Format("2006-01-02 15:04:05"), e.Text.Zh)
+	}
 	return nil
 }

@@ -216,6 +216,17 @@ func TestDemoServeAndCommands(t *testing.T) {
 		if code, out := runCmd(t, "audit", "verify", "--db", db); code != 0 || !strings.Contains(out, "intact") {
 			t.Fatalf("audit verify: %d %s", code, out)
 		}
+		// The playbook from the command line: agent1 vanishes.
+		code, out := runCmd(t, "staff", "declare-missing", "6", "--db", db, "--reason", "连续三天联系不上")
+		if code != 0 || !strings.Contains(out, "incident 1:") || !strings.Contains(out, "notices queued") {
+			t.Fatalf("declare-missing: %d %s", code, out)
+		}
+		if code, out := runCmd(t, "staff", "declare-missing", "6", "--db", db, "--reason", "again"); code != 0 || !strings.Contains(out, "incident 1:") {
+			t.Fatalf("second declare-missing is not idempotent: %d %s", code, out)
+		}
+		if code, out := runCmd(t, "staff", "declare-missing", "6", "--db", db); code != 1 || !strings.Contains(out, "reason") {
+			t.Fatalf("declare-missing without reason: %d %s", code, out)
+		}
 		// Someone with database access edits an audit row by hand.
 		if _, err := raw.Exec("UPDATE audit_log SET actor_login = 'nobody' WHERE seq = 42"); err == nil {
 			t.Fatal("the append-only trigger let an UPDATE through")
@@ -226,7 +237,7 @@ func TestDemoServeAndCommands(t *testing.T) {
 		if _, err := raw.Exec("UPDATE audit_log SET actor_login = 'nobody' WHERE seq = 42"); err != nil {
 			t.Fatal(err)
 		}
-		code, out := runCmd(t, "audit", "verify", "--db", db)
+		code, out = runCmd(t, "audit", "verify", "--db", db)
 		if code != 1 || !strings.Contains(out, "broken at entry 42") {
 			t.Fatalf("tampered audit: %d %s", code, out)
 		}

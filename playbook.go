@@ -1,0 +1,220 @@
+package poscare
+
+import (
+	"sort"
+	"time"
+)
+
+// Strategy is how the emergency playbook (应急预案) hands over what a person
+// holds.
+type Strategy string
+
+// Handover strategies.
+const (
+	// StrategyBackup gives everything to the person's backup.
+	StrategyBackup Strategy = "backup"
+	// StrategySpread spreads merchants over the team's available agents,
+	// least loaded first.
+	StrategySpread Strategy = "spread"
+)
+
+// IncidentKind is why the playbook ran.
+type IncidentKind string
+
+// Incident kinds.
+const (
+	IncidentMissing  IncidentKind = "missing"  // 失踪
+	IncidentDeparted IncidentKind = "departed" // 离职
+)
+
+// Declaration is the request to run the playbook for one person.
+type Declaration struct {
+	Kind     IncidentKind `json:"kind"`
+	Reason   string       `json:"reason"`
+	Strategy Strategy     `json:"strategy"`
+}
+
+// Validate checks a declaration.
+func (d *Declaration) Validate() error {
+	p := Problems{}
+	if d.Kind != IncidentMissing && d.Kind != IncidentDeparted {
+		p.Add("kind", "应为 missing（失踪）或 departed（离职）", "must be missing or departed")
+	}
+	if d.Strategy == "" {
+		d.Strategy = StrategyBackup
+	}
+	if d.Strategy != StrategyBackup && d.Strategy != StrategySpread {
+		p.Add("strategy", "应为 backup（全部交给备岗）或 spread（按负荷分给团队）", "must be backup or spread")
+	}
+	if err := ValidateReason(d.Reason); err != nil {
+		p.Add("reason", "必须说明原因（2-500字）", "a reason of 2 to 500 characters is required")
+	}
+	return p.Err()
+}
+
+// PlanHandover decides who takes over each merchant a person managed.
+// With StrategyBackup everything goes to the backup when the backup can
+// hold the team's merchants; otherwise (and with StrategySpread) each
+// merchant goes to the team member with the lightest load at that moment,
+// so that nobody is buried. candidates are the team's available agents and
+// leads other than the person; load is each candidate's current number of
+// merchants. It returns merchant id → new account manager, and false when
+// nobody can take them.
+func PlanHandover(merchants []int64, strategy Strategy, backup *User, candidates []*User, load map[int64]int) (map[int64]int64, bool) {
+	plan := make(map[int64]int64, len(merchants))
+	if len(merchants) == 0 {
+		return plan, true
+	}
+	if strategy == StrategyBackup && backup != nil {
+		for _, c := range candidates {
+			if c.ID == backup.ID {
+				for _, m := range merchants {
+					plan[m] = backup.ID
+				}
+				return plan, true
+			}
+		}
+	}
+	if len(candidates) == 0 {
+		return nil, false
+	}
+	// Least loaded first; ties by id so the plan is the same every time.
+	type slot struct {
+		id   int64
+		load int
+	}
+	slots := make([]slot, len(candidates))
+	for i, c := range candidates {
+		slots[i] = slot{c.ID, load[c.ID]}
+	}
+	sorted := append([]int64(nil), merchants...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	for _, m := range sorted {
+		best := 0
+		for i := range slots {
+			if slots[i].load < slots[best].load || (slots[i].load == slots[best].load && slots[i].id < slots[best].id) {
+				best = i
+			}
+		}
+		plan[m] = slots[best].id
+		slots[best].load++
+	}
+	return plan, true
+}
+
+// Checklist items of an incident.
+const (
+	CheckManagementInformed = "management_informed"
+	CheckPoliceReport       = "police_report"
+	CheckDataBackup         = "data_backup"
+	CheckRiskAssessed       = "risk_assessed"
+	CheckMerchantsInformed  = "merchants_informed"
+)
+
+// ChecklistItems are the steps every incident must show, in order.
+var ChecklistItems = []string{CheckManagementInformed, CheckPoliceReport, CheckDataBackup, CheckRiskAssessed, CheckMerchantsInformed}
+
+// CheckItem is one step of an incident's checklist.
+type CheckItem struct {
+	Item  string     `json:"item"`
+	Done  *time.Time `json:"done,omitempty"`
+	ByID  *int64     `json:"by_id,omitempty"`
+	Notes string     `json:"notes,omitempty"` // e.g. the police report reference
+}
+
+// Incident is the record of one playbook run: who, why, what was handed
+// over, the checklist and the timeline.
+type Incident struct {
+	ID        int64        `json:"id"`
+	Kind      IncidentKind `json:"kind"`
+	UserID    int64        `json:"user_id"`
+	Reason    string       `json:"reason"`
+	Strategy  Strategy     `json:"strategy"`
+	OpenedBy  int64        `json:"opened_by"`
+	OpenedAt  time.Time    `json:"opened_at"`
+	ClosedAt  *time.Time   `json:"closed_at,omitempty"`
+	Checklist []CheckItem  `json:"checklist"`
+	Timeline  []Event      `json:"timeline"`
+	Handed    HandoverSum  `json:"handed_over"`
+	Risk      *RiskReport  `json:"risk_report,omitempty"`
+}
+
+// HandoverSum counts what the playbook handed over.
+type HandoverSum struct {
+	Merchants     int `json:"merchants"`
+	BackupRoles   int `json:"backup_roles"`
+	Stages        int `json:"application_stages"`
+	CoveredStaff  int `json:"staff_backups"`
+	Notifications int `json:"notifications_queued"`
+}
+
+// Event is one line of an incident's timeline.
+type Event struct {
+	At   time.Time `json:"at"`
+	ByID int64     `json:"by_id"`
+	Text Text      `json:"text"`
+}
+
+// RiskReport is what the person did in the trail during the last 30 days,
+// the riskiest first: views of sensitive fields, exports and bulk
+// archives, then changes.
+type RiskReport struct {
+	Since          time.Time    `json:"since"`
+	SensitiveViews int          `json:"sensitive_views"`
+	Exports        int          `json:"exports"`
+	Archives       int          `json:"archives"`
+	Changes        int          `json:"changes"`
+	Logins         int          `json:"logins"`
+	Entries        []AuditEntry `json:"entries"`
+}
+
+// riskRank orders audit actions by how much they worry a compliance team.
+var riskRank = map[string]int{AuditView: 0, AuditExport: 1, "archive": 2, "restore_channel": 3, "update": 4, "create": 5, "advance": 6}
+
+// BuildRiskReport summarises a person's recent audit entries, riskiest
+// first and, within a kind, newest first.
+func BuildRiskReport(since time.Time, es []AuditEntry) *RiskReport {
+	r := &RiskReport{Since: since}
+	for _, e := range es {
+		switch e.Action {
+		case AuditView:
+			r.SensitiveViews++
+		case AuditExport:
+			r.Exports++
+		case "archive":
+			r.Archives++
+		case AuditLogin:
+			r.Logins++
+		default:
+			r.Changes++
+		}
+	}
+	r.Entries = append([]AuditEntry(nil), es...)
+	rank := func(a string) int {
+		if v, ok := riskRank[a]; ok {
+			return v
+		}
+		return 9
+	}
+	sort.SliceStable(r.Entries, func(i, j int) bool {
+		a, b := r.Entries[i], r.Entries[j]
+		if rank(a.Action) != rank(b.Action) {
+			return rank(a.Action) < rank(b.Action)
+		}
+		return a.Seq > b.Seq
+	})
+	return r
+}
+
+// HandoverMessage is the notice a merchant gets about its new contact, in
+// both languages.
+func HandoverMessage(merchant string, to *User) (subject, body Text) {
+	subject = Text{Zh: "您的服务联系人已变更", En: "Your service contact has changed"}
+	body = Text{
+		Zh: "尊敬的" + merchant + "：为保证服务不中断，您的客户经理已变更为" + to.Name + "，电话" + to.Mobile +
+			"。如有任何问题请直接联系，或拨打24小时服务热线。",
+		En: "Dear " + merchant + ": so that your service is never interrupted, your account manager is now " + to.Name +
+			", phone " + to.Mobile + ". Contact them directly with any question, or call our 24-hour service line.",
+	}
+	return subject, body
+}

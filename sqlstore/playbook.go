@@ -1,0 +1,597 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"poscare"
+)
+
+// DeclareIncident runs the emergency playbook (应急预案) for a staff member
+// who went missing or left. In one transaction it blocks their access,
+// hands over every merchant they manage (to their backup, or spread over
+// the team by load), their backup roles, their open onboarding stages and
+// the colleagues they back up, queues a notice to every affected merchant
+// through its preferred channel, writes a risk report from the audit trail
+// and opens an incident with checklist and timeline.
+//
+// All or nothing: a crash leaves no half-done handover, and running it
+// again finds the open incident and changes nothing more.
+// Errors: EForbidden, ENotFound, EInvalid, EConflict (nobody to take over).
+func (s *Store) DeclareIncident(ctx context.Context, a poscare.Actor, userID int64, d poscare.Declaration) (*poscare.Incident, error) {
+	if !a.Can(poscare.EntityIncident, poscare.ActCreate) {
+		return nil, poscare.Forbidden()
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	var incidentID int64
+	err := s.inWrite(ctx, func(t *Tx) error {
+		person, err := t.getUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if !a.CanSeeUser(person) {
+			return poscare.NotFound(poscare.EntityUser)
+		}
+		if !a.CanSetStatus(person) {
+			return poscare.Forbidden()
+		}
+		err = t.queryRow(ctx, "SELECT id FROM incidents WHERE user_id = ? AND closed_at IS NULL ORDER BY id DESC LIMIT 1", userID).Scan(&incidentID)
+		if err == nil {
+			return nil // already declared: idempotent
+		}
+		if err != sql.ErrNoRows {
+			return t.s.translate(err)
+		}
+		return t.runPlaybook(ctx, a, person, d, &incidentID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetIncident(ctx, a, incidentID)
+}
+
+func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.User, d poscare.Declaration, incidentID *int64) error {
+	before := *person
+	events := []poscare.Event{}
+	note := func(zh, en string) {
+		events = append(events, poscare.Event{At: t.now, ByID: a.UserID, Text: poscare.Text{Zh: zh, En: en}})
+	}
+	note(fmt.Sprintf("启动应急预案：%s（%s）", person.Name, d.Reason), fmt.Sprintf("playbook started for %s (%s)", person.Name, d.Reason))
+
+	// 1. Access ends now.
+	status := poscare.UserMissing
+	if d.Kind == poscare.IncidentDeparted {
+		status = poscare.UserDeparted
+	}
+	if _, err := t.exec(ctx, "UPDATE users SET status = ?, status_reason = ?, cover_id = NULL, away_until = NULL, updated_at = ? WHERE id = ?",
+		status, d.Reason, micros(t.now), person.ID); err != nil {
+		return err
+	}
+	if err := t.revokeTokens(ctx, person.ID); err != nil {
+		return err
+	}
+	note("已停用其账号并注销全部会话和令牌", "access blocked: sessions and tokens revoked")
+
+	// 2. Who can take over: the team's available agents and leads.
+	var candidates []*poscare.User
+	if person.TeamID != nil {
+		rows, err := t.query(ctx, "SELECT "+userCols+" FROM users WHERE team_id = ? AND id <> ? AND role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL ORDER BY id",
+			*person.TeamID, person.ID)
+		if err != nil {
+			return err
+		}
+		if candidates, err = scanAll(t.s, rows, scanUser); err != nil {
+			return err
+		}
+	}
+	var backup *poscare.User
+	if person.BackupID != nil {
+		if b, err := t.getUser(ctx, *person.BackupID); err == nil && b.Available() {
+			backup = b
+		}
+	}
+	load := map[int64]int{}
+	if person.TeamID != nil {
+		rows, err := t.query(ctx, "SELECT account_manager_id, COUNT(*) FROM merchants WHERE team_id = ? AND archived_at IS NULL GROUP BY account_manager_id", *person.TeamID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return t.s.translate(err)
+			}
+			load[id] = n
+		}
+		rows.Close()
+	}
+	type held struct {
+		id   int64
+		name string
+	}
+	var merchants []held
+	rows, err := t.query(ctx, "SELECT id, legal_name FROM merchants WHERE account_manager_id = ? AND archived_at IS NULL ORDER BY id", person.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var h held
+		if err := rows.Scan(&h.id, &h.name); err != nil {
+			rows.Close()
+			return t.s.translate(err)
+		}
+		merchants = append(merchants, h)
+	}
+	rows.Close()
+	ids := make([]int64, len(merchants))
+	for i, m := range merchants {
+		ids[i] = m.id
+	}
+	plan, ok := poscare.PlanHandover(ids, d.Strategy, backup, candidates, load)
+	if !ok {
+		return poscare.Errorf(poscare.EConflict, "团队中没有可接手的在岗人员，请先安排人员", "nobody at work in the team can take over; assign someone first")
+	}
+
+	// The incident row first, so every handover can point at it.
+	id, err := t.insert(ctx, `INSERT INTO incidents (kind, user_id, reason, strategy, opened_by, opened_at, checklist, handed_over, risk_report)
+		VALUES (?, ?, ?, ?, ?, ?, '[]', '{}', '{}')`, d.Kind, person.ID, d.Reason, d.Strategy, a.UserID, micros(t.now))
+	if err != nil {
+		return err
+	}
+	*incidentID = id
+	sum := poscare.HandoverSum{}
+	var handovers [][]any
+	handed := func(kind string, record int64, detail string, to *int64) {
+		handovers = append(handovers, []any{id, kind, record, detail, person.ID, nullInt(to), micros(t.now)})
+	}
+
+	// 3. Merchants, grouped by who takes them, in chunks.
+	byTo := map[int64][]int64{}
+	for _, m := range ids {
+		byTo[plan[m]] = append(byTo[plan[m]], m)
+	}
+	for to, ms := range byTo {
+		for start := 0; start < len(ms); start += 500 {
+			chunk := ms[start:min(start+500, len(ms))]
+			in, args := inList(chunk)
+			if _, err := t.exec(ctx, "UPDATE merchants SET account_manager_id = ?, updated_at = ? WHERE id IN "+in, append([]any{to, micros(t.now)}, args...)...); err != nil {
+				return err
+			}
+			// A merchant whose backup just became its manager has no backup now.
+			if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = NULL WHERE backup_manager_id = account_manager_id AND id IN "+in, args...); err != nil {
+				return err
+			}
+		}
+		for _, m := range ms {
+			to := to
+			handed("merchant", m, "", &to)
+			view := fmt.Sprintf(`{"account_manager_id":%d,"incident_id":%d}`, to, id)
+			if err := t.record(ctx, a, "handover", poscare.EntityMerchant, m, json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d}`, person.ID)), json.RawMessage(view)); err != nil {
+				return err
+			}
+		}
+	}
+	sum.Merchants = len(ids)
+	if len(ids) > 0 {
+		note(fmt.Sprintf("已移交 %d 家商户（%s）", len(ids), strategyName(d.Strategy).Zh), fmt.Sprintf("%d merchants handed over (%s)", len(ids), strategyName(d.Strategy).En))
+	}
+
+	// 4. Where the person was the backup manager: their own backup steps in.
+	var backupID any
+	if backup != nil {
+		backupID = backup.ID
+	}
+	var backupOf []int64
+	if rows, err := t.query(ctx, "SELECT id FROM merchants WHERE backup_manager_id = ? AND archived_at IS NULL", person.ID); err != nil {
+		return err
+	} else {
+		for rows.Next() {
+			var m int64
+			rows.Scan(&m)
+			backupOf = append(backupOf, m)
+		}
+		rows.Close()
+	}
+	if len(backupOf) > 0 {
+		if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = CASE WHEN account_manager_id = ? THEN NULL ELSE ? END, updated_at = ? WHERE backup_manager_id = ? AND archived_at IS NULL",
+			backupID, backupID, micros(t.now), person.ID); err != nil {
+			return err
+		}
+		for _, m := range backupOf {
+			handed("backup", m, "", nil)
+		}
+		sum.BackupRoles = len(backupOf)
+	}
+
+	// 5. Open onboarding stages they were responsible for.
+	type stage struct {
+		app, merchant int64
+		pos           int
+	}
+	var stages []stage
+	if rows, err := t.query(ctx, `SELECT s.application_id, s.position, x.merchant_id FROM application_stages s JOIN applications x ON x.id = s.application_id
+		WHERE s.responsible_id = ? AND s.completed_at IS NULL AND x.archived_at IS NULL`, person.ID); err != nil {
+		return err
+	} else {
+		for rows.Next() {
+			var st stage
+			rows.Scan(&st.app, &st.pos, &st.merchant)
+			stages = append(stages, st)
+		}
+		rows.Close()
+	}
+	for _, st := range stages {
+		to, ok := plan[st.merchant]
+		if !ok {
+			var am int64
+			t.queryRow(ctx, "SELECT account_manager_id FROM merchants WHERE id = ?", st.merchant).Scan(&am)
+			to = am
+			if to == person.ID || to == 0 {
+				if backup != nil {
+					to = backup.ID
+				} else if len(candidates) > 0 {
+					to = candidates[0].ID
+				}
+			}
+		}
+		if _, err := t.exec(ctx, "UPDATE application_stages SET responsible_id = ? WHERE application_id = ? AND position = ?", to, st.app, st.pos); err != nil {
+			return err
+		}
+		handed("stage", st.app, fmt.Sprint(st.pos), &to)
+	}
+	sum.Stages = len(stages)
+	if len(stages) > 0 {
+		note(fmt.Sprintf("已移交 %d 个进件阶段", len(stages)), fmt.Sprintf("%d onboarding stages handed over", len(stages)))
+	}
+
+	// 6. Colleagues whose backup they were: the person's own backup covers.
+	covered, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE backup_id = ?", []any{person.ID}, scanUser)
+	if err != nil {
+		return err
+	}
+	for _, u := range covered {
+		var to any
+		if backup != nil && backup.ID != u.ID {
+			to = backup.ID
+		}
+		if _, err := t.exec(ctx, "UPDATE users SET backup_id = ?, updated_at = ? WHERE id = ?", to, micros(t.now), u.ID); err != nil {
+			return err
+		}
+		handed("staff_backup", u.ID, "", nullableID(to))
+	}
+	sum.CoveredStaff = len(covered)
+
+	// 7. Tell every affected merchant who their new contact is.
+	n, err := t.queueHandoverNotices(ctx, id, plan, candidates, backup)
+	if err != nil {
+		return err
+	}
+	sum.Notifications = n
+	if n > 0 {
+		note(fmt.Sprintf("已向 %d 家商户发送新联系人通知（排队中）", n), fmt.Sprintf("%d merchants notified of their new contact (queued)", n))
+	}
+
+	// 8. Risk report of the last 30 days.
+	since := t.now.AddDate(0, 0, -30)
+	es, err := queryAllTx(ctx, t, "SELECT "+auditCols+" FROM audit_log WHERE actor_id = ? AND at >= ? ORDER BY seq DESC LIMIT 2000", []any{person.ID, micros(since)},
+		func(r scanner) (*poscare.AuditEntry, error) { e, err := scanAuditRow(r); return &e, err })
+	if err != nil {
+		return err
+	}
+	entries := make([]poscare.AuditEntry, len(es))
+	for i, e := range es {
+		entries[i] = *e
+	}
+	risk := poscare.BuildRiskReport(since, entries)
+	note(fmt.Sprintf("风险报告：查看敏感信息 %d 次，导出 %d 次，归档 %d 次，修改 %d 次", risk.SensitiveViews, risk.Exports, risk.Archives, risk.Changes),
+		fmt.Sprintf("risk report: %d sensitive views, %d exports, %d archives, %d changes", risk.SensitiveViews, risk.Exports, risk.Archives, risk.Changes))
+
+	checklist := make([]poscare.CheckItem, len(poscare.ChecklistItems))
+	for i, item := range poscare.ChecklistItems {
+		checklist[i] = poscare.CheckItem{Item: item}
+		if item == poscare.CheckMerchantsInformed && (n > 0 || len(ids) == 0) {
+			now, by := t.now, a.UserID
+			checklist[i].Done, checklist[i].ByID = &now, &by
+		}
+	}
+	cl, _ := json.Marshal(checklist)
+	hs, _ := json.Marshal(sum)
+	rr, _ := json.Marshal(risk)
+	if _, err := t.exec(ctx, "UPDATE incidents SET checklist = ?, handed_over = ?, risk_report = ? WHERE id = ?", string(cl), string(hs), string(rr), id); err != nil {
+		return err
+	}
+	if err := t.insertRows(ctx, "handovers", []string{"incident_id", "kind", "record_id", "detail", "from_user", "to_user", "at"}, handovers); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", id, micros(e.At), e.ByID, e.Text.Zh, e.Text.En); err != nil {
+			return err
+		}
+	}
+	after, err := t.getUser(ctx, person.ID)
+	if err != nil {
+		return err
+	}
+	return t.record(ctx, a, "declare_"+string(d.Kind), poscare.EntityUser, person.ID, &before, map[string]any{"user": after, "incident_id": id, "handed_over": sum})
+}
+
+func strategyName(s poscare.Strategy) poscare.Text {
+	if s == poscare.StrategySpread {
+		return poscare.Text{Zh: "按负荷分给团队", En: "spread over the team by load"}
+	}
+	return poscare.Text{Zh: "全部交给备岗人员", En: "all to the backup"}
+}
+
+func nullableID(v any) *int64 {
+	if id, ok := v.(int64); ok {
+		return &id
+	}
+	return nil
+}
+
+// inList renders "(?, ?, …)" for ids.
+func inList(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
+}
+
+// queryAllTx runs a query inside t and scans every row.
+func queryAllTx[T any](ctx context.Context, t *Tx, q string, args []any, scan func(scanner) (*T, error)) ([]*T, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(t.s, rows, scan)
+}
+
+// channelFor maps a contact channel to the outbox channel that reaches it.
+var channelFor = map[poscare.ChannelKind]string{poscare.ChannelPhone: "sms", poscare.ChannelEmail: "email", poscare.ChannelWeChat: "wechat"}
+
+// queueHandoverNotices queues one notice per handed-over merchant, to its
+// first contact through that contact's preferred channel. The dedupe key
+// makes a second run queue nothing.
+func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan map[int64]int64, candidates []*poscare.User, backup *poscare.User) (int, error) {
+	people := map[int64]*poscare.User{}
+	for _, c := range candidates {
+		people[c.ID] = c
+	}
+	if backup != nil {
+		people[backup.ID] = backup
+	}
+	ids := make([]int64, 0, len(plan))
+	for m := range plan {
+		ids = append(ids, m)
+	}
+	var rows [][]any
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		in, args := inList(chunk)
+		r, err := t.query(ctx, `SELECT m.id, m.legal_name, c.id, c.preferred_channel, ch.kind, ch.value FROM merchants m
+			JOIN contacts c ON c.merchant_id = m.id AND c.archived_at IS NULL
+			JOIN contact_channels ch ON ch.contact_id = c.id AND ch.removed_at IS NULL
+			WHERE m.id IN `+in+` ORDER BY m.id, c.id, ch.id`, args...)
+		if err != nil {
+			return 0, err
+		}
+		type pick struct {
+			name, kind, value string
+			contact           int64
+			preferred         bool
+		}
+		best := map[int64]pick{}
+		for r.Next() {
+			var mid, cid int64
+			var name, pref, kind, value string
+			if err := r.Scan(&mid, &name, &cid, &pref, &kind, &value); err != nil {
+				r.Close()
+				return 0, t.s.translate(err)
+			}
+			cur, seen := best[mid]
+			// The first contact wins; within it, its preferred channel.
+			if !seen || (cur.contact == cid && !cur.preferred && kind == pref) {
+				best[mid] = pick{name: name, kind: kind, value: value, contact: cid, preferred: kind == pref}
+			}
+		}
+		r.Close()
+		for _, mid := range chunk {
+			p, ok := best[mid]
+			if !ok {
+				continue
+			}
+			to := people[plan[mid]]
+			if to == nil {
+				continue
+			}
+			subject, body := poscare.HandoverMessage(p.name, to)
+			rows = append(rows, []any{fmt.Sprintf("incident:%d:merchant:%d", incidentID, mid), mid, incidentID, channelFor[poscare.ChannelKind(p.kind)],
+				p.value, "zh", subject.Zh, body.Zh, "queued", micros(t.now), micros(t.now)})
+		}
+	}
+	err := t.insertRows(ctx, "outbox", []string{"dedupe_key", "merchant_id", "incident_id", "channel", "address", "lang", "subject", "body", "status",
+		"next_attempt_at", "created_at"}, rows)
+	return len(rows), err
+}
+
+// GetIncident returns an incident with its timeline. Leads see their
+// team's incidents; ops, admins and auditors all.
+func (s *Store) GetIncident(ctx context.Context, a poscare.Actor, id int64) (*poscare.Incident, error) {
+	if !a.Can(poscare.EntityIncident, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	return readOne(ctx, s, func(t *Tx) (*poscare.Incident, error) { return t.incident(ctx, a, id) })
+}
+
+func (t *Tx) incident(ctx context.Context, a poscare.Actor, id int64) (*poscare.Incident, error) {
+	var x poscare.Incident
+	var opened int64
+	var closed sql.NullInt64
+	var cl, hs, rr string
+	err := t.queryRow(ctx, "SELECT id, kind, user_id, reason, strategy, opened_by, opened_at, closed_at, checklist, handed_over, risk_report FROM incidents WHERE id = ?", id).
+		Scan(&x.ID, &x.Kind, &x.UserID, &x.Reason, &x.Strategy, &x.OpenedBy, &opened, &closed, &cl, &hs, &rr)
+	if err == sql.ErrNoRows {
+		return nil, poscare.NotFound(poscare.EntityIncident)
+	}
+	if err != nil {
+		return nil, t.s.translate(err)
+	}
+	person, err := t.getUser(ctx, x.UserID)
+	if err != nil || !a.CanSeeUser(person) {
+		return nil, poscare.NotFound(poscare.EntityIncident)
+	}
+	x.OpenedAt, x.ClosedAt = fromMicros(opened), timePtr(closed)
+	json.Unmarshal([]byte(cl), &x.Checklist)
+	json.Unmarshal([]byte(hs), &x.Handed)
+	if rr != "{}" {
+		x.Risk = &poscare.RiskReport{}
+		json.Unmarshal([]byte(rr), x.Risk)
+	}
+	rows, err := t.query(ctx, "SELECT at, by_id, text_zh, text_en FROM incident_events WHERE incident_id = ? ORDER BY id", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	x.Timeline = []poscare.Event{}
+	for rows.Next() {
+		var e poscare.Event
+		var at int64
+		if err := rows.Scan(&at, &e.ByID, &e.Text.Zh, &e.Text.En); err != nil {
+			return nil, t.s.translate(err)
+		}
+		e.At = fromMicros(at)
+		x.Timeline = append(x.Timeline, e)
+	}
+	return &x, t.s.translate(rows.Err())
+}
+
+// ListIncidents lists incidents the actor may see, newest first.
+func (s *Store) ListIncidents(ctx context.Context, a poscare.Actor, openOnly bool, p poscare.Page) ([]*poscare.Incident, error) {
+	if !a.Can(poscare.EntityIncident, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	p.Normalize()
+	q := "SELECT id FROM incidents"
+	if openOnly {
+		q += " WHERE closed_at IS NULL"
+	}
+	var out []*poscare.Incident
+	err := s.inRead(ctx, func(t *Tx) error {
+		rows, err := t.query(ctx, q+" ORDER BY id DESC LIMIT ? OFFSET ?", p.Limit, p.Offset)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		out = []*poscare.Incident{}
+		for _, id := range ids {
+			x, err := t.incident(ctx, a, id)
+			if poscare.ErrorCode(err) == poscare.ENotFound {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, x)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CheckIncident ticks a checklist item, with notes (a police report
+// reference, where the backup is kept), and adds it to the timeline.
+// Errors: EForbidden, ENotFound, EInvalid.
+func (s *Store) CheckIncident(ctx context.Context, a poscare.Actor, id int64, item, notes string) (*poscare.Incident, error) {
+	if !a.Can(poscare.EntityIncident, poscare.ActUpdate) {
+		return nil, poscare.Forbidden()
+	}
+	known := false
+	for _, i := range poscare.ChecklistItems {
+		known = known || i == item
+	}
+	if !known {
+		p := poscare.Problems{}
+		p.Add("item", "未知检查项", "unknown checklist item")
+		return nil, p.Err()
+	}
+	err := s.inWrite(ctx, func(t *Tx) error {
+		x, err := t.incident(ctx, a, id)
+		if err != nil {
+			return err
+		}
+		before := append([]poscare.CheckItem(nil), x.Checklist...)
+		for i := range x.Checklist {
+			if x.Checklist[i].Item == item {
+				now, by := t.now, a.UserID
+				x.Checklist[i].Done, x.Checklist[i].ByID, x.Checklist[i].Notes = &now, &by, strings.TrimSpace(notes)
+			}
+		}
+		cl, _ := json.Marshal(x.Checklist)
+		if _, err := t.exec(ctx, "UPDATE incidents SET checklist = ? WHERE id = ?", string(cl), id); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)",
+			id, micros(t.now), a.UserID, "完成检查项："+item+" "+notes, "checklist: "+item+" done "+notes); err != nil {
+			return err
+		}
+		return t.record(ctx, a, "check", poscare.EntityIncident, id, before, x.Checklist)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetIncident(ctx, a, id)
+}
+
+// Notification is one message in the outbox.
+type Notification struct {
+	ID        int64      `json:"id"`
+	Channel   string     `json:"channel"`
+	Address   string     `json:"address"`
+	Subject   string     `json:"subject"`
+	Body      string     `json:"body"`
+	Status    string     `json:"status"`
+	Attempts  int        `json:"attempts"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at,omitempty"`
+}
+
+// MerchantNotifications lists the messages queued or sent to a merchant,
+// with their delivery status.
+func (s *Store) MerchantNotifications(ctx context.Context, a poscare.Actor, merchantID int64) ([]*Notification, error) {
+	if !a.Can(poscare.EntityMerchant, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	var out []*Notification
+	err := s.inRead(ctx, func(t *Tx) error {
+		if _, err := t.visibleMerchant(ctx, a, merchantID); err != nil {
+			return err
+		}
+		var err error
+		out, err = queryAllTx(ctx, t, "SELECT id, channel, address, subject, body, status, attempts, created_at, sent_at FROM outbox WHERE merchant_id = ? ORDER BY id DESC LIMIT 100",
+			[]any{merchantID}, func(r scanner) (*Notification, error) {
+				var n Notification
+				var created int64
+				var sent sql.NullInt64
+				err := r.Scan(&n.ID, &n.Channel, &n.Address, &n.Subject, &n.Body, &n.Status, &n.Attempts, &created, &sent)
+				n.CreatedAt, n.SentAt = fromMicros(created), timePtr(sent)
+				return &n, err
+			})
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,229 @@
+package sqlstore_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"poscare"
+	"poscare/demo"
+	fx "poscare/internal/fixture"
+	"poscare/internal/testenv"
+	"poscare/sqlstore"
+)
+
+// portfolio gives agent A n more merchants with contacts and returns their ids.
+func portfolio(t testing.TB, s *sqlstore.Store, w *fx.World, n int) []int64 {
+	ctx := context.Background()
+	a := w.Users[poscare.RoleAgent]
+	items := demo.NewGenerator(rand.New(rand.NewPCG(9, 9))).Merchants(n, func(int) (int64, int64, *int64) { return w.Team1.ID, a.ID, nil })
+	if err := s.CreateMerchants(ctx, fx.Actor(w.Users[poscare.RoleOps]), items); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, n)
+	for i, it := range items {
+		ids[i] = it.Merchant.ID
+	}
+	return ids
+}
+
+func count(t testing.TB, s *sqlstore.Store, dsn, q string, args ...any) int {
+	t.Helper()
+	db := rawDB(t, dsn)
+	if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	var n int
+	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestStorePlaybook(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			sys := poscare.SystemActor("t")
+			agent, spare, lead := w.Users[poscare.RoleAgent], w.Spare, fx.Actor(w.Users[poscare.RoleLead])
+			agent.BackupID = &spare.ID
+			if err := s.UpdateUser(ctx, sys, agent); err != nil {
+				t.Fatal(err)
+			}
+			ids := append(portfolio(t, s, w, 40), w.Merchant.ID)
+			// Agent A reads sensitive data and archives a contact before vanishing.
+			if _, err := s.RevealMerchant(ctx, fx.Actor(agent), w.Merchant.ID); err != nil {
+				t.Fatal(err)
+			}
+			audit := func() int { return count(t, s, dsn, "SELECT COUNT(*) FROM audit_log") }
+
+			t.Run("NobodyToTakeOverChangesNothing", func(t *testing.T) {
+				loner := &poscare.User{Login: "loner", Name: "孤单", Role: poscare.RoleAgent, TeamID: &w.SpareTeam.ID, Mobile: "13900000009"}
+				if err := s.CreateUser(ctx, sys, loner, fx.Password); err != nil {
+					t.Fatal(err)
+				}
+				m := fx.NewMerchant(w.SpareTeam.ID, loner.ID, nil)
+				if err := s.CreateMerchant(ctx, sys, m); err != nil {
+					t.Fatal(err)
+				}
+				before := audit()
+				_, err := s.DeclareIncident(ctx, sys, loner.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "无人接手测试"})
+				if poscare.ErrorCode(err) != poscare.EConflict {
+					t.Fatalf("want conflict, got %v", err)
+				}
+				if u, _ := s.GetUser(ctx, sys, loner.ID); u.Status != poscare.UserActive {
+					t.Fatal("status changed although the playbook failed")
+				}
+				if audit() != before {
+					t.Fatal("audit entries written by a failed playbook")
+				}
+			})
+			x, err := s.DeclareIncident(ctx, lead, agent.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "连续三天电话关机", Strategy: poscare.StrategyBackup})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Run("EverythingHandedToBackup", func(t *testing.T) {
+				if x.Handed.Merchants != len(ids) {
+					t.Fatalf("handed %d merchants, want %d", x.Handed.Merchants, len(ids))
+				}
+				if n := count(t, s, dsn, "SELECT COUNT(*) FROM merchants WHERE account_manager_id = ?", agent.ID); n != 0 {
+					t.Fatalf("%d merchants still managed by the missing agent", n)
+				}
+				for _, id := range ids {
+					m, _ := s.GetMerchant(ctx, sys, id)
+					if m.AccountManagerID != spare.ID || (m.BackupManagerID != nil && *m.BackupManagerID == m.AccountManagerID) {
+						t.Fatalf("merchant %d: manager %d backup %v", id, m.AccountManagerID, m.BackupManagerID)
+					}
+				}
+				app, _ := s.GetApplication(ctx, sys, w.Application.ID)
+				for _, st := range app.Steps {
+					if st.CompletedAt == nil && st.ResponsibleID == agent.ID {
+						t.Fatalf("stage %s still with the missing agent", st.Stage)
+					}
+				}
+				if x.Handed.Stages == 0 {
+					t.Fatal("no stages handed over")
+				}
+			})
+			t.Run("AccessBlocked", func(t *testing.T) {
+				if _, err := s.Authenticate(ctx, agent.Login, fx.Password, "t"); poscare.ErrorCode(err) != poscare.EUnauthenticated {
+					t.Fatalf("missing agent can log in: %v", err)
+				}
+			})
+			t.Run("MerchantsNotifiedOnce", func(t *testing.T) {
+				n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE incident_id = ?", x.ID)
+				if n != x.Handed.Notifications || n < len(ids)-1 {
+					t.Fatalf("%d notices queued, summary says %d, for %d merchants", n, x.Handed.Notifications, len(ids))
+				}
+				ns, err := s.MerchantNotifications(ctx, sys, w.Merchant.ID)
+				if err != nil || len(ns) != 1 || ns[0].Status != "queued" || !strings.Contains(ns[0].Body, spare.Name) {
+					t.Fatalf("merchant's notice: %+v %v", ns, err)
+				}
+			})
+			t.Run("IncidentHasChecklistTimelineAndRiskReport", func(t *testing.T) {
+				if len(x.Checklist) != 5 || x.Checklist[4].Item != poscare.CheckMerchantsInformed || x.Checklist[4].Done == nil || x.Checklist[0].Done != nil {
+					t.Fatalf("checklist %+v", x.Checklist)
+				}
+				if len(x.Timeline) < 4 {
+					t.Fatalf("timeline %+v", x.Timeline)
+				}
+				if x.Risk == nil || x.Risk.SensitiveViews != 1 || x.Risk.Entries[0].Action != poscare.AuditView {
+					t.Fatalf("risk report %+v", x.Risk)
+				}
+				y, err := s.CheckIncident(ctx, lead, x.ID, poscare.CheckPoliceReport, "报案回执 2026-1123-01")
+				if err != nil || y.Checklist[1].Done == nil || y.Checklist[1].Notes == "" || len(y.Timeline) != len(x.Timeline)+1 {
+					t.Fatalf("check: %v %+v", err, y)
+				}
+			})
+			t.Run("SecondRunChangesNothing", func(t *testing.T) {
+				before := audit()
+				outbox := count(t, s, dsn, "SELECT COUNT(*) FROM outbox")
+				y, err := s.DeclareIncident(ctx, lead, agent.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "再次执行"})
+				if err != nil || y.ID != x.ID {
+					t.Fatalf("second run: %v, incident %d vs %d", err, y.ID, x.ID)
+				}
+				if audit() != before || count(t, s, dsn, "SELECT COUNT(*) FROM outbox") != outbox {
+					t.Fatal("second run wrote something")
+				}
+			})
+			t.Run("AgentCannotRunIt", func(t *testing.T) {
+				_, err := s.DeclareIncident(ctx, fx.Actor(spare), w.Users[poscare.RoleLead].ID, poscare.Declaration{Kind: poscare.IncidentDeparted, Reason: "越权"})
+				if poscare.ErrorCode(err) != poscare.EForbidden {
+					t.Fatalf("agent ran the playbook: %v", err)
+				}
+			})
+			if err := s.VerifyAuditOK(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestStorePlaybookSpreadsByLoad(t *testing.T) {
+	ctx := context.Background()
+	s := testenv.Open(t, filepath.Join(t.TempDir(), "p.db"))
+	w := fx.Build(t, s)
+	sys := poscare.SystemActor("t")
+	third := &poscare.User{Login: "third", Name: "第三人", Role: poscare.RoleAgent, TeamID: &w.Team1.ID, Mobile: "13900000003"}
+	if err := s.CreateUser(ctx, sys, third, fx.Password); err != nil {
+		t.Fatal(err)
+	}
+	ids := portfolio(t, s, w, 60)
+	x, err := s.DeclareIncident(ctx, sys, w.Users[poscare.RoleAgent].ID, poscare.Declaration{Kind: poscare.IncidentDeparted, Reason: "离职交接", Strategy: poscare.StrategySpread})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]int{}
+	for _, id := range ids {
+		m, _ := s.GetMerchant(ctx, sys, id)
+		got[m.AccountManagerID]++
+	}
+	// Spare, third and the lead were at 0; they end within one of each other.
+	lo, hi := len(ids), 0
+	for _, n := range got {
+		lo, hi = min(lo, n), max(hi, n)
+	}
+	if len(got) != 3 || hi-lo > 1 || x.Handed.Merchants != 61 {
+		t.Fatalf("spread %v (handed %d)", got, x.Handed.Merchants)
+	}
+	if u, _ := s.GetUser(ctx, sys, w.Users[poscare.RoleAgent].ID); u.Status != poscare.UserDeparted {
+		t.Fatalf("status %s", u.Status)
+	}
+}
+
+
+// BenchmarkDeclareMissing10k runs the playbook for an agent who holds
+// 10,000 merchants (with their contacts) and 2,000 open onboarding stages:
+// everything handed over and 10,000 notices queued, in one transaction.
+func BenchmarkDeclareMissing10k(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		s := testenv.Open(b, filepath.Join(b.TempDir(), "p.db"))
+		w := fx.Build(b, s)
+		ids := portfolio(b, s, w, 10_000)
+		ops := fx.Actor(w.Users[poscare.RoleOps])
+		for i := 0; i < 400; i++ { // 400 applications × 5 open stages = 2,000 items
+			if err := s.CreateApplication(ctx, ops, &poscare.Application{MerchantID: ids[i]}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		agent := w.Users[poscare.RoleAgent]
+		agent.BackupID = &w.Spare.ID
+		if err := s.UpdateUser(ctx, poscare.SystemActor("b"), agent); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		x, err := s.DeclareIncident(ctx, ops, agent.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "基准测试", Strategy: poscare.StrategyBackup})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if x.Handed.Merchants != 10_001 || x.Handed.Stages < 2000 || x.Handed.Notifications < 10_000 {
+			b.Fatalf("handed %+v", x.Handed)
+		}
+	}
+}
