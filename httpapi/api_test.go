@@ -216,7 +216,9 @@ func (e *env) plan(rt httpapi.Route) call {
 			e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"})
 		}
 		if rt.Method == "POST" {
-			c.body = func() any { return httpapi.CheckBody{Item: poscare.CheckPoliceReport, Notes: "报案回执 110-2026-001"} }
+			c.body = func() any {
+				return httpapi.CheckBody{Item: poscare.CheckPoliceReport, Notes: "报案回执 110-2026-001"}
+			}
 		}
 	case "POST /api/v1/users/{id}/password":
 		c.body = func() any { return httpapi.PasswordBody{Password: "another-long-password"} }

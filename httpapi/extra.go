@@ -114,7 +114,7 @@ func (s *Server) extraRoutes() []Route {
 			}},
 		{Method: "POST", Pattern: "/api/v1/users/{id}/declare", Entity: poscare.EntityIncident, Action: poscare.ActCreate,
 			Summary: "Run the emergency playbook for a missing or departed staff member: block access, hand over everything, notify merchants, risk report, incident",
-			Body: poscare.Declaration{}, Response: &poscare.Incident{},
+			Body:    poscare.Declaration{}, Response: &poscare.Incident{},
 			Handle: func(r *Request) (any, error) {
 				id, err := r.ID("id")
 				if err != nil {

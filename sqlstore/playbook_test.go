@@ -195,7 +195,6 @@ func TestStorePlaybookSpreadsByLoad(t *testing.T) {
 	}
 }
 
-
 // BenchmarkDeclareMissing10k runs the playbook for an agent who holds
 // 10,000 merchants (with their contacts) and 2,000 open onboarding stages:
 // everything handed over and 10,000 notices queued, in one transaction.
