@@ -74,7 +74,13 @@ func TestMessagesComplete(t *testing.T) {
 			}
 		}
 	}
-	for _, action := range []string{"create", "update", "archive", "restore", "advance", "restore_channel", "view_sensitive", "export", "login", "login_failed", "set_password", "key_rotate"} {
+	for _, c := range poscare.ChecklistItems {
+		if _, ok := messages["check."+c]; !ok {
+			t.Errorf("no label for checklist item %q", c)
+		}
+	}
+	for _, action := range []string{"create", "update", "archive", "restore", "advance", "restore_channel", "view_sensitive", "export", "login", "login_failed", "set_password", "key_rotate",
+		"status", "handover", "declare_missing", "declare_departed", "check"} {
 		if _, ok := messages["action."+action]; !ok {
 			t.Errorf("no label for audit action %q", action)
 		}
@@ -301,6 +307,38 @@ func TestConsole(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("missing agent logged in: %d", res.StatusCode)
+		}
+	})
+	t.Run("OpsRunsPlaybookFromConsole", func(t *testing.T) {
+		c := s.browser()
+		s.login(c, "ops")
+		path := "/staff/" + itoa(w.AgentB.ID) + "/declare"
+		code, body := s.get(c, path)
+		if code != 200 {
+			t.Fatalf("declare form: %d", code)
+		}
+		token := csrfRe.FindStringSubmatch(body)[1]
+		res, _ := c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "kind": {"departed"}, "strategy": {"spread"}, "reason": {"提交离职申请，今日离岗"}})
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		// Team 2 has nobody else at work: the form comes back saying why.
+		if res.StatusCode != 422 || !strings.Contains(string(b), "没有可接手") {
+			t.Fatalf("declare with nobody to take over: %d", res.StatusCode)
+		}
+		path = "/staff/" + itoa(w.Spare.ID) + "/declare"
+		res, _ = c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "kind": {"departed"}, "strategy": {"spread"}, "reason": {"提交离职申请，今日离岗"}})
+		res.Body.Close()
+		loc := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/incidents/") {
+			t.Fatalf("declare: %d %s", res.StatusCode, loc)
+		}
+		code, body = s.get(c, strings.TrimSuffix(loc, "?saved=1"))
+		if code != 200 || !strings.Contains(body, "提交离职申请") || !strings.Contains(body, "已停用其账号") || !strings.Contains(body, "已通知商户") {
+			t.Fatalf("incident page: %d", code)
+		}
+		_, body = s.get(c, "/incidents")
+		if !strings.Contains(body, w.Spare.Name) {
+			t.Fatal("incident not listed")
 		}
 	})
 	t.Run("SecurityHeaders", func(t *testing.T) {

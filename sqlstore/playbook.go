@@ -201,7 +201,7 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 		rows.Close()
 	}
 	if len(backupOf) > 0 {
-		if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = CASE WHEN account_manager_id = ? THEN NULL ELSE ? END, updated_at = ? WHERE backup_manager_id = ? AND archived_at IS NULL",
+		if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = CASE WHEN account_manager_id = CAST(? AS BIGINT) THEN NULL ELSE CAST(? AS BIGINT) END, updated_at = ? WHERE backup_manager_id = ? AND archived_at IS NULL",
 			backupID, backupID, micros(t.now), person.ID); err != nil {
 			return err
 		}
