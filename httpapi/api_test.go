@@ -206,7 +206,7 @@ func (e *env) plan(rt httpapi.Route) call {
 		c.after = func() {
 			e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"})
 		}
-	case "GET /api/v1/incidents/{id}", "POST /api/v1/incidents/{id}/check":
+	case "GET /api/v1/incidents/{id}", "POST /api/v1/incidents/{id}/check", "POST /api/v1/incidents/{id}/return", "POST /api/v1/incidents/{id}/close":
 		c.before = func() {
 			x, err := e.s.DeclareIncident(ctx, sys, w.Spare.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "测试事件"})
 			if err != nil {
@@ -215,10 +215,13 @@ func (e *env) plan(rt httpapi.Route) call {
 			target = x.ID
 			e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"})
 		}
-		if rt.Method == "POST" {
+		switch {
+		case strings.HasSuffix(rt.Pattern, "/check"):
 			c.body = func() any {
 				return httpapi.CheckBody{Item: poscare.CheckPoliceReport, Notes: "报案回执 110-2026-001"}
 			}
+		case strings.HasSuffix(rt.Pattern, "/return"):
+			c.body = func() any { return httpapi.ReturnBody{} }
 		}
 	case "POST /api/v1/users/{id}/password":
 		c.body = func() any { return httpapi.PasswordBody{Password: "another-long-password"} }

@@ -162,6 +162,29 @@ func (s *Server) extraRoutes() []Route {
 				}
 				return st.CheckIncident(r.Context(), r.Actor, id, body.Item, body.Notes)
 			}},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/return", Entity: poscare.EntityIncident, Action: poscare.ActUpdate,
+			Summary: "Give the merchants back to a person who is at work again: all, or those listed", Body: ReturnBody{}, Response: ReturnResult{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				var body ReturnBody
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				n, err := st.ReturnMerchants(r.Context(), r.Actor, id, body.MerchantIDs)
+				return ReturnResult{Returned: n}, err
+			}},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/close", Entity: poscare.EntityIncident, Action: poscare.ActUpdate,
+			Summary: "Close an incident", Response: map[string]bool{"ok": true},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				return map[string]bool{"ok": true}, st.CloseIncident(r.Context(), r.Actor, id)
+			}},
 		{Method: "GET", Pattern: "/api/v1/merchants/{id}/notifications", Entity: poscare.EntityMerchant, Action: poscare.ActRead,
 			Summary: "Messages queued or sent to a merchant, with delivery status", Response: List[*sqlstore.Notification]{Items: []*sqlstore.Notification{{}}},
 			Handle: func(r *Request) (any, error) {
@@ -239,6 +262,16 @@ func (s *Server) extraRoutes() []Route {
 				return AuditVerify{OK: brk == nil, Checked: n, Break: brk}, nil
 			}},
 	}
+}
+
+// ReturnBody lists the merchants to give back; empty means all.
+type ReturnBody struct {
+	MerchantIDs []int64 `json:"merchant_ids"`
+}
+
+// ReturnResult says how many merchants went back.
+type ReturnResult struct {
+	Returned int `json:"returned"`
 }
 
 // CheckBody ticks an incident checklist item.

@@ -595,3 +595,93 @@ func (s *Store) MerchantNotifications(ctx context.Context, a poscare.Actor, merc
 	})
 	return out, err
 }
+
+// ReturnMerchants gives a person who came back the merchants the playbook
+// took from them: all of them, or only those listed. A merchant that was
+// reassigned again since stays where it is. The person must be at work.
+// It returns how many went back. Errors: EForbidden, ENotFound, EConflict.
+func (s *Store) ReturnMerchants(ctx context.Context, a poscare.Actor, incidentID int64, only []int64) (int, error) {
+	if !a.Can(poscare.EntityIncident, poscare.ActUpdate) {
+		return 0, poscare.Forbidden()
+	}
+	returned := 0
+	err := s.inWrite(ctx, func(t *Tx) error {
+		x, err := t.incident(ctx, a, incidentID)
+		if err != nil {
+			return err
+		}
+		person, err := t.getUser(ctx, x.UserID)
+		if err != nil {
+			return err
+		}
+		if !person.Available() {
+			return poscare.Errorf(poscare.EConflict, "当事人尚未恢复在岗，不能交回", "the person is not back at work yet")
+		}
+		if !a.CanSetStatus(person) {
+			return poscare.Forbidden()
+		}
+		want := map[int64]bool{}
+		for _, id := range only {
+			want[id] = true
+		}
+		type back struct{ merchant, to int64 }
+		var moves []back
+		rows, err := t.query(ctx, "SELECT record_id, to_user FROM handovers WHERE incident_id = ? AND kind = 'merchant' AND detail = ''", incidentID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var b back
+			var to sql.NullInt64
+			if err := rows.Scan(&b.merchant, &to); err != nil {
+				rows.Close()
+				return t.s.translate(err)
+			}
+			b.to = to.Int64
+			if len(want) == 0 || want[b.merchant] {
+				moves = append(moves, b)
+			}
+		}
+		rows.Close()
+		for _, b := range moves {
+			res, err := t.exec(ctx, "UPDATE merchants SET account_manager_id = ?, updated_at = ? WHERE id = ? AND account_manager_id = ?", person.ID, micros(t.now), b.merchant, b.to)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			if _, err := t.exec(ctx, "UPDATE handovers SET detail = 'returned' WHERE incident_id = ? AND kind = 'merchant' AND record_id = ?", incidentID, b.merchant); err != nil {
+				return err
+			}
+			if err := t.record(ctx, a, "return", poscare.EntityMerchant, b.merchant,
+				json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d}`, b.to)), json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"incident_id":%d}`, person.ID, incidentID))); err != nil {
+				return err
+			}
+			returned++
+		}
+		_, err = t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", incidentID, micros(t.now), a.UserID,
+			fmt.Sprintf("已将 %d 家商户交回 %s", returned, person.Name), fmt.Sprintf("%d merchants returned to %s", returned, person.Name))
+		return err
+	})
+	return returned, err
+}
+
+// CloseIncident closes an incident once its work is done.
+func (s *Store) CloseIncident(ctx context.Context, a poscare.Actor, id int64) error {
+	if !a.Can(poscare.EntityIncident, poscare.ActUpdate) {
+		return poscare.Forbidden()
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		if _, err := t.incident(ctx, a, id); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE incidents SET closed_at = ? WHERE id = ? AND closed_at IS NULL", micros(t.now), id); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", id, micros(t.now), a.UserID, "事件关闭", "incident closed"); err != nil {
+			return err
+		}
+		return t.record(ctx, a, "close", poscare.EntityIncident, id, nil, nil)
+	})
+}

@@ -140,6 +140,9 @@ func TestStorePlaybook(t *testing.T) {
 				}
 			})
 			t.Run("SecondRunChangesNothing", func(t *testing.T) {
+				if x.ClosedAt != nil {
+					t.Fatal("closed already")
+				}
 				before := audit()
 				outbox := count(t, s, dsn, "SELECT COUNT(*) FROM outbox")
 				y, err := s.DeclareIncident(ctx, lead, agent.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "再次执行"})
@@ -148,6 +151,31 @@ func TestStorePlaybook(t *testing.T) {
 				}
 				if audit() != before || count(t, s, dsn, "SELECT COUNT(*) FROM outbox") != outbox {
 					t.Fatal("second run wrote something")
+				}
+			})
+			t.Run("LeadReturnsChosenMerchantsWhenAgentIsBack", func(t *testing.T) {
+				if _, err := s.ReturnMerchants(ctx, lead, x.ID, nil); poscare.ErrorCode(err) != poscare.EConflict {
+					t.Fatalf("returned to someone still missing: %v", err)
+				}
+				if _, err := s.SetUserStatus(ctx, lead, agent.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上，家中急事"}); err != nil {
+					t.Fatal(err)
+				}
+				n, err := s.ReturnMerchants(ctx, lead, x.ID, ids[:5])
+				if err != nil || n != 5 {
+					t.Fatalf("returned %d: %v", n, err)
+				}
+				if got := count(t, s, dsn, "SELECT COUNT(*) FROM merchants WHERE account_manager_id = ?", agent.ID); got != 5 {
+					t.Fatalf("agent manages %d, want 5", got)
+				}
+				n, _ = s.ReturnMerchants(ctx, lead, x.ID, nil)
+				if n != len(ids)-5 {
+					t.Fatalf("returned the rest: %d", n)
+				}
+				if n, _ := s.ReturnMerchants(ctx, lead, x.ID, nil); n != 0 {
+					t.Fatalf("returned twice: %d", n)
+				}
+				if err := s.CloseIncident(ctx, lead, x.ID); err != nil {
+					t.Fatal(err)
 				}
 			})
 			t.Run("AgentCannotRunIt", func(t *testing.T) {
