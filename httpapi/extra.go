@@ -126,6 +126,20 @@ func (s *Server) extraRoutes() []Route {
 				}
 				return st.DeclareIncident(r.Context(), r.Actor, id, body)
 			}},
+		{Method: "POST", Pattern: "/api/v1/users/{id}/restore-removals", Entity: poscare.EntityUser, Action: poscare.ActStatus,
+			Summary: "Undo every merchant/contact archive and contact-detail removal a person made since a time", Body: RestoreRemovalsBody{}, Response: ReturnResult{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				var body RestoreRemovalsBody
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				n, err := st.RestoreRemovals(r.Context(), r.Actor, id, body.Since)
+				return ReturnResult{Returned: n}, err
+			}},
 		{Method: "GET", Pattern: "/api/v1/incidents", Entity: poscare.EntityIncident, Action: poscare.ActRead,
 			Summary: "Incidents, newest first (open=true for open ones)", Response: List[*poscare.Incident]{Items: []*poscare.Incident{{}}},
 			Handle: func(r *Request) (any, error) {
@@ -269,7 +283,12 @@ type ReturnBody struct {
 	MerchantIDs []int64 `json:"merchant_ids"`
 }
 
-// ReturnResult says how many merchants went back.
+// RestoreRemovalsBody says from when on a person's removals are undone.
+type RestoreRemovalsBody struct {
+	Since time.Time `json:"since"`
+}
+
+// ReturnResult says how many records went back.
 type ReturnResult struct {
 	Returned int `json:"returned"`
 }

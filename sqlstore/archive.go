@@ -71,7 +71,7 @@ var archivable = map[string]struct {
 // "delete" anything: the row stays, with who, when and why, and Restore
 // puts it back. Errors: EForbidden, ENotFound, EInvalid, EConflict.
 func (s *Store) Archive(ctx context.Context, a poscare.Actor, entity string, id int64, reason string) error {
-	return s.setArchived(ctx, a, entity, id, reason, true)
+	return s.alertOnBlock(ctx, a, s.setArchived(ctx, a, entity, id, reason, true))
 }
 
 // Restore puts an archived record back into use.
@@ -104,6 +104,11 @@ func (s *Store) setArchived(ctx context.Context, a poscare.Actor, entity string,
 				return poscare.Errorf(poscare.EConflict, "记录已归档", "the record is already archived")
 			}
 			return poscare.Errorf(poscare.EConflict, "记录未归档", "the record is not archived")
+		}
+		if archive && (entity == poscare.EntityMerchant || entity == poscare.EntityContact) {
+			if err := t.guardRemovals(ctx, a); err != nil {
+				return err
+			}
 		}
 		if archive {
 			_, err = t.exec(ctx, "UPDATE "+kind.table+" SET archived_at = ?, archived_by = ?, archive_reason = ?, updated_at = ? WHERE id = ?",

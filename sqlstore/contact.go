@@ -145,7 +145,7 @@ func (s *Store) UpdateContact(ctx context.Context, a poscare.Actor, c *poscare.C
 	if !a.Can(poscare.EntityContact, poscare.ActUpdate) {
 		return poscare.Forbidden()
 	}
-	return s.inWrite(ctx, func(t *Tx) error {
+	return s.alertOnBlock(ctx, a, s.inWrite(ctx, func(t *Tx) error {
 		before, err := t.visibleContact(ctx, a, c.ID)
 		if err != nil {
 			return err
@@ -170,7 +170,7 @@ func (s *Store) UpdateContact(ctx context.Context, a poscare.Actor, c *poscare.C
 		}
 		*c = *after
 		return t.record(ctx, a, "update", poscare.EntityContact, c.ID, before, after)
-	})
+	}))
 }
 
 func channelKey(ch poscare.Channel) string { return string(ch.Kind) + ":" + ch.Value }
@@ -186,7 +186,13 @@ func (t *Tx) syncChannels(ctx context.Context, a poscare.Actor, before *poscare.
 	for _, ch := range before.Channels {
 		live[channelKey(ch)] = true
 		if !wanted[channelKey(ch)] {
+			if err := t.guardRemovals(ctx, a); err != nil {
+				return err
+			}
 			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = ?, removed_by = ? WHERE contact_id = ? AND id = ?", micros(t.now), a.UserID, before.ID, ch.ID); err != nil {
+				return err
+			}
+			if err := t.record(ctx, a, "remove_channel", poscare.EntityContact, before.ID, ch, nil); err != nil {
 				return err
 			}
 		}

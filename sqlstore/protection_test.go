@@ -1,0 +1,104 @@
+package sqlstore_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"poscare"
+	fx "poscare/internal/fixture"
+	"poscare/internal/testenv"
+	"poscare/sqlstore"
+)
+
+func TestStoreDeletionProtection(t *testing.T) {
+	old := sqlstore.BulkLimit
+	sqlstore.BulkLimit = 5
+	defer func() { sqlstore.BulkLimit = old }()
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			agent := fx.Actor(w.Users[poscare.RoleAgent])
+			lead := fx.Actor(w.Users[poscare.RoleLead])
+			// The lead gets the alert by email.
+			l := w.Users[poscare.RoleLead]
+			l.Email = "lead1@poscare.example"
+			if err := s.UpdateUser(ctx, poscare.SystemActor("t"), l); err != nil {
+				t.Fatal(err)
+			}
+			w.Team1.LeadID = &l.ID
+			if err := s.UpdateTeam(ctx, poscare.SystemActor("t"), w.Team1); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now().Add(-time.Minute)
+			ids := portfolio(t, s, w, 8)
+			for i, id := range ids[:5] {
+				if err := s.Archive(ctx, agent, poscare.EntityMerchant, id, "客户不做了"); err != nil {
+					t.Fatalf("archive %d: %v", i, err)
+				}
+			}
+			t.Run("SixthRemovalRefused", func(t *testing.T) {
+				err := s.Archive(ctx, agent, poscare.EntityMerchant, ids[5], "客户不做了")
+				if poscare.ErrorCode(err) != poscare.EForbidden {
+					t.Fatalf("sixth archive: %v", err)
+				}
+				if m, _ := s.GetMerchant(ctx, agent, ids[5]); m.Archived != nil {
+					t.Fatal("the refused archive happened")
+				}
+				// Removing a phone counts too, and is refused as well.
+				c, _ := s.GetContact(ctx, agent, w.Contact.ID)
+				c.Channels = c.Channels[:1]
+				if err := s.UpdateContact(ctx, agent, c); poscare.ErrorCode(err) != poscare.EForbidden {
+					t.Fatalf("channel removal past the limit: %v", err)
+				}
+			})
+			t.Run("LeadAndOpsAlertedOnce", func(t *testing.T) {
+				n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = ?", "lead1@poscare.example")
+				if n != 1 {
+					t.Fatalf("%d alerts to the lead, want 1", n)
+				}
+				es, _ := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityUser, EntityID: agent.UserID})
+				blocked := 0
+				for _, e := range es {
+					if e.Action == "bulk_blocked" {
+						blocked++
+						if !strings.Contains(string(e.After), "merchant") {
+							t.Errorf("alert lacks the list: %s", e.After)
+						}
+					}
+				}
+				if blocked != 2 {
+					t.Fatalf("%d bulk_blocked entries, want 2", blocked)
+				}
+			})
+			t.Run("OpsAndSystemAreNotTheAgent", func(t *testing.T) {
+				if err := s.Archive(ctx, fx.Actor(w.Users[poscare.RoleOps]), poscare.EntityMerchant, ids[6], "运营清理"); err != nil {
+					t.Fatalf("ops archive blocked by the agent's count: %v", err)
+				}
+			})
+			t.Run("LeadRestoresEverythingInOneAction", func(t *testing.T) {
+				n, err := s.RestoreRemovals(ctx, lead, agent.UserID, start)
+				if err != nil || n != 5 {
+					t.Fatalf("restored %d: %v", n, err)
+				}
+				for _, id := range ids[:5] {
+					if m, _ := s.GetMerchant(ctx, agent, id); m.Archived != nil {
+						t.Fatalf("merchant %d still archived", id)
+					}
+				}
+				if m, _ := s.GetMerchant(ctx, lead, ids[6]); m.Archived == nil {
+					t.Fatal("ops' own archive was undone too")
+				}
+				if _, err := s.RestoreRemovals(ctx, fx.Actor(w.Users[poscare.RoleAuditor]), agent.UserID, start); poscare.ErrorCode(err) != poscare.EForbidden {
+					t.Fatalf("auditor restored: %v", err)
+				}
+			})
+			if err := s.VerifyAuditOK(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
