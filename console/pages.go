@@ -203,6 +203,7 @@ type merchantData struct {
 	Warnings     []string
 	Users        map[int64]string
 	Contact      *poscare.ServiceContact
+	Notices      []*sqlstore.Notification
 }
 
 func (c *Console) merchantDetail(q *request) {
@@ -227,6 +228,7 @@ func (c *Console) merchantDetail(q *request) {
 	}
 	d.Team, _ = c.Store.GetTeam(ctx, sys, m.TeamID)
 	d.Contact, _ = c.Store.ServiceContact(ctx, a, m.ID)
+	d.Notices, _ = c.Store.MerchantNotifications(ctx, a, m.ID)
 	if a.Can(poscare.EntityContact, poscare.ActRead) {
 		d.Contacts, _ = c.Store.ListContacts(ctx, a, sqlstore.ContactFilter{MerchantID: &id, Page: poscare.Page{Limit: 100}})
 		d.Archived, _ = c.Store.ListContacts(ctx, a, sqlstore.ContactFilter{MerchantID: &id, Archived: true, Page: poscare.Page{Limit: 100}})

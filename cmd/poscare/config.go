@@ -31,6 +31,10 @@ var options = []option{
 	{name: "service-phone", def: "400-800-9000", help: "24-hour merchant service centre: phone, the last link of every service-contact chain"},
 	{name: "service-email", def: "service@poscare.example", help: "24-hour merchant service centre: email"},
 	{name: "service-wechat", def: "", help: "24-hour merchant service centre: WeChat ID"},
+	{name: "smtp-addr", def: "", help: "mail server host:port for email notifications (empty: email not sent)"},
+	{name: "smtp-from", def: "service@poscare.example", help: "sender address of email notifications"},
+	{name: "sms-webhook", def: "", help: "URL of the SMS gateway webhook (empty: SMS not sent)"},
+	{name: "wechat-webhook", def: "", help: "URL of the WeChat message webhook (empty: WeChat not sent)"},
 }
 
 // config holds the resolved settings.

@@ -32,6 +32,7 @@ import (
 	"poscare/console"
 	"poscare/demo"
 	"poscare/httpapi"
+	"poscare/notify"
 	"poscare/password"
 	"poscare/sqlstore"
 	"poscare/vault"
@@ -204,7 +205,7 @@ func newLogger(c config, w io.Writer) *slog.Logger {
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, withDemo bool) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat"}
+	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook"}
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
 		return err
@@ -270,6 +271,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	}
 	web.Secure = c["secure-cookies"] == "true"
 	go web.WarmDashboard()
+	// The outbox worker: every instance runs one; claims keep them apart.
+	channels := map[string]notify.Channel{}
+	if c["smtp-addr"] != "" {
+		channels["email"] = notify.SMTP{Addr: c["smtp-addr"], From: c["smtp-from"]}
+	}
+	if c["sms-webhook"] != "" {
+		channels["sms"] = notify.Webhook{URL: c["sms-webhook"]}
+	}
+	if c["wechat-webhook"] != "" {
+		channels["wechat"] = notify.Webhook{URL: c["wechat-webhook"]}
+	}
+	worker := &notify.Worker{Store: store, Channels: channels, Logger: logger}
+	go worker.Run(ctx)
 	root := http.NewServeMux()
 	root.Handle("/api/", api)
 	root.Handle("/healthz", api)

@@ -1,0 +1,158 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"poscare"
+)
+
+// Message is an outbox row claimed for sending.
+type Message struct {
+	ID         int64
+	DedupeKey  string
+	MerchantID *int64
+	Channel    string
+	Address    string
+	Subject    string
+	Body       string
+	Attempts   int
+}
+
+// Outbox sending: a claimed message is leased for SendLease; a worker
+// that dies mid-send leaves it to be claimed again after the lease. After
+// MaxAttempts failures the message fails and, where the merchant has
+// another way to be reached, a copy goes out through it.
+var (
+	SendLease   = 2 * time.Minute
+	MaxAttempts = 3
+)
+
+// ClaimMessages leases up to n messages that are due, so that several
+// workers (on several instances) never take the same one.
+func (s *Store) ClaimMessages(ctx context.Context, n int) ([]*Message, error) {
+	var out []*Message
+	err := s.inWrite(ctx, func(t *Tx) error {
+		var err error
+		out, err = queryAllTx(ctx, t, `SELECT id, dedupe_key, merchant_id, channel, address, subject, body, attempts FROM outbox
+			WHERE status IN ('queued', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, []any{micros(t.now), n},
+			func(r scanner) (*Message, error) {
+				var m Message
+				var merchant sql.NullInt64
+				err := r.Scan(&m.ID, &m.DedupeKey, &merchant, &m.Channel, &m.Address, &m.Subject, &m.Body, &m.Attempts)
+				m.MerchantID = int64Ptr(merchant)
+				return &m, err
+			})
+		if err != nil || len(out) == 0 {
+			return err
+		}
+		ids := make([]int64, len(out))
+		for i, m := range out {
+			ids[i] = m.ID
+		}
+		in, args := inList(ids)
+		_, err = t.exec(ctx, "UPDATE outbox SET status = 'sending', next_attempt_at = ? WHERE id IN "+in, append([]any{micros(t.now.Add(SendLease))}, args...)...)
+		return err
+	})
+	return out, err
+}
+
+// MessageSent records a delivery.
+func (s *Store) MessageSent(ctx context.Context, id int64) error {
+	return s.inWrite(ctx, func(t *Tx) error {
+		_, err := t.exec(ctx, "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?", micros(t.now), id)
+		return err
+	})
+}
+
+// MessageFailed records a failed attempt: the message is retried with
+// exponential backoff (30 s, 1 min, 2 min …) until MaxAttempts, then fails
+// and falls back to the next channel of the merchant's contact.
+func (s *Store) MessageFailed(ctx context.Context, m *Message, cause error) error {
+	return s.inWrite(ctx, func(t *Tx) error {
+		attempts := m.Attempts + 1
+		if attempts < MaxAttempts {
+			next := t.now.Add(30 * time.Second << (attempts - 1))
+			_, err := t.exec(ctx, "UPDATE outbox SET status = 'queued', attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+				attempts, micros(next), cause.Error(), m.ID)
+			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?", attempts, cause.Error(), m.ID); err != nil {
+			return err
+		}
+		return t.fallBack(ctx, m)
+	})
+}
+
+// fallBack queues a copy of a failed message through another channel of
+// the merchant's contacts that has not been tried for it.
+func (t *Tx) fallBack(ctx context.Context, m *Message) error {
+	if m.MerchantID == nil {
+		return nil
+	}
+	rows, err := t.query(ctx, `SELECT ch.kind, ch.value FROM contacts c JOIN contact_channels ch ON ch.contact_id = c.id
+		WHERE c.merchant_id = ? AND c.archived_at IS NULL AND ch.removed_at IS NULL ORDER BY c.id, ch.id`, *m.MerchantID)
+	if err != nil {
+		return err
+	}
+	type option struct{ channel, address string }
+	var options []option
+	for rows.Next() {
+		var kind, value string
+		if err := rows.Scan(&kind, &value); err != nil {
+			rows.Close()
+			return t.s.translate(err)
+		}
+		options = append(options, option{channelFor[poscare.ChannelKind(kind)], value})
+	}
+	rows.Close()
+	for _, o := range options {
+		if o.channel == m.Channel && o.address == m.Address {
+			continue
+		}
+		key := m.DedupeKey + ":via:" + o.channel + ":" + o.address
+		var tried int
+		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM outbox WHERE dedupe_key = ? OR (dedupe_key LIKE ? AND channel = ? AND address = ?)",
+			key, baseKey(m.DedupeKey)+"%", o.channel, o.address).Scan(&tried); err != nil {
+			return t.s.translate(err)
+		}
+		if tried > 0 {
+			continue
+		}
+		_, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, merchant_id, incident_id, channel, address, lang, subject, body, status, next_attempt_at, created_at)
+			SELECT ?, merchant_id, incident_id, ?, ?, lang, subject, body, 'queued', ?, ? FROM outbox WHERE id = ?`, key, o.channel, o.address, micros(t.now), micros(t.now), m.ID)
+		return err
+	}
+	return nil
+}
+
+// baseKey is the dedupe key of the first message of a fallback chain.
+func baseKey(k string) string {
+	for i := 0; i+5 <= len(k); i++ {
+		if k[i:i+5] == ":via:" {
+			return k[:i]
+		}
+	}
+	return k
+}
+
+// OutboxCounts reports how many messages are in each status, for health
+// pages and tests.
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	out := map[string]int{}
+	rows, err := s.read.QueryContext(ctx, "SELECT status, COUNT(*) FROM outbox GROUP BY status")
+	if err != nil {
+		return nil, s.translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, s.translate(err)
+		}
+		out[st] = n
+	}
+	return out, s.translate(rows.Err())
+}
