@@ -48,7 +48,7 @@ func mustZone(name string) *time.Location {
 // pages lists every page template; each is parsed with the layout at
 // start-up, so a broken template stops the server, not a request.
 var pages = []string{"login", "home", "merchants", "merchant", "form", "contact_form", "history", "terminals",
-	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident"}
+	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity"}
 
 // Console serves the console and the portal.
 type Console struct {
@@ -340,6 +340,7 @@ func (c *Console) routes() {
 	m.Handle("POST /staff/new", c.handler(true, c.userForm))
 	m.Handle("GET /staff/{id}/edit", c.handler(true, c.userForm))
 	m.Handle("POST /staff/{id}/edit", c.handler(true, c.userForm))
+	m.Handle("GET /continuity", c.handler(true, c.continuity))
 	m.Handle("GET /incidents", c.handler(true, c.incidentList))
 	m.Handle("GET /incidents/{id}", c.handler(true, c.incidentDetail))
 	m.Handle("POST /incidents/{id}", c.handler(true, c.incidentDetail))

@@ -80,7 +80,7 @@ func TestMessagesComplete(t *testing.T) {
 		}
 	}
 	for _, action := range []string{"create", "update", "archive", "restore", "advance", "restore_channel", "view_sensitive", "export", "login", "login_failed", "set_password", "key_rotate",
-		"status", "handover", "declare_missing", "declare_departed", "check"} {
+		"status", "handover", "declare_missing", "declare_departed", "check", "contact_attempt", "bulk_blocked", "restore_removals", "return", "close", "remove_channel"} {
 		if _, ok := messages["action."+action]; !ok {
 			t.Errorf("no label for audit action %q", action)
 		}
@@ -145,7 +145,7 @@ func TestConsole(t *testing.T) {
 	m, other := w.Merchant.ID, w.OtherMerchant.ID
 	ids := func(p string, id int64) string { return strings.Replace(p, "{id}", itoa(id), 1) }
 	pages := []string{"/", "/merchants", "/merchants?q=火锅", "/merchants/{id}", "/merchants/{id}/edit", "/history/merchant/{id}",
-		"/terminals", "/board", "/staff", "/audit", "/merchants/new", "/terminals/new", "/merchants/{id}/contacts/new", "/merchants/{id}/contracts/new", "/staff/new", "/teams/new"}
+		"/terminals", "/board", "/staff", "/audit", "/merchants/new", "/terminals/new", "/merchants/{id}/contacts/new", "/merchants/{id}/contracts/new", "/staff/new", "/teams/new", "/continuity", "/incidents"}
 
 	t.Run("EveryPageRendersForEveryStaffRole", func(t *testing.T) {
 		for _, role := range []poscare.Role{poscare.RoleAdmin, poscare.RoleOps, poscare.RoleLead, poscare.RoleAgent, poscare.RoleTech, poscare.RoleAuditor} {

@@ -126,3 +126,16 @@ func (c *Console) declareForm(q *request) {
 	}
 	q.formPage(p, action, "/staff", fields())
 }
+
+// continuity is the continuity dashboard: the gaps through which a
+// merchant could be left alone.
+func (c *Console) continuity(q *request) {
+	st, err := c.Store.ContinuityStatus(q.r.Context(), q.sess.Actor)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	p := q.page("", st)
+	p.Title = p.T("continuity.title")
+	q.render(http.StatusOK, "continuity", p)
+}

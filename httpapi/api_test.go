@@ -223,6 +223,8 @@ func (e *env) plan(rt httpapi.Route) call {
 		case strings.HasSuffix(rt.Pattern, "/return"):
 			c.body = func() any { return httpapi.ReturnBody{} }
 		}
+	case "POST /api/v1/users/{id}/contact-attempts":
+		c.body = func() any { return httpapi.AttemptBody{Outcome: "no_answer", Notes: "电话无人接听"} }
 	case "POST /api/v1/users/{id}/restore-removals":
 		c.body = func() any { return httpapi.RestoreRemovalsBody{Since: time.Now().Add(-time.Hour)} }
 	case "POST /api/v1/users/{id}/password":

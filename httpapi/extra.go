@@ -140,6 +140,24 @@ func (s *Server) extraRoutes() []Route {
 				n, err := st.RestoreRemovals(r.Context(), r.Actor, id, body.Since)
 				return ReturnResult{Returned: n}, err
 			}},
+		{Method: "POST", Pattern: "/api/v1/users/{id}/contact-attempts", Entity: poscare.EntityUser, Action: poscare.ActRead,
+			Summary: "Record a failed attempt to reach a colleague (no_answer, disconnected, blocked): a signal for silence detection",
+			Body:    AttemptBody{}, Response: map[string]bool{"ok": true},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				var body AttemptBody
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				return map[string]bool{"ok": true}, st.RecordContactAttempt(r.Context(), r.Actor, id, body.Outcome, body.Notes)
+			}},
+		{Method: "GET", Pattern: "/api/v1/continuity", Entity: poscare.EntityUser, Action: poscare.ActStatus,
+			Summary:  "Continuity dashboard: agents without backup, unreachable staff and signals, open incidents, merchants falling to the service centre, blocked bulk deletions",
+			Response: &sqlstore.Continuity{},
+			Handle:   func(r *Request) (any, error) { return st.ContinuityStatus(r.Context(), r.Actor) }},
 		{Method: "GET", Pattern: "/api/v1/incidents", Entity: poscare.EntityIncident, Action: poscare.ActRead,
 			Summary: "Incidents, newest first (open=true for open ones)", Response: List[*poscare.Incident]{Items: []*poscare.Incident{{}}},
 			Handle: func(r *Request) (any, error) {
@@ -276,6 +294,12 @@ func (s *Server) extraRoutes() []Route {
 				return AuditVerify{OK: brk == nil, Checked: n, Break: brk}, nil
 			}},
 	}
+}
+
+// AttemptBody is a failed attempt to reach a colleague.
+type AttemptBody struct {
+	Outcome string `json:"outcome"`
+	Notes   string `json:"notes"`
 }
 
 // ReturnBody lists the merchants to give back; empty means all.

@@ -29,6 +29,14 @@ func (s *Store) SetUserStatus(ctx context.Context, a poscare.Actor, id int64, c 
 		if err := c.Validate(before); err != nil {
 			return err
 		}
+		if c.Status != poscare.UserActive {
+			// The last cover of a portfolio may not go without a replacement.
+			var name string
+			err := t.queryRow(ctx, "SELECT name FROM users WHERE cover_id = ? AND status = 'on_leave' AND archived_at IS NULL LIMIT 1", id).Scan(&name)
+			if err == nil {
+				return poscare.Errorf(poscare.EConflict, "此人正在为休假的%s代岗，请先安排新的代岗人", "this person covers for %s, who is on leave: name a new cover first", name)
+			}
+		}
 		if c.CoverID != nil {
 			cover, err := t.getUser(ctx, *c.CoverID)
 			if err != nil || !cover.Available() || !cover.Role.IsStaff() {

@@ -93,8 +93,12 @@ func (s *Store) SessionFor(ctx context.Context, token, source string) (*Session,
 		}
 		return nil, bad
 	case now.Sub(fromMicros(lastSeen)) > sessionTouch:
+		// The user's own last activity feeds silence detection.
 		err = s.inWrite(ctx, func(t *Tx) error {
-			_, err := t.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", micros(t.now), id)
+			if _, err := t.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", micros(t.now), id); err != nil {
+				return err
+			}
+			_, err := t.exec(ctx, "UPDATE users SET last_seen_at = ? WHERE id = ?", micros(t.now), out.User.ID)
 			return err
 		})
 	}

@@ -389,6 +389,13 @@ func (s *Store) ActorForToken(ctx context.Context, token, source string) (poscar
 	if u.Status.LocksOut() || u.Archived != nil {
 		return poscare.Actor{}, bad
 	}
+	if u.LastSeenAt == nil || s.Now().Sub(*u.LastSeenAt) > sessionTouch {
+		// Activity feeds silence detection; written at most once a minute.
+		s.inWrite(ctx, func(t *Tx) error {
+			_, err := t.exec(ctx, "UPDATE users SET last_seen_at = ? WHERE id = ?", micros(t.now), u.ID)
+			return err
+		})
+	}
 	return poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source}, nil
 }
 

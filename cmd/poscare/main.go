@@ -284,6 +284,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	}
 	worker := &notify.Worker{Store: store, Channels: channels, Logger: logger}
 	go worker.Run(ctx)
+	go sweepSilence(ctx, store, logger)
 	root := http.NewServeMux()
 	root.Handle("/api/", api)
 	root.Handle("/healthz", api)
@@ -461,4 +462,22 @@ func cmdStaff(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "  %s  %s\n", e.At.Format("2006-01-02 15:04:05"), e.Text.Zh)
 	}
 	return nil
+}
+
+// sweepSilence looks for staff who went silent every 10 minutes.
+func sweepSilence(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if marked, err := store.SweepSilence(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("silence sweep", "err", err)
+		} else if len(marked) > 0 {
+			logger.Warn("staff suspected unreachable", "count", len(marked))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -1,0 +1,219 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"poscare"
+)
+
+// Silence thresholds: a staff member with no activity for SilentDays, or
+// with FailedAttempts failed contact attempts in the last AttemptWindow,
+// becomes "unreachable (suspected)"; their merchants' service contact then
+// falls through to the backup at once, and their lead and ops are alerted.
+var (
+	SilentDays     = 3
+	FailedAttempts = 3
+	AttemptWindow  = 48 * time.Hour
+)
+
+// Outcomes of a failed attempt to reach a colleague.
+var attemptOutcomes = map[string]bool{"no_answer": true, "disconnected": true, "blocked": true}
+
+// RecordContactAttempt notes that the actor tried and failed to reach a
+// staff member (no answer, number disconnected, blocked). Any staff role
+// that can see the person may record one.
+func (s *Store) RecordContactAttempt(ctx context.Context, a poscare.Actor, userID int64, outcome, notes string) error {
+	if !a.Role.IsStaff() || !a.Can(poscare.EntityUser, poscare.ActRead) {
+		return poscare.Forbidden()
+	}
+	if !attemptOutcomes[outcome] {
+		p := poscare.Problems{}
+		p.Add("outcome", "应为 no_answer（无人接听）、disconnected（停机/空号）或 blocked（被拉黑）", "must be no_answer, disconnected or blocked")
+		return p.Err()
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		u, err := t.getUser(ctx, userID)
+		if err != nil || !a.CanSeeUser(u) || !u.Role.IsStaff() {
+			return poscare.NotFound(poscare.EntityUser)
+		}
+		if _, err := t.exec(ctx, "INSERT INTO contact_attempts (user_id, by_id, outcome, notes, at) VALUES (?, ?, ?, ?, ?)", userID, a.UserID, outcome, strings.TrimSpace(notes), micros(t.now)); err != nil {
+			return err
+		}
+		return t.record(ctx, a, "contact_attempt", poscare.EntityUser, userID, nil, map[string]string{"outcome": outcome, "notes": notes})
+	})
+}
+
+// Silence is a staff member whose signals look like they cannot be reached.
+type Silence struct {
+	User           *poscare.User `json:"user"`
+	DaysSilent     int           `json:"days_silent"`
+	FailedAttempts int           `json:"failed_attempts"`
+}
+
+// silences finds active agents and leads whose signals cross a threshold.
+func (t *Tx) silences(ctx context.Context) ([]Silence, error) {
+	cutoff := t.now.AddDate(0, 0, -SilentDays)
+	users, err := queryAllTx(ctx, t, "SELECT "+userCols+` FROM users WHERE role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL
+		AND (COALESCE(last_seen_at, created_at) < ? OR id IN (SELECT user_id FROM contact_attempts WHERE at >= ? GROUP BY user_id HAVING COUNT(*) >= ?))`,
+		[]any{micros(cutoff), micros(t.now.Add(-AttemptWindow)), FailedAttempts}, scanUser)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Silence, 0, len(users))
+	for _, u := range users {
+		seen := u.CreatedAt
+		if u.LastSeenAt != nil {
+			seen = *u.LastSeenAt
+		}
+		var n int
+		t.queryRow(ctx, "SELECT COUNT(*) FROM contact_attempts WHERE user_id = ? AND at >= ?", u.ID, micros(t.now.Add(-AttemptWindow))).Scan(&n)
+		out = append(out, Silence{User: u, DaysSilent: int(t.now.Sub(seen).Hours() / 24), FailedAttempts: n})
+	}
+	return out, nil
+}
+
+// SweepSilence marks every staff member whose signals cross a threshold as
+// unreachable (suspected), with the signals as the reason, and alerts their
+// lead and ops. The background worker runs it; it is safe to run often.
+// It returns the people it marked.
+func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
+	var marked []Silence
+	sys := poscare.SystemActor("silence")
+	err := s.inWrite(ctx, func(t *Tx) error {
+		found, err := t.silences(ctx)
+		if err != nil {
+			return err
+		}
+		for _, si := range found {
+			reason := fmt.Sprintf("系统检测：%d 天无活动，近48小时联系失败 %d 次", si.DaysSilent, si.FailedAttempts)
+			if _, err := t.exec(ctx, "UPDATE users SET status = 'unreachable', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'", reason, micros(t.now), si.User.ID); err != nil {
+				return err
+			}
+			after := *si.User
+			after.Status, after.StatusReason = poscare.UserUnreachable, reason
+			if err := t.record(ctx, sys, "status", poscare.EntityUser, si.User.ID, si.User, &after); err != nil {
+				return err
+			}
+			if err := t.alertStaff(ctx, si.User, "【预警】员工疑似失联："+si.User.Name, reason+"。其商户的服务联系人已自动转给备岗人员，请尽快核实。"); err != nil {
+				return err
+			}
+			marked = append(marked, si)
+		}
+		return nil
+	})
+	return marked, err
+}
+
+// alertStaff queues an email to a person's team lead and to ops.
+func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, subject, body string) error {
+	var to []string
+	if about.TeamID != nil {
+		if tm, err := t.getTeam(ctx, *about.TeamID); err == nil && tm.LeadID != nil && *tm.LeadID != about.ID {
+			if lead, err := t.getUser(ctx, *tm.LeadID); err == nil && lead.Email != "" {
+				to = append(to, lead.Email)
+			}
+		}
+	}
+	if t.s.ServiceCentre.Email != "" {
+		to = append(to, t.s.ServiceCentre.Email)
+	}
+	day := t.now.Truncate(24 * time.Hour).Unix()
+	for _, addr := range to {
+		key := fmt.Sprintf("alert:%d:%d:%s:%s", about.ID, day, subject, addr)
+		if _, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
+			SELECT ?, 'email', ?, 'zh', ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)`,
+			key, addr, subject, body, micros(t.now), micros(t.now), key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Continuity is what the continuity dashboard shows, over what the actor
+// may see.
+type Continuity struct {
+	WithoutBackup []*poscare.User      `json:"agents_without_backup"`
+	Unreachable   []Silence            `json:"unreachable"`
+	Incidents     []*poscare.Incident  `json:"open_incidents"`
+	ToCentre      int                  `json:"merchants_to_service_centre"`
+	BulkBlocked   []poscare.AuditEntry `json:"bulk_deletions_blocked"`
+}
+
+// ContinuityStatus gathers the continuity dashboard: agents without an
+// available backup, staff marked or suspected unreachable with their
+// signals, open incidents, how many merchants' service contact has fallen
+// to the service centre, and bulk deletions blocked in the last 7 days.
+func (s *Store) ContinuityStatus(ctx context.Context, a poscare.Actor) (*Continuity, error) {
+	if !a.Can(poscare.EntityUser, poscare.ActStatus) {
+		return nil, poscare.Forbidden()
+	}
+	out := &Continuity{}
+	err := s.inRead(ctx, func(t *Tx) error {
+		users, err := queryAllTx(ctx, t, "SELECT "+prefixed("u.", userCols)+` FROM users u LEFT JOIN users b ON b.id = u.backup_id
+			WHERE u.role = 'agent' AND u.status = 'active' AND u.archived_at IS NULL
+			AND (b.id IS NULL OR b.status <> 'active' OR b.archived_at IS NOT NULL) ORDER BY u.id`, nil, scanUser)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if a.CanSeeUser(u) {
+				out.WithoutBackup = append(out.WithoutBackup, u)
+			}
+		}
+		marked, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE status = 'unreachable' AND archived_at IS NULL ORDER BY id", nil, scanUser)
+		if err != nil {
+			return err
+		}
+		suspects, err := t.silences(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range marked {
+			if a.CanSeeUser(u) {
+				var n int
+				t.queryRow(ctx, "SELECT COUNT(*) FROM contact_attempts WHERE user_id = ? AND at >= ?", u.ID, micros(t.now.Add(-AttemptWindow))).Scan(&n)
+				out.Unreachable = append(out.Unreachable, Silence{User: u, FailedAttempts: n})
+			}
+		}
+		for _, si := range suspects {
+			if a.CanSeeUser(si.User) {
+				out.Unreachable = append(out.Unreachable, si)
+			}
+		}
+		cond, args := t.s.scopeSQL(a.MerchantScope())
+		err = t.queryRow(ctx, `SELECT COUNT(*) FROM merchants m
+			JOIN users am ON am.id = m.account_manager_id
+			LEFT JOIN users cv ON cv.id = am.cover_id
+			LEFT JOIN users bk ON bk.id = m.backup_manager_id
+			JOIN teams tm ON tm.id = m.team_id LEFT JOIN users ld ON ld.id = tm.lead_id
+			WHERE m.archived_at IS NULL AND `+cond+`
+			AND NOT (am.status = 'active' AND am.archived_at IS NULL)
+			AND NOT (am.status = 'on_leave' AND cv.status = 'active' AND cv.archived_at IS NULL)
+			AND (bk.id IS NULL OR bk.status <> 'active' OR bk.archived_at IS NOT NULL)
+			AND (ld.id IS NULL OR ld.status <> 'active' OR ld.archived_at IS NOT NULL)`, args...).Scan(&out.ToCentre)
+		if err != nil {
+			return t.s.translate(err)
+		}
+		blocked, err := queryAllTx(ctx, t, "SELECT "+auditCols+" FROM audit_log WHERE action = 'bulk_blocked' AND at >= ? ORDER BY seq DESC LIMIT 50",
+			[]any{micros(t.now.AddDate(0, 0, -7))}, func(r scanner) (*poscare.AuditEntry, error) { e, err := scanAuditRow(r); return &e, err })
+		if err != nil {
+			return err
+		}
+		for _, e := range blocked {
+			if u, err := t.getUser(ctx, e.EntityID); err == nil && a.CanSeeUser(u) {
+				out.BulkBlocked = append(out.BulkBlocked, *e)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.Can(poscare.EntityIncident, poscare.ActRead) {
+		out.Incidents, _ = s.ListIncidents(ctx, a, true, poscare.Page{Limit: 50})
+	}
+	return out, nil
+}

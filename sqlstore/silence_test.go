@@ -1,0 +1,104 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"poscare"
+	fx "poscare/internal/fixture"
+	"poscare/internal/testenv"
+)
+
+func TestStoreSilenceAndContinuity(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			sys := poscare.SystemActor("t")
+			ops, lead := fx.Actor(w.Users[poscare.RoleOps]), fx.Actor(w.Users[poscare.RoleLead])
+			agent := w.Users[poscare.RoleAgent]
+			w.Team1.LeadID = &w.Users[poscare.RoleLead].ID
+			s.UpdateTeam(ctx, sys, w.Team1)
+			// Everybody has just been active.
+			for _, u := range []*poscare.User{agent, w.Spare, w.AgentB, w.Users[poscare.RoleLead]} {
+				if _, err := s.Authenticate(ctx, u.Login, fx.Password, "t"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Run("NobodySilentYet", func(t *testing.T) {
+				if got, err := s.SweepSilence(ctx); err != nil || len(got) != 0 {
+					t.Fatalf("marked %d: %v", len(got), err)
+				}
+			})
+			t.Run("FailedAttemptsMarkUnreachable", func(t *testing.T) {
+				for _, o := range []string{"no_answer", "no_answer", "disconnected"} {
+					if err := s.RecordContactAttempt(ctx, lead, agent.ID, o, "打了三次"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := s.RecordContactAttempt(ctx, lead, agent.ID, "gone", ""); poscare.ErrorCode(err) != poscare.EInvalid {
+					t.Fatalf("bad outcome: %v", err)
+				}
+				got, err := s.SweepSilence(ctx)
+				if err != nil || len(got) != 1 || got[0].User.ID != agent.ID || got[0].FailedAttempts != 3 {
+					t.Fatalf("sweep: %+v %v", got, err)
+				}
+				u, _ := s.GetUser(ctx, sys, agent.ID)
+				if u.Status != poscare.UserUnreachable || u.StatusReason == "" {
+					t.Fatalf("status %s %q", u.Status, u.StatusReason)
+				}
+				sc, _ := s.ServiceContact(ctx, ops, w.Merchant.ID)
+				if sc.Via != poscare.ViaBackup {
+					t.Fatalf("service contact %s, want backup", sc.Via)
+				}
+				if again, _ := s.SweepSilence(ctx); len(again) != 0 {
+					t.Fatal("marked twice")
+				}
+			})
+			t.Run("InactivityMarksUnreachable", func(t *testing.T) {
+				s.Now = func() time.Time { return time.Now().AddDate(0, 0, 4) }
+				defer func() { s.Now = time.Now }()
+				got, err := s.SweepSilence(ctx)
+				if err != nil || len(got) < 2 {
+					t.Fatalf("after four quiet days: %+v %v", got, err)
+				}
+			})
+			t.Run("DashboardShowsTheGaps", func(t *testing.T) {
+				c, err := s.ContinuityStatus(ctx, ops)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(c.Unreachable) < 2 || c.ToCentre == 0 {
+					t.Fatalf("continuity %+v", c)
+				}
+				if _, err := s.ContinuityStatus(ctx, fx.Actor(agent)); poscare.ErrorCode(err) != poscare.EForbidden {
+					t.Fatalf("agent saw the dashboard: %v", err)
+				}
+			})
+			t.Run("LastCoverCannotLeave", func(t *testing.T) {
+				for _, u := range []int64{agent.ID, w.Spare.ID, w.Users[poscare.RoleLead].ID} {
+					s.SetUserStatus(ctx, sys, u, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"})
+				}
+				until := poscare.Date("2030-02-01")
+				if _, err := s.SetUserStatus(ctx, ops, agent.ID, poscare.StatusChange{Status: poscare.UserOnLeave, Reason: "产假", CoverID: &w.Spare.ID, AwayUntil: &until}); err != nil {
+					t.Fatal(err)
+				}
+				_, err := s.SetUserStatus(ctx, ops, w.Spare.ID, poscare.StatusChange{Status: poscare.UserOnLeave, Reason: "年假", CoverID: &w.Users[poscare.RoleLead].ID, AwayUntil: &until})
+				if poscare.ErrorCode(err) != poscare.EConflict {
+					t.Fatalf("the cover went on leave: %v", err)
+				}
+				s.SetUserStatus(ctx, sys, w.AgentB.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"})
+				c, _ := s.ContinuityStatus(ctx, ops)
+				found := false
+				for _, u := range c.WithoutBackup {
+					found = found || u.ID == w.AgentB.ID
+				}
+				if !found {
+					t.Fatalf("agent B (no backup) not listed: %+v", c.WithoutBackup)
+				}
+			})
+		})
+	}
+}
