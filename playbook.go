@@ -145,6 +145,7 @@ type HandoverSum struct {
 	BackupRoles   int `json:"backup_roles"`
 	Stages        int `json:"application_stages"`
 	CoveredStaff  int `json:"staff_backups"`
+	Tasks         int `json:"tasks"`
 	Notifications int `json:"notifications_queued"`
 }
 

@@ -48,7 +48,7 @@ func mustZone(name string) *time.Location {
 // pages lists every page template; each is parsed with the layout at
 // start-up, so a broken template stops the server, not a request.
 var pages = []string{"login", "home", "merchants", "merchant", "form", "contact_form", "history", "terminals",
-	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity"}
+	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "confirm"}
 
 // Console serves the console and the portal.
 type Console struct {
@@ -307,6 +307,7 @@ func (c *Console) routes() {
 	static, _ := fs.Sub(staticFiles, "static")
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	m.HandleFunc("GET /login", c.loginPage)
+	m.HandleFunc("GET /confirm", c.confirm)
 	m.HandleFunc("POST /login", c.loginSubmit)
 	m.Handle("POST /logout", c.handler(false, c.logout))
 	m.Handle("POST /lang", c.handler(false, c.switchLang))

@@ -202,6 +202,18 @@ func TestConsole(t *testing.T) {
 		if code, _ := s.get(c, ids("/merchants/{id}", other)); code != http.StatusSeeOther {
 			t.Errorf("merchant user reached the console: %d", code)
 		}
+		// The signed confirmation link works without a login, once forged fails.
+		link := regexp.MustCompile(`href="(/confirm\?[^"]+)"`).FindStringSubmatch(body)
+		if link == nil {
+			t.Fatal("no confirmation link in the portal")
+		}
+		anon := s.browser()
+		if code, page := s.get(anon, strings.ReplaceAll(link[1], "&amp;", "&")); code != 200 || !strings.Contains(page, "已确认") {
+			t.Fatalf("confirm link: %d", code)
+		}
+		if code, _ := s.get(anon, strings.ReplaceAll(link[1], "&amp;", "&")+"0"); code != 400 {
+			t.Fatalf("forged confirm link: %d", code)
+		}
 	})
 	t.Run("PostWithoutCSRFTokenIsRefused", func(t *testing.T) {
 		c := s.browser()

@@ -3,8 +3,10 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"poscare"
+	"poscare/sqlstore"
 )
 
 // portalData is what a merchant user sees of their own business.
@@ -16,6 +18,13 @@ type portalData struct {
 	Applications []*poscare.Application
 	Contact      *poscare.ServiceContact
 	Names        map[int64]string
+	Confirm      []confirmRow
+}
+
+// confirmRow is one of the merchant's contacts with its signed link.
+type confirmRow struct {
+	C    *poscare.Contact
+	Link string
 }
 
 // feeLines explains a fee schedule the way a shopkeeper thinks of it: how
@@ -67,8 +76,30 @@ func (c *Console) portal(q *request) {
 			}
 		}
 	}
+	if cs, err := c.Store.ListContacts(ctx, a, sqlstore.ContactFilter{MerchantID: &m.ID, Page: poscare.Page{Limit: 20}}); err == nil {
+		for _, ct := range cs {
+			d.Confirm = append(d.Confirm, confirmRow{C: ct, Link: "/confirm?" + c.Store.ConfirmLink(ct.ID, time.Now().Add(7*24*time.Hour))})
+		}
+	}
 	// Never empty: the chain ends at the 24-hour service centre.
 	d.Contact, _ = c.Store.ServiceContact(ctx, a, m.ID)
 	p.Data = d
 	q.render(http.StatusOK, "portal", p)
+}
+
+// confirm is the page behind a signed link: the merchant confirms a
+// contact's details are still right. No login: the signature is the proof.
+func (c *Console) confirm(w http.ResponseWriter, r *http.Request) {
+	q := &request{w: w, r: r, c: c}
+	p := q.page("", nil)
+	p.Title = p.T("confirm.title")
+	ct, err := c.Store.ConfirmContact(r.Context(), r.URL.Query().Get("c"), r.URL.Query().Get("s"), clientIP(r))
+	if err != nil {
+		p.Error = p.T("confirm.bad")
+		q.render(http.StatusBadRequest, "error", p)
+		return
+	}
+	p.Flash = "1"
+	p.Data = ct
+	q.render(http.StatusOK, "confirm", p)
 }

@@ -158,6 +158,20 @@ func (s *Server) extraRoutes() []Route {
 			Summary:  "Continuity dashboard: agents without backup, unreachable staff and signals, open incidents, merchants falling to the service centre, blocked bulk deletions",
 			Response: &sqlstore.Continuity{},
 			Handle:   func(r *Request) (any, error) { return st.ContinuityStatus(r.Context(), r.Actor) }},
+		{Method: "GET", Pattern: "/api/v1/tasks", Summary: "The caller's open tasks (contact verifications, follow-ups)",
+			Response: List[*sqlstore.Task]{Items: []*sqlstore.Task{{}}},
+			Handle: func(r *Request) (any, error) {
+				ts, err := st.MyTasks(r.Context(), r.Actor)
+				return List[*sqlstore.Task]{Items: ts}, err
+			}},
+		{Method: "POST", Pattern: "/api/v1/tasks/{id}/done", Summary: "Complete one of the caller's tasks", Response: map[string]bool{"ok": true},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				return map[string]bool{"ok": true}, st.CompleteTask(r.Context(), r.Actor, id)
+			}},
 		{Method: "GET", Pattern: "/api/v1/incidents", Entity: poscare.EntityIncident, Action: poscare.ActRead,
 			Summary: "Incidents, newest first (open=true for open ones)", Response: List[*poscare.Incident]{Items: []*poscare.Incident{{}}},
 			Handle: func(r *Request) (any, error) {

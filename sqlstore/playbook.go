@@ -269,6 +269,31 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	}
 	sum.CoveredStaff = len(covered)
 
+	// 6b. Open tasks and follow-ups: with the merchant's new manager, else the backup.
+	taskRows, err := queryAllTx(ctx, t, "SELECT "+taskCols+" FROM tasks WHERE user_id = ? AND done_at IS NULL", []any{person.ID}, scanTask)
+	if err != nil {
+		return err
+	}
+	for _, task := range taskRows {
+		to := int64(0)
+		if task.MerchantID != nil {
+			to = plan[*task.MerchantID]
+		}
+		if to == 0 && backup != nil {
+			to = backup.ID
+		} else if to == 0 && len(candidates) > 0 {
+			to = candidates[0].ID
+		}
+		if to == 0 {
+			continue
+		}
+		if _, err := t.exec(ctx, "UPDATE tasks SET user_id = ? WHERE id = ?", to, task.ID); err != nil {
+			return err
+		}
+		handed("task", task.ID, "", &to)
+	}
+	sum.Tasks = len(taskRows)
+
 	// 7. Tell every affected merchant who their new contact is.
 	n, err := t.queueHandoverNotices(ctx, id, plan, candidates, backup)
 	if err != nil {

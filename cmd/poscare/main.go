@@ -464,11 +464,17 @@ func cmdStaff(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// sweepSilence looks for staff who went silent every 10 minutes.
+// sweepSilence looks every 10 minutes for staff who went silent and for
+// contacts due for verification.
 func sweepSilence(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
+		if n, err := store.SweepStaleContacts(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("stale contacts sweep", "err", err)
+		} else if n > 0 {
+			logger.Info("contact verification tasks created", "count", n)
+		}
 		if marked, err := store.SweepSilence(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("silence sweep", "err", err)
 		} else if len(marked) > 0 {

@@ -1,0 +1,160 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/hmac"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"poscare"
+)
+
+// StaleAfter is how long a contact may go unverified before its account
+// manager gets a task to check it with the merchant.
+var StaleAfter = 180 * 24 * time.Hour
+
+// Task is a piece of work for one staff member.
+type Task struct {
+	ID         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	UserID     int64      `json:"user_id"`
+	MerchantID *int64     `json:"merchant_id,omitempty"`
+	ContactID  *int64     `json:"contact_id,omitempty"`
+	Title      string     `json:"title"`
+	DueAt      time.Time  `json:"due_at"`
+	DoneAt     *time.Time `json:"done_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// SweepStaleContacts gives each account manager a task for every contact of
+// their merchants not verified within StaleAfter, once per contact per
+// period. It returns how many tasks it created.
+func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
+	n := 0
+	err := s.inWrite(ctx, func(t *Tx) error {
+		cutoff := micros(t.now.Add(-StaleAfter))
+		rows, err := t.query(ctx, `SELECT c.id, c.name, m.id, m.legal_name, m.account_manager_id FROM contacts c JOIN merchants m ON m.id = c.merchant_id
+			WHERE c.archived_at IS NULL AND m.archived_at IS NULL AND COALESCE(c.last_verified_at, c.created_at) < ?`, cutoff)
+		if err != nil {
+			return err
+		}
+		type stale struct {
+			contact, merchant, manager int64
+			name, legal                string
+		}
+		var found []stale
+		for rows.Next() {
+			var x stale
+			if err := rows.Scan(&x.contact, &x.name, &x.merchant, &x.legal, &x.manager); err != nil {
+				rows.Close()
+				return t.s.translate(err)
+			}
+			found = append(found, x)
+		}
+		rows.Close()
+		period := t.now.Unix() / int64(StaleAfter.Seconds())
+		for _, x := range found {
+			key := fmt.Sprintf("verify:%d:%d", x.contact, period)
+			res, err := t.exec(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, contact_id, title, due_at, created_at)
+				SELECT ?, 'verify_contact', ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)`,
+				key, x.manager, x.merchant, x.contact, "核实联系人信息："+x.legal+" · "+x.name, micros(t.now.Add(7*24*time.Hour)), micros(t.now), key)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k > 0 {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+func scanTask(r scanner) (*Task, error) {
+	var x Task
+	var merchant, contact, done sql.NullInt64
+	var due, created int64
+	err := r.Scan(&x.ID, &x.Kind, &x.UserID, &merchant, &contact, &x.Title, &due, &done, &created)
+	x.MerchantID, x.ContactID, x.DueAt, x.DoneAt, x.CreatedAt = int64Ptr(merchant), int64Ptr(contact), fromMicros(due), timePtr(done), fromMicros(created)
+	return &x, err
+}
+
+const taskCols = "id, kind, user_id, merchant_id, contact_id, title, due_at, done_at, created_at"
+
+// MyTasks lists the actor's open tasks, soonest due first.
+func (s *Store) MyTasks(ctx context.Context, a poscare.Actor) ([]*Task, error) {
+	if !a.Role.IsStaff() {
+		return nil, poscare.Forbidden()
+	}
+	return queryAll(ctx, s, "SELECT "+taskCols+" FROM tasks WHERE user_id = ? AND done_at IS NULL ORDER BY due_at, id LIMIT 200", []any{a.UserID}, scanTask)
+}
+
+// CompleteTask marks one of the actor's tasks done. Completing a contact
+// verification also marks the contact verified now.
+func (s *Store) CompleteTask(ctx context.Context, a poscare.Actor, id int64) error {
+	if !a.Role.IsStaff() {
+		return poscare.Forbidden()
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		x, err := scanTask(t.queryRow(ctx, "SELECT "+taskCols+" FROM tasks WHERE id = ?", id))
+		if err == sql.ErrNoRows || (err == nil && x.UserID != a.UserID) {
+			return poscare.NotFound("task")
+		}
+		if err != nil {
+			return t.s.translate(err)
+		}
+		if _, err := t.exec(ctx, "UPDATE tasks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL", micros(t.now), a.UserID, id); err != nil {
+			return err
+		}
+		if x.Kind == "verify_contact" && x.ContactID != nil {
+			if _, err := t.exec(ctx, "UPDATE contacts SET last_verified_at = ? WHERE id = ?", micros(t.now), *x.ContactID); err != nil {
+				return err
+			}
+		}
+		return t.record(ctx, a, "task_done", "task", id, nil, x)
+	})
+}
+
+// ConfirmLink returns the query string of a signed link by which a merchant
+// confirms a contact's details are still right, valid until expiry.
+func (s *Store) ConfirmLink(contactID int64, expiry time.Time) string {
+	msg := fmt.Sprintf("%d.%d", contactID, expiry.Unix())
+	return "c=" + msg + "&s=" + s.vault.BlindIndex("confirm", msg)
+}
+
+// ConfirmContact checks a signed confirmation and marks the contact
+// verified (and its open verification task done). Errors: EInvalid for a
+// forged or expired link, ENotFound.
+func (s *Store) ConfirmContact(ctx context.Context, c, sig, source string) (*poscare.Contact, error) {
+	bad := poscare.Errorf(poscare.EInvalid, "链接无效或已过期", "the link is invalid or has expired")
+	if !hmac.Equal([]byte(sig), []byte(s.vault.BlindIndex("confirm", c))) {
+		return nil, bad
+	}
+	idStr, expStr, _ := strings.Cut(c, ".")
+	id, err1 := strconv.ParseInt(idStr, 10, 64)
+	exp, err2 := strconv.ParseInt(expStr, 10, 64)
+	if err1 != nil || err2 != nil || s.Now().Unix() > exp {
+		return nil, bad
+	}
+	var out *poscare.Contact
+	err := s.inWrite(ctx, func(t *Tx) error {
+		before, err := t.getContact(ctx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE contacts SET last_verified_at = ? WHERE id = ?", micros(t.now), id); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE tasks SET done_at = ? WHERE contact_id = ? AND kind = 'verify_contact' AND done_at IS NULL", micros(t.now), id); err != nil {
+			return err
+		}
+		if out, err = t.getContact(ctx, id); err != nil {
+			return err
+		}
+		return t.record(ctx, poscare.Actor{Login: "merchant-link", Source: source}, "confirm", poscare.EntityContact, id, before, out)
+	})
+	return out, err
+}

@@ -1,0 +1,80 @@
+package sqlstore_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"poscare"
+	fx "poscare/internal/fixture"
+	"poscare/internal/testenv"
+	"poscare/sqlstore"
+)
+
+func TestStoreContactFreshness(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := fx.Build(t, s)
+			agent := fx.Actor(w.Users[poscare.RoleAgent])
+			other := &poscare.Contact{MerchantID: w.OtherMerchant.ID, Name: "李老板", Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: fx.Mobile(fx.Seq())}}}
+			if err := s.CreateContact(ctx, poscare.SystemActor("t"), other); err != nil {
+				t.Fatal(err)
+			}
+			later := time.Now().Add(sqlstore.StaleAfter + 24*time.Hour)
+			s.Now = func() time.Time { return later }
+			defer func() { s.Now = time.Now }()
+			t.Run("StaleContactGivesManagerATaskOnce", func(t *testing.T) {
+				n, err := s.SweepStaleContacts(ctx)
+				if err != nil || n != 2 { // the fixture's two merchants each have one contact
+					t.Fatalf("created %d: %v", n, err)
+				}
+				if n, _ := s.SweepStaleContacts(ctx); n != 0 {
+					t.Fatalf("second sweep created %d", n)
+				}
+				ts, err := s.MyTasks(ctx, agent)
+				if err != nil || len(ts) != 1 || ts[0].ContactID == nil || *ts[0].ContactID != w.Contact.ID {
+					t.Fatalf("agent's tasks %+v %v", ts, err)
+				}
+			})
+			t.Run("SignedLinkConfirms", func(t *testing.T) {
+				q, _ := url.ParseQuery(s.ConfirmLink(w.Contact.ID, later.Add(7*24*time.Hour)))
+				if _, err := s.ConfirmContact(ctx, q.Get("c"), q.Get("s")+"0", "t"); poscare.ErrorCode(err) != poscare.EInvalid {
+					t.Fatalf("forged link: %v", err)
+				}
+				expired, _ := url.ParseQuery(s.ConfirmLink(w.Contact.ID, later.Add(-time.Hour)))
+				if _, err := s.ConfirmContact(ctx, expired.Get("c"), expired.Get("s"), "t"); poscare.ErrorCode(err) != poscare.EInvalid {
+					t.Fatalf("expired link: %v", err)
+				}
+				c, err := s.ConfirmContact(ctx, q.Get("c"), q.Get("s"), "t")
+				if err != nil || c.LastVerifiedAt == nil || !c.LastVerifiedAt.Equal(later.UTC().Truncate(time.Microsecond)) {
+					t.Fatalf("confirm: %+v %v", c, err)
+				}
+				if ts, _ := s.MyTasks(ctx, agent); len(ts) != 0 {
+					t.Fatalf("task still open after the merchant confirmed: %+v", ts)
+				}
+			})
+			t.Run("PlaybookHandsOverOpenTasks", func(t *testing.T) {
+				b := fx.Actor(w.AgentB)
+				ts, _ := s.MyTasks(ctx, b)
+				if len(ts) != 1 {
+					t.Fatalf("agent B tasks: %d", len(ts))
+				}
+				// Team 2 has nobody else: the lead of team 1 cannot take it;
+				// give B a teammate first.
+				mate := &poscare.User{Login: "mate", Name: "队友", Role: poscare.RoleAgent, TeamID: &w.Team2.ID, Mobile: "13900000077"}
+				if err := s.CreateUser(ctx, poscare.SystemActor("t"), mate, fx.Password); err != nil {
+					t.Fatal(err)
+				}
+				x, err := s.DeclareIncident(ctx, poscare.SystemActor("t"), w.AgentB.ID, poscare.Declaration{Kind: poscare.IncidentDeparted, Reason: "离职"})
+				if err != nil || x.Handed.Tasks != 1 {
+					t.Fatalf("declare: %+v %v", x, err)
+				}
+				if ts, _ := s.MyTasks(ctx, fx.Actor(mate)); len(ts) != 1 {
+					t.Fatalf("teammate's tasks: %d", len(ts))
+				}
+			})
+		})
+	}
+}
