@@ -56,6 +56,24 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 		}
 		rows.Close()
 		period := t.now.Unix() / int64(StaleAfter.Seconds())
+		// Staff are reminded to keep their own contact data current too.
+		staff, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE role IN ('agent', 'lead', 'tech', 'ops') AND status = 'active' AND archived_at IS NULL AND updated_at < ?",
+			[]any{cutoff}, scanUser)
+		if err != nil {
+			return err
+		}
+		for _, u := range staff {
+			key := fmt.Sprintf("self:%d:%d", u.ID, period)
+			res, err := t.exec(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at)
+				SELECT ?, 'verify_self', ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)`,
+				key, u.ID, "请核对并更新您本人的联系方式（手机、邮箱、微信）", micros(t.now.Add(7*24*time.Hour)), micros(t.now), key)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k > 0 {
+				n++
+			}
+		}
 		for _, x := range found {
 			key := fmt.Sprintf("verify:%d:%d", x.contact, period)
 			res, err := t.exec(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, contact_id, title, due_at, created_at)

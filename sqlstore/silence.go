@@ -9,14 +9,16 @@ import (
 	"poscare"
 )
 
-// Silence thresholds: a staff member with no activity for SilentDays, or
-// with FailedAttempts failed contact attempts in the last AttemptWindow,
+// Silence thresholds: a staff member with no activity for SilentDays, with
+// FailedAttempts failed contact attempts in the last AttemptWindow, or with
+// OverdueTasks tasks (callbacks, follow-ups) left past their deadline,
 // becomes "unreachable (suspected)"; their merchants' service contact then
 // falls through to the backup at once, and their lead and ops are alerted.
 var (
 	SilentDays     = 3
 	FailedAttempts = 3
 	AttemptWindow  = 48 * time.Hour
+	OverdueTasks   = 5
 )
 
 // Outcomes of a failed attempt to reach a colleague.
@@ -57,8 +59,10 @@ type Silence struct {
 func (t *Tx) silences(ctx context.Context) ([]Silence, error) {
 	cutoff := t.now.AddDate(0, 0, -SilentDays)
 	users, err := queryAllTx(ctx, t, "SELECT "+userCols+` FROM users WHERE role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL
-		AND (COALESCE(last_seen_at, created_at) < ? OR id IN (SELECT user_id FROM contact_attempts WHERE at >= ? GROUP BY user_id HAVING COUNT(*) >= ?))`,
-		[]any{micros(cutoff), micros(t.now.Add(-AttemptWindow)), FailedAttempts}, scanUser)
+		AND (COALESCE(last_seen_at, created_at) < ?
+			OR id IN (SELECT user_id FROM contact_attempts WHERE at >= ? GROUP BY user_id HAVING COUNT(*) >= ?)
+			OR id IN (SELECT user_id FROM tasks WHERE done_at IS NULL AND due_at < ? GROUP BY user_id HAVING COUNT(*) >= ?))`,
+		[]any{micros(cutoff), micros(t.now.Add(-AttemptWindow)), FailedAttempts, micros(t.now), OverdueTasks}, scanUser)
 	if err != nil {
 		return nil, err
 	}
