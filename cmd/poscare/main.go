@@ -340,14 +340,11 @@ func cmdUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, c, "")
+	store, err := openMigrated(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.CheckSchema(ctx); err != nil {
-		return err
-	}
 	u := &poscare.User{Login: *login, Name: *name, Role: poscare.Role(*role), Mobile: *mobile, Email: *email}
 	if *team > 0 {
 		u.TeamID = team
@@ -380,14 +377,11 @@ func cmdKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, c, "")
+	store, err := openMigrated(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.CheckSchema(ctx); err != nil {
-		return err
-	}
 	n, err := store.RotateKeys(ctx, poscare.SystemActor("cli"))
 	if err != nil {
 		return err
@@ -444,14 +438,11 @@ func cmdStaff(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, c, "")
+	store, err := openMigrated(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.CheckSchema(ctx); err != nil {
-		return err
-	}
 	x, err := store.DeclareIncident(ctx, poscare.SystemActor("cli"), id, poscare.Declaration{Kind: kind, Reason: *reason, Strategy: poscare.Strategy(*strategy)})
 	if err != nil {
 		return err
@@ -486,4 +477,18 @@ func sweepSilence(ctx context.Context, store *sqlstore.Store, logger *slog.Logge
 		case <-t.C:
 		}
 	}
+}
+
+// openMigrated opens the configured store for an administrative command
+// and refuses a schema this binary does not know.
+func openMigrated(ctx context.Context, c config) (*sqlstore.Store, error) {
+	store, err := openStore(ctx, c, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := store.CheckSchema(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return store, nil
 }
