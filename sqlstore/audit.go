@@ -16,6 +16,9 @@ const auditLockKey = 7020002
 // record appends one entry to the audit trail inside t. before and after are
 // the record's JSON views, which never hold sensitive values in clear.
 func (t *Tx) record(ctx context.Context, a poscare.Actor, action, entity string, id int64, before, after any) error {
+	if t.auditWait != nil {
+		return poscare.Internal(fmt.Errorf("audit entries are still being computed"))
+	}
 	e := poscare.AuditEntry{
 		At: t.now, ActorID: a.UserID, ActorLogin: a.Login, Action: action,
 		Entity: entity, EntityID: id, Source: a.Source,
@@ -27,26 +30,90 @@ func (t *Tx) record(ctx context.Context, a poscare.Actor, action, entity string,
 	if e.After, err = auditJSON(after); err != nil {
 		return err
 	}
-	if !t.auditRead {
-		if t.s.dialect == Postgres {
-			if _, err := t.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", auditLockKey); err != nil {
-				return t.s.translate(err)
-			}
-		}
-		var last sql.NullInt64
-		var prev sql.NullString
-		err = t.queryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
-		if err != nil && err != sql.ErrNoRows {
+	if err := t.readAuditHead(ctx); err != nil {
+		return err
+	}
+	t.pendingAudit = append(t.pendingAudit, t.audit.link(&e))
+	return nil
+}
+
+// readAuditHead reads, once per transaction, the last entry of the chain
+// that the transaction's entries continue. On PostgreSQL it first takes
+// the lock that keeps other sessions from appending meanwhile.
+func (t *Tx) readAuditHead(ctx context.Context) error {
+	if t.auditRead {
+		return nil
+	}
+	if t.s.dialect == Postgres {
+		if _, err := t.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", auditLockKey); err != nil {
 			return t.s.translate(err)
 		}
-		t.auditSeq, t.auditHead, t.auditRead = last.Int64, prev.String, true
 	}
-	e.Seq = t.auditSeq + 1
-	e.PrevHash = t.auditHead
+	var last sql.NullInt64
+	var prev sql.NullString
+	err := t.queryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	if err != nil && err != sql.ErrNoRows {
+		return t.s.translate(err)
+	}
+	t.audit, t.auditRead = auditChain{seq: last.Int64, head: prev.String}, true
+	return nil
+}
+
+// auditChain is the last entry of the chain: its seq and hash.
+type auditChain struct {
+	seq  int64
+	head string
+}
+
+// link links e to the chain, makes it the chain's last entry and returns
+// its row.
+func (c *auditChain) link(e *poscare.AuditEntry) []any {
+	e.Seq = c.seq + 1
+	e.PrevHash = c.head
 	e.Hash = e.ComputeHash()
-	t.pendingAudit = append(t.pendingAudit, []any{e.Seq, micros(e.At), e.ActorID, e.ActorLogin, e.Action, e.Entity, e.EntityID,
-		string(e.Before), string(e.After), e.Source, e.PrevHash, e.Hash})
-	t.auditSeq, t.auditHead = e.Seq, e.Hash
+	c.seq, c.head = e.Seq, e.Hash
+	return []any{e.Seq, micros(e.At), e.ActorID, e.ActorLogin, e.Action, e.Entity, e.EntityID,
+		string(e.Before), string(e.After), e.Source, e.PrevHash, e.Hash}
+}
+
+// recordAside appends n "create" entries for entity, computing their JSON
+// views and hashes on another goroutine while the caller goes on writing
+// rows on this one: for a bulk import that is a second core's work taken
+// off the transaction. after(i) must return the i-th record's id and view,
+// and the records must not change until the entries are done. Nothing else
+// may be recorded or flushed before the transaction has waited for them
+// (flush does so).
+func (t *Tx) recordAside(ctx context.Context, a poscare.Actor, entity string, n int, after func(i int) (int64, any)) error {
+	if err := t.readAuditHead(ctx); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	rows := make([][]any, n)
+	// The goroutine owns the chain until it is done.
+	chain, now := t.audit, t.now
+	go func() {
+		for i := range n {
+			id, v := after(i)
+			e := poscare.AuditEntry{At: now, ActorID: a.UserID, ActorLogin: a.Login, Action: "create",
+				Entity: entity, EntityID: id, Source: a.Source}
+			var err error
+			if e.After, err = auditJSON(v); err != nil {
+				done <- err
+				return
+			}
+			rows[i] = chain.link(&e)
+		}
+		done <- nil
+	}()
+	t.auditWait = func() error {
+		t.auditWait = nil
+		if err := <-done; err != nil {
+			return err
+		}
+		t.pendingAudit = append(t.pendingAudit, rows...)
+		t.audit = chain
+		return nil
+	}
 	return nil
 }
 

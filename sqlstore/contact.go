@@ -78,31 +78,10 @@ func (t *Tx) visibleContact(ctx context.Context, a poscare.Actor, id int64) (*po
 // insertContacts writes validated contacts and their channels, and records
 // each in the audit trail unless the caller records them itself.
 func (t *Tx) insertContacts(ctx context.Context, a poscare.Actor, cs []*poscare.Contact, audit bool) error {
-	ids, err := t.reserveIDs(ctx, "contacts", len(cs))
-	if err != nil {
+	if err := t.assignContactIDs(ctx, cs); err != nil {
 		return err
 	}
-	rows := make([][]any, len(cs))
-	nch := 0
-	for i, c := range cs {
-		c.ID, c.CreatedAt, c.UpdatedAt = ids[i], t.now, t.now
-		rows[i] = []any{c.ID, c.MerchantID, c.Name, c.Role, c.PreferredChannel, nullMicros(c.LastVerifiedAt), micros(t.now), micros(t.now)}
-		nch += len(c.Channels)
-	}
-	if err := t.insertRows(ctx, "contacts", []string{"id", "merchant_id", "name", "role", "preferred_channel", "last_verified_at",
-		"created_at", "updated_at"}, rows); err != nil {
-		return err
-	}
-	// A channel is numbered within its contact: 1, 2, 3 …
-	chRows := make([][]any, 0, nch)
-	for _, c := range cs {
-		for j := range c.Channels {
-			ch := &c.Channels[j]
-			ch.ID = int64(j + 1)
-			chRows = append(chRows, []any{ch.ID, c.ID, c.MerchantID, ch.Kind, ch.Value, micros(t.now)})
-		}
-	}
-	if err := t.insertRows(ctx, "contact_channels", []string{"id", "contact_id", "merchant_id", "kind", "value", "created_at"}, chRows); err != nil {
+	if err := t.writeContacts(ctx, cs); err != nil {
 		return err
 	}
 	for _, c := range cs {
@@ -114,6 +93,43 @@ func (t *Tx) insertContacts(ctx context.Context, a poscare.Actor, cs []*poscare.
 		}
 	}
 	return nil
+}
+
+// assignContactIDs gives new contacts their ids and creation times, and
+// numbers each one's channels 1, 2, 3 …
+func (t *Tx) assignContactIDs(ctx context.Context, cs []*poscare.Contact) error {
+	ids, err := t.reserveIDs(ctx, "contacts", len(cs))
+	if err != nil {
+		return err
+	}
+	for i, c := range cs {
+		c.ID, c.CreatedAt, c.UpdatedAt = ids[i], t.now, t.now
+		for j := range c.Channels {
+			c.Channels[j].ID = int64(j + 1)
+		}
+	}
+	return nil
+}
+
+// writeContacts writes contacts whose ids are assigned, with their channels.
+func (t *Tx) writeContacts(ctx context.Context, cs []*poscare.Contact) error {
+	rows := make([][]any, len(cs))
+	nch := 0
+	for i, c := range cs {
+		rows[i] = []any{c.ID, c.MerchantID, c.Name, c.Role, c.PreferredChannel, nullMicros(c.LastVerifiedAt), micros(t.now), micros(t.now)}
+		nch += len(c.Channels)
+	}
+	if err := t.insertRows(ctx, "contacts", []string{"id", "merchant_id", "name", "role", "preferred_channel", "last_verified_at",
+		"created_at", "updated_at"}, rows); err != nil {
+		return err
+	}
+	chRows := make([][]any, 0, nch)
+	for _, c := range cs {
+		for _, ch := range c.Channels {
+			chRows = append(chRows, []any{ch.ID, c.ID, c.MerchantID, ch.Kind, ch.Value, micros(t.now)})
+		}
+	}
+	return t.insertRows(ctx, "contact_channels", []string{"id", "contact_id", "merchant_id", "kind", "value", "created_at"}, chRows)
 }
 
 // CreateContact adds a contact to a merchant the actor may see.

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -41,6 +42,13 @@ type Store struct {
 	write   *sql.DB // SQLite: one connection, so writers queue instead of failing
 	read    *sql.DB // SQLite: a pool of readers beside the writer; PostgreSQL: same as write
 	vault   *vault.Vault
+	// SQLite: a connection that copies committed pages from the WAL into
+	// the database file after each write, beside the writer instead of in
+	// its commit (see checkpointer).
+	ckpt      *sql.DB
+	ckptMu    sync.Mutex // guards committed, closed by Close
+	committed chan struct{}
+	ckptDone  chan struct{}
 	// Now returns the current time; tests replace it to get fixed timestamps.
 	Now func() time.Time
 	// ServiceCentre is the last link of every merchant's service-contact
@@ -83,11 +91,19 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-32000)", "temp_store(MEMORY)"} {
 			q.Add("_pragma", p)
 		}
-		w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_txlock=immediate")
+		// The writer gets a page cache big enough for a bulk import's
+		// dirty pages (128 MiB; spilling them mid-transaction journals
+		// each page once more), and leaves checkpoints to the checkpointer.
+		w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_txlock=immediate&_pragma=cache_size(-131072)&_pragma=wal_autocheckpoint(0)")
 		if err != nil {
 			return nil, err
 		}
 		w.SetMaxOpenConns(1)
+		if s.ckpt, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode()); err != nil {
+			w.Close()
+			return nil, err
+		}
+		s.ckpt.SetMaxOpenConns(1)
 		r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_pragma=query_only(ON)&_pragma=mmap_size(4294967296)")
 		if err != nil {
 			w.Close()
@@ -95,6 +111,9 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 		}
 		r.SetMaxOpenConns(8)
 		s.write, s.read = w, r
+		s.committed = make(chan struct{}, 1)
+		s.ckptDone = make(chan struct{})
+		go s.checkpointer()
 	}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
@@ -127,6 +146,15 @@ func (s *Store) Vault() *vault.Vault { return s.vault }
 // Close closes the connection pools.
 func (s *Store) Close() error {
 	var err error
+	s.ckptMu.Lock()
+	committed := s.committed
+	s.committed = nil
+	s.ckptMu.Unlock()
+	if committed != nil {
+		close(committed)
+		<-s.ckptDone
+		err = s.ckpt.Close()
+	}
 	if s.read != nil && s.read != s.write {
 		err = s.read.Close()
 	}
@@ -134,6 +162,33 @@ func (s *Store) Close() error {
 		err = errors.Join(err, s.write.Close())
 	}
 	return err
+}
+
+// checkpointer runs a passive checkpoint after writes, until Close. SQLite
+// would otherwise checkpoint inside the commit that crosses its threshold,
+// so one writer in a thousand would wait for a thousand pages to be
+// copied; here the copy runs on another core while the next transaction
+// goes on. Passive checkpoints never block readers or the writer; a
+// checkpoint that could not finish is taken up again after the next write.
+// Errors are left for the next round: the WAL keeps every page meanwhile.
+func (s *Store) checkpointer() {
+	defer close(s.ckptDone)
+	for range s.committed {
+		s.ckpt.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
+	}
+}
+
+// written tells the checkpointer that a write transaction committed.
+func (s *Store) written() {
+	s.ckptMu.Lock()
+	defer s.ckptMu.Unlock()
+	if s.committed == nil {
+		return // not SQLite, or closed
+	}
+	select {
+	case s.committed <- struct{}{}:
+	default: // a checkpoint is already due
+	}
 }
 
 // Ping reports whether the database answers; /healthz uses it.
@@ -166,9 +221,10 @@ type Tx struct {
 	now time.Time
 	// The audit chain's head, read once per transaction under the lock and
 	// then advanced in memory, so a bulk import does not re-read it.
-	auditSeq  int64
-	auditHead string
+	audit     auditChain
 	auditRead bool
+	// auditWait, when set, waits for entries computed aside (recordAside).
+	auditWait func() error
 	// Statements prepared in this transaction, by query text: a bulk import
 	// runs the same few statements thousands of times, and parsing SQL
 	// each time would cost more than running it.
@@ -251,6 +307,11 @@ func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx
 		}
 	}()
 	err = fn(t)
+	if t.auditWait != nil {
+		if werr := t.auditWait(); err == nil {
+			err = werr
+		}
+	}
 	if err == nil {
 		err = t.flush(ctx)
 	}
@@ -260,6 +321,9 @@ func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx
 	}
 	if err := tx.Commit(); err != nil {
 		return s.translate(err)
+	}
+	if !readOnly {
+		s.written()
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -174,7 +173,7 @@ func (s *Store) CreateMerchants(ctx context.Context, a poscare.Actor, items []*M
 			}
 			ms[i] = m
 		}
-		if err := t.insertMerchants(ctx, ms, prep); err != nil {
+		if err := t.assignMerchantIDs(ctx, ms); err != nil {
 			return err
 		}
 		for _, it := range items {
@@ -183,25 +182,23 @@ func (s *Store) CreateMerchants(ctx context.Context, a poscare.Actor, items []*M
 				contacts = append(contacts, c)
 			}
 		}
-		if err := t.insertContacts(ctx, a, contacts, false); err != nil {
+		if err := t.assignContactIDs(ctx, contacts); err != nil {
 			return err
 		}
 		// One audit entry per merchant, carrying the contacts created with
 		// it: an import of 100,000 merchants writes 100,000 entries, not
 		// three times as many, and the history still shows every value.
-		views := make([]json.RawMessage, len(items))
-		if err := parallel(len(items), func(i int) (err error) {
-			views[i], err = json.Marshal(merchantCreated{Merchant: items[i].Merchant, Contacts: items[i].Contacts})
-			return err
+		// With every id known, the entries are computed on another core
+		// while this one writes the rows.
+		if err := t.recordAside(ctx, a, poscare.EntityMerchant, len(items), func(i int) (int64, any) {
+			return items[i].Merchant.ID, merchantCreated{Merchant: items[i].Merchant, Contacts: items[i].Contacts}
 		}); err != nil {
-			return poscare.Internal(err)
+			return err
 		}
-		for i, it := range items {
-			if err := t.record(ctx, a, "create", poscare.EntityMerchant, it.Merchant.ID, nil, views[i]); err != nil {
-				return err
-			}
+		if err := t.insertMerchants(ctx, ms, prep); err != nil {
+			return err
 		}
-		return nil
+		return t.writeContacts(ctx, contacts)
 	})
 }
 
@@ -242,17 +239,24 @@ func deref(p *int64) int64 {
 	return *p
 }
 
-// insertMerchants writes validated, prepared merchants. The caller records
-// them in the audit trail.
-func (t *Tx) insertMerchants(ctx context.Context, ms []*poscare.Merchant, prep []merchantPrep) error {
+// assignMerchantIDs gives new merchants their ids and creation times.
+func (t *Tx) assignMerchantIDs(ctx context.Context, ms []*poscare.Merchant) error {
 	ids, err := t.reserveIDs(ctx, "merchants", len(ms))
 	if err != nil {
 		return err
 	}
+	for i, m := range ms {
+		m.ID, m.CreatedAt, m.UpdatedAt = ids[i], t.now, t.now
+	}
+	return nil
+}
+
+// insertMerchants writes validated, prepared merchants whose ids are
+// assigned. The caller records them in the audit trail.
+func (t *Tx) insertMerchants(ctx context.Context, ms []*poscare.Merchant, prep []merchantPrep) error {
 	rows := make([][]any, len(ms))
 	for i, m := range ms {
 		pid, acct, grams := prep[i].pid, prep[i].acct, prep[i].grams
-		m.ID, m.CreatedAt, m.UpdatedAt = ids[i], t.now, t.now
 		rows[i] = []any{m.ID, m.Type, m.LegalName, nullStr(m.USCC), m.PrincipalName, pid.enc, pid.hash, pid.masked, m.SettlementKind,
 			acct.enc, acct.hash, acct.masked, nullStr(m.MID), m.MCC, m.FeeCategory, m.Address, m.Latitude, m.Longitude,
 			m.Status, m.TeamID, m.AccountManagerID, nullInt(m.BackupManagerID), grams, micros(t.now), micros(t.now)}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -79,7 +80,10 @@ func (s *Store) expand(q string) string {
 // Migrate applies every step the database has not seen, each in its own
 // transaction, and returns how many it applied. On PostgreSQL an advisory
 // lock keeps two starting instances from migrating at once.
-func (s *Store) Migrate(ctx context.Context) (int, error) {
+func (s *Store) Migrate(ctx context.Context) (int, error) { return s.migrate(ctx, 0) }
+
+// migrate applies the migrations up to version upTo (all when 0).
+func (s *Store) migrate(ctx context.Context, upTo int) (int, error) {
 	steps, err := s.migrations()
 	if err != nil {
 		return 0, err
@@ -99,8 +103,22 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return 0, err
 	}
+	if s.dialect == SQLite {
+		// A migration that rebuilds a table (SQLite cannot alter a
+		// constraint) must not have the old table's rows checked or
+		// cascaded away when it drops it: foreign keys are off while
+		// migrating and foreign_key_check runs before each commit instead.
+		// The pragma is a no-op inside a transaction, so it is set here.
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return 0, err
+		}
+		defer conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
+	}
 	applied := 0
 	for _, m := range steps {
+		if upTo > 0 && m.version > upTo {
+			break
+		}
 		// The check runs inside the step's transaction (an immediate one on
 		// SQLite), so two processes migrating one file cannot both apply it.
 		tx, err := conn.BeginTx(ctx, nil)
@@ -124,6 +142,10 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 			m.version, m.name, micros(s.Now())); err != nil {
 			tx.Rollback()
 			return applied, err
+		}
+		if err := s.checkForeignKeys(ctx, tx); err != nil {
+			tx.Rollback()
+			return applied, fmt.Errorf("migration %s: %w", m.name, err)
 		}
 		if err := tx.Commit(); err != nil {
 			return applied, err
@@ -151,4 +173,27 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 		return fmt.Errorf("database schema is at version %d, newer than this poscare knows (%d): upgrade poscare", max, len(steps))
 	}
 	return nil
+}
+
+// checkForeignKeys reports the first row a migration left pointing
+// nowhere. On PostgreSQL the constraints stay on and check themselves.
+func (s *Store) checkForeignKeys(ctx context.Context, tx *sql.Tx) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("row %d of %s points to a missing row of %s", rowid.Int64, table, parent)
+	}
+	return rows.Err()
 }

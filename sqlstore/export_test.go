@@ -1,0 +1,7 @@
+package sqlstore
+
+import "context"
+
+// MigrateTo applies the migrations up to version v, so that a test can
+// put data into an older schema and migrate it on.
+func MigrateTo(ctx context.Context, s *Store, v int) (int, error) { return s.migrate(ctx, v) }
