@@ -3,8 +3,11 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 
 	"poscare"
+	"poscare/sqlstore"
 )
 
 // incidentRow is an incident with the name of its person, for lists.
@@ -47,6 +50,66 @@ type incidentData struct {
 	Done  int
 	Risk  []entry
 	Names map[int64]string
+	// The delivery section: one page of the messages queued for the
+	// incident's merchants, the counts by status, and the status filter.
+	Delivery   []*sqlstore.IncidentNotification
+	Summary    sqlstore.DeliverySummary
+	Filters    []deliveryFilter
+	Prev, Next string
+}
+
+// deliveryFilter is one status the delivery section can be narrowed to,
+// with its count; Status "" is every message.
+type deliveryFilter struct {
+	Status string
+	Count  int
+	Link   string
+	On     bool
+}
+
+// deliveryLimit is how many messages the incident page lists at a time.
+const deliveryLimit = 50
+
+// delivery fills the delivery section for the status and offset in the
+// query string. A status the outbox does not know shows every message.
+func (c *Console) delivery(q *request, d *incidentData) error {
+	v := q.r.URL.Query()
+	status := v.Get("status")
+	if !slices.Contains(sqlstore.DeliveryStatuses, status) {
+		status = ""
+	}
+	offset, _ := strconv.Atoi(v.Get("offset"))
+	offset = max(0, offset)
+	ns, sum, err := c.Store.IncidentNotifications(q.r.Context(), q.sess.Actor, d.X.ID, sqlstore.DeliveryFilter{Status: status, Page: poscare.Page{Limit: deliveryLimit, Offset: offset}})
+	if err != nil {
+		return err
+	}
+	more := len(ns) > deliveryLimit
+	if more {
+		ns = ns[:deliveryLimit]
+	}
+	d.Delivery, d.Summary = ns, sum
+	counts := map[string]int{"": sum.Total, "queued": sum.Queued, "sending": sum.Sending, "sent": sum.Sent, "failed": sum.Failed}
+	for _, st := range append([]string{""}, sqlstore.DeliveryStatuses...) {
+		link := fmt.Sprintf("/incidents/%d#delivery", d.X.ID)
+		if st != "" {
+			link = fmt.Sprintf("/incidents/%d?status=%s#delivery", d.X.ID, st)
+		}
+		d.Filters = append(d.Filters, deliveryFilter{Status: st, Count: counts[st], Link: link, On: st == status})
+	}
+	// The pager keeps the status, not a "saved" notice from a tick.
+	u := *q.r.URL
+	kept := u.Query()
+	kept.Del("saved")
+	u.RawQuery = kept.Encode()
+	d.Prev, d.Next = pageLinks(&u, offset, deliveryLimit, more)
+	if d.Prev != "" {
+		d.Prev += "#delivery"
+	}
+	if d.Next != "" {
+		d.Next += "#delivery"
+	}
+	return nil
 }
 
 func (c *Console) incidentDetail(q *request) {
@@ -80,6 +143,10 @@ func (c *Console) incidentDetail(q *request) {
 			es = es[:30]
 		}
 		d.Risk = readable(p, es, name)
+	}
+	if err := c.delivery(q, d); err != nil {
+		q.fail(err)
+		return
 	}
 	p.Title = p.T("incident.title") + " · " + d.Name
 	p.Data = d

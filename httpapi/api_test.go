@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,6 +26,8 @@ type env struct {
 	api *httpapi.Server
 	w   *fixture.World
 	s   *sqlstore.Store
+	// delivery is the incident of deliveryIncident, once made.
+	delivery int64
 }
 
 func newEnv(t *testing.T, s *sqlstore.Store) *env {
@@ -226,6 +229,9 @@ func (e *env) plan(rt httpapi.Route) call {
 		case strings.HasSuffix(rt.Pattern, "/return"):
 			c.body = func() any { return httpapi.ReturnBody{} }
 		}
+	case "GET /api/v1/incidents/{id}/notifications":
+		// An incident with real messages, so the response carries items.
+		c.before = func() { target = e.deliveryIncident() }
 	case "GET /api/v1/tasks", "POST /api/v1/tasks/{id}/done":
 		// Tasks belong to their user: only staff have them; a merchant user is refused.
 		c.forbidden = map[poscare.Role]bool{poscare.RoleMerchant: true}
@@ -240,6 +246,51 @@ func (e *env) plan(rt httpapi.Route) call {
 		c.body = func() any { return httpapi.PasswordBody{Password: "another-long-password"} }
 	}
 	return c
+}
+
+// deliveryIncident returns an incident that queued a notice to each of two
+// merchants of the spare agent (team 1), made once per env. The spare
+// agent's earlier incident, if open, is closed first, because declaring
+// someone with an open incident changes nothing.
+func (e *env) deliveryIncident() int64 {
+	e.t.Helper()
+	if e.delivery != 0 {
+		return e.delivery
+	}
+	ctx, sys, w := context.Background(), poscare.SystemActor("test"), e.w
+	open, err := e.s.ListIncidents(ctx, sys, true, poscare.Page{Limit: 500})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, x := range open {
+		if x.UserID == w.Spare.ID {
+			if err := e.s.CloseIncident(ctx, sys, x.ID); err != nil {
+				e.t.Fatal(err)
+			}
+		}
+	}
+	for range 2 {
+		m := fixture.NewMerchant(w.Team1.ID, w.Spare.ID, nil)
+		if err := e.s.CreateMerchant(ctx, ops(w), m); err != nil {
+			e.t.Fatal(err)
+		}
+		ct := &poscare.Contact{MerchantID: m.ID, Name: "李老板", Role: "owner", Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: fixture.Mobile(fixture.Seq())}}}
+		if err := e.s.CreateContact(ctx, ops(w), ct); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	x, err := e.s.DeclareIncident(ctx, sys, w.Spare.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "通知送达测试", Strategy: poscare.StrategySpread})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if x.Handed.Notifications != 2 {
+		e.t.Fatalf("incident %d queued %d notices, want 2", x.ID, x.Handed.Notifications)
+	}
+	if _, err := e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.delivery = x.ID
+	return x.ID
 }
 
 // TestEveryRouteWithEveryRole walks the route table with each role and
@@ -273,6 +324,80 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 					})
 				}
 			}
+		})
+	}
+}
+
+// TestIncidentNotificationsAPI lists an incident's messages: counts by
+// status whatever the filter, the status filter, paging with next_offset,
+// a bad status, and an incident outside a lead's team.
+func TestIncidentNotificationsAPI(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, s)
+			ctx := context.Background()
+			id := e.deliveryIncident()
+			// The worker sends one of the two.
+			claimed, err := s.ClaimMessages(ctx, 10)
+			if err != nil || len(claimed) != 2 {
+				t.Fatalf("claimed %d: %v", len(claimed), err)
+			}
+			if err := s.MessageSent(ctx, claimed[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.MessageFailed(ctx, claimed[1], errors.New("sms gateway: timeout")); err != nil {
+				t.Fatal(err)
+			}
+			tok := e.token(e.w.Users[poscare.RoleLead])
+			get := func(query string) (response, httpapi.DeliveryList) {
+				t.Helper()
+				res := e.do("GET", fmt.Sprintf("/api/v1/incidents/%d/notifications%s", id, query), tok, nil)
+				var l httpapi.DeliveryList
+				if res.status == http.StatusOK {
+					res.decode(t, &l)
+				}
+				return res, l
+			}
+			want := sqlstore.DeliverySummary{Total: 2, Queued: 1, Sent: 1, Merchants: 2, MerchantsReached: 1}
+			t.Run("SentFilterShowsTheSentMessageAndAllCounts", func(t *testing.T) {
+				res, l := get("?status=sent")
+				if res.status != http.StatusOK || len(l.Items) != 1 || l.Items[0].Status != "sent" || l.Items[0].SentAt == nil || l.Summary != want {
+					t.Fatalf("%d %s", res.status, res.body)
+				}
+				if l.Items[0].MerchantName == "" || l.Items[0].MerchantID == 0 || l.Items[0].Channel != "sms" {
+					t.Fatalf("message without its merchant or channel: %s", res.body)
+				}
+			})
+			t.Run("QueuedRetryCarriesItsAttempt", func(t *testing.T) {
+				_, l := get("?status=queued")
+				if len(l.Items) != 1 || l.Items[0].Attempts != 1 {
+					t.Fatalf("queued: %+v", l.Items)
+				}
+			})
+			t.Run("PagesWithNextOffset", func(t *testing.T) {
+				_, first := get("?limit=1")
+				_, second := get("?limit=1&offset=1")
+				if len(first.Items) != 1 || first.NextOffset == nil || *first.NextOffset != 1 || len(second.Items) != 1 || second.NextOffset != nil ||
+					first.Items[0].ID == second.Items[0].ID {
+					t.Fatalf("pages: %+v / %+v", first, second)
+				}
+			})
+			t.Run("UnknownStatusIs422", func(t *testing.T) {
+				res, _ := get("?status=delivered")
+				if res.status != http.StatusUnprocessableEntity || !strings.Contains(string(res.body), `"status"`) {
+					t.Fatalf("%d %s", res.status, res.body)
+				}
+			})
+			t.Run("LeadOfAnotherTeamGets404", func(t *testing.T) {
+				other := &poscare.User{Login: "lead2", Name: "二组主管", Role: poscare.RoleLead, TeamID: &e.w.Team2.ID, Mobile: fixture.Mobile(fixture.Seq())}
+				if err := s.CreateUser(ctx, poscare.SystemActor("test"), other, fixture.Password); err != nil {
+					t.Fatal(err)
+				}
+				res := e.do("GET", fmt.Sprintf("/api/v1/incidents/%d/notifications", id), e.token(other), nil)
+				if res.status != http.StatusNotFound {
+					t.Fatalf("%d %s", res.status, res.body)
+				}
+			})
 		})
 	}
 }

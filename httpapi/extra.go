@@ -195,6 +195,25 @@ func (s *Server) extraRoutes() []Route {
 				}
 				return st.GetIncident(r.Context(), r.Actor, id)
 			}},
+		{Method: "GET", Pattern: "/api/v1/incidents/{id}/notifications", Entity: poscare.EntityIncident, Action: poscare.ActRead,
+			Summary:  "The messages the playbook queued for an incident's merchants, with delivery status (status=queued|sending|sent|failed, limit, offset) and counts by status",
+			Response: DeliveryList{List: List[*sqlstore.IncidentNotification]{Items: []*sqlstore.IncidentNotification{{}}}},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				q := newQuery(r)
+				p := q.page()
+				if err := q.p.Err(); err != nil {
+					return nil, err
+				}
+				ns, sum, err := st.IncidentNotifications(r.Context(), r.Actor, id, sqlstore.DeliveryFilter{Status: q.str("status"), Page: p})
+				if err != nil {
+					return nil, err
+				}
+				return DeliveryList{List: page(ns, p), Summary: sum}, nil
+			}},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/check", Entity: poscare.EntityIncident, Action: poscare.ActUpdate,
 			Summary: "Tick a checklist item of an incident, with notes", Body: CheckBody{}, Response: &poscare.Incident{},
 			Handle: func(r *Request) (any, error) {
@@ -329,6 +348,13 @@ type RestoreRemovalsBody struct {
 // ReturnResult says how many records went back.
 type ReturnResult struct {
 	Returned int `json:"returned"`
+}
+
+// DeliveryList is a page of an incident's messages, with the counts by
+// delivery status of all of them.
+type DeliveryList struct {
+	List[*sqlstore.IncidentNotification]
+	Summary sqlstore.DeliverySummary `json:"summary"`
 }
 
 // CheckBody ticks an incident checklist item.
