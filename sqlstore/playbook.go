@@ -79,65 +79,31 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	note("已停用其账号并注销全部会话和令牌", "access blocked: sessions and tokens revoked")
 
 	// 2. Who can take over: the team's available agents and leads.
-	var candidates []*poscare.User
+	run := &handoverRun{actor: a, person: person, strategy: d.Strategy, load: map[int64]int{}}
 	if person.TeamID != nil {
-		rows, err := t.query(ctx, "SELECT "+userCols+" FROM users WHERE team_id = ? AND id <> ? AND role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL ORDER BY id",
-			*person.TeamID, person.ID)
+		var err error
+		run.candidates, err = queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE team_id = ? AND id <> ? AND role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL ORDER BY id",
+			[]any{*person.TeamID, person.ID}, scanUser)
 		if err != nil {
 			return err
 		}
-		if candidates, err = scanAll(t.s, rows, scanUser); err != nil {
+		type load struct {
+			id int64
+			n  int
+		}
+		loads, err := queryAllTx(ctx, t, "SELECT account_manager_id, COUNT(*) FROM merchants WHERE team_id = ? AND archived_at IS NULL GROUP BY account_manager_id",
+			[]any{*person.TeamID}, func(r scanner) (*load, error) { var l load; return &l, r.Scan(&l.id, &l.n) })
+		if err != nil {
 			return err
 		}
+		for _, l := range loads {
+			run.load[l.id] = l.n
+		}
 	}
-	var backup *poscare.User
 	if person.BackupID != nil {
 		if b, err := t.getUser(ctx, *person.BackupID); err == nil && b.Available() {
-			backup = b
+			run.backup = b
 		}
-	}
-	load := map[int64]int{}
-	if person.TeamID != nil {
-		rows, err := t.query(ctx, "SELECT account_manager_id, COUNT(*) FROM merchants WHERE team_id = ? AND archived_at IS NULL GROUP BY account_manager_id", *person.TeamID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			var n int
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return t.s.translate(err)
-			}
-			load[id] = n
-		}
-		rows.Close()
-	}
-	type held struct {
-		id   int64
-		name string
-	}
-	var merchants []held
-	rows, err := t.query(ctx, "SELECT id, legal_name FROM merchants WHERE account_manager_id = ? AND archived_at IS NULL ORDER BY id", person.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var h held
-		if err := rows.Scan(&h.id, &h.name); err != nil {
-			rows.Close()
-			return t.s.translate(err)
-		}
-		merchants = append(merchants, h)
-	}
-	rows.Close()
-	ids := make([]int64, len(merchants))
-	for i, m := range merchants {
-		ids[i] = m.id
-	}
-	plan, ok := poscare.PlanHandover(ids, d.Strategy, backup, candidates, load)
-	if !ok {
-		return poscare.Errorf(poscare.EConflict, "团队中没有可接手的在岗人员，请先安排人员", "nobody at work in the team can take over; assign someone first")
 	}
 
 	// The incident row first, so every handover can point at it.
@@ -146,153 +112,22 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	if err != nil {
 		return err
 	}
-	*incidentID = id
+	*incidentID, run.incidentID = id, id
+
+	// 3. Everything they hold, kind by kind.
 	sum := poscare.HandoverSum{}
-	var handovers [][]any
-	handed := func(kind string, record int64, detail string, to *int64) {
-		handovers = append(handovers, []any{id, kind, record, detail, person.ID, nullInt(to), micros(t.now)})
-	}
-
-	// 3. Merchants, grouped by who takes them, in chunks.
-	byTo := map[int64][]int64{}
-	for _, m := range ids {
-		byTo[plan[m]] = append(byTo[plan[m]], m)
-	}
-	for to, ms := range byTo {
-		for start := 0; start < len(ms); start += 500 {
-			chunk := ms[start:min(start+500, len(ms))]
-			in, args := inList(chunk)
-			if _, err := t.exec(ctx, "UPDATE merchants SET account_manager_id = ?, updated_at = ? WHERE id IN "+in, append([]any{to, micros(t.now)}, args...)...); err != nil {
-				return err
-			}
-			// A merchant whose backup just became its manager has no backup now.
-			if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = NULL WHERE backup_manager_id = account_manager_id AND id IN "+in, args...); err != nil {
-				return err
-			}
-		}
-		for _, m := range ms {
-			to := to
-			handed("merchant", m, "", &to)
-			view := fmt.Sprintf(`{"account_manager_id":%d,"incident_id":%d}`, to, id)
-			if err := t.record(ctx, a, "handover", poscare.EntityMerchant, m, json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d}`, person.ID)), json.RawMessage(view)); err != nil {
-				return err
-			}
-		}
-	}
-	sum.Merchants = len(ids)
-	if len(ids) > 0 {
-		note(fmt.Sprintf("已移交 %d 家商户（%s）", len(ids), strategyName(d.Strategy).Zh), fmt.Sprintf("%d merchants handed over (%s)", len(ids), strategyName(d.Strategy).En))
-	}
-
-	// 4. Where the person was the backup manager: their own backup steps in.
-	var backupID any
-	if backup != nil {
-		backupID = backup.ID
-	}
-	var backupOf []int64
-	if rows, err := t.query(ctx, "SELECT id FROM merchants WHERE backup_manager_id = ? AND archived_at IS NULL", person.ID); err != nil {
-		return err
-	} else {
-		for rows.Next() {
-			var m int64
-			rows.Scan(&m)
-			backupOf = append(backupOf, m)
-		}
-		rows.Close()
-	}
-	if len(backupOf) > 0 {
-		if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = CASE WHEN account_manager_id = CAST(? AS BIGINT) THEN NULL ELSE CAST(? AS BIGINT) END, updated_at = ? WHERE backup_manager_id = ? AND archived_at IS NULL",
-			backupID, backupID, micros(t.now), person.ID); err != nil {
+	for _, h := range holdings {
+		n, err := h.hand(ctx, t, run)
+		if err != nil {
 			return err
 		}
-		for _, m := range backupOf {
-			handed("backup", m, "", nil)
+		*h.count(&sum) = n
+		if n > 0 {
+			text := h.done(n, run)
+			note(text.Zh, text.En)
 		}
-		sum.BackupRoles = len(backupOf)
 	}
-
-	// 5. Open onboarding stages they were responsible for.
-	type stage struct {
-		app, merchant int64
-		pos           int
-	}
-	var stages []stage
-	if rows, err := t.query(ctx, `SELECT s.application_id, s.position, x.merchant_id FROM application_stages s JOIN applications x ON x.id = s.application_id
-		WHERE s.responsible_id = ? AND s.completed_at IS NULL AND x.archived_at IS NULL`, person.ID); err != nil {
-		return err
-	} else {
-		for rows.Next() {
-			var st stage
-			rows.Scan(&st.app, &st.pos, &st.merchant)
-			stages = append(stages, st)
-		}
-		rows.Close()
-	}
-	for _, st := range stages {
-		to, ok := plan[st.merchant]
-		if !ok {
-			var am int64
-			t.queryRow(ctx, "SELECT account_manager_id FROM merchants WHERE id = ?", st.merchant).Scan(&am)
-			to = am
-			if to == person.ID || to == 0 {
-				if backup != nil {
-					to = backup.ID
-				} else if len(candidates) > 0 {
-					to = candidates[0].ID
-				}
-			}
-		}
-		if _, err := t.exec(ctx, "UPDATE application_stages SET responsible_id = ? WHERE application_id = ? AND position = ?", to, st.app, st.pos); err != nil {
-			return err
-		}
-		handed("stage", st.app, fmt.Sprint(st.pos), &to)
-	}
-	sum.Stages = len(stages)
-	if len(stages) > 0 {
-		note(fmt.Sprintf("已移交 %d 个进件阶段", len(stages)), fmt.Sprintf("%d onboarding stages handed over", len(stages)))
-	}
-
-	// 6. Colleagues whose backup they were: the person's own backup covers.
-	covered, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE backup_id = ?", []any{person.ID}, scanUser)
-	if err != nil {
-		return err
-	}
-	for _, u := range covered {
-		var to any
-		if backup != nil && backup.ID != u.ID {
-			to = backup.ID
-		}
-		if _, err := t.exec(ctx, "UPDATE users SET backup_id = ?, updated_at = ? WHERE id = ?", to, micros(t.now), u.ID); err != nil {
-			return err
-		}
-		handed("staff_backup", u.ID, "", nullableID(to))
-	}
-	sum.CoveredStaff = len(covered)
-
-	// 6b. Open tasks and follow-ups: with the merchant's new manager, else the backup.
-	taskRows, err := queryAllTx(ctx, t, "SELECT "+taskCols+" FROM tasks WHERE user_id = ? AND done_at IS NULL", []any{person.ID}, scanTask)
-	if err != nil {
-		return err
-	}
-	for _, task := range taskRows {
-		to := int64(0)
-		if task.MerchantID != nil {
-			to = plan[*task.MerchantID]
-		}
-		if to == 0 && backup != nil {
-			to = backup.ID
-		} else if to == 0 && len(candidates) > 0 {
-			to = candidates[0].ID
-		}
-		if to == 0 {
-			continue
-		}
-		if _, err := t.exec(ctx, "UPDATE tasks SET user_id = ? WHERE id = ?", to, task.ID); err != nil {
-			return err
-		}
-		handed("task", task.ID, "", &to)
-	}
-	sum.Tasks = len(taskRows)
+	plan, backup, candidates, handovers := run.plan, run.backup, run.candidates, run.rows
 
 	// 7. Tell every affected merchant who their new contact is.
 	n, err := t.queueHandoverNotices(ctx, id, plan, candidates, backup)
@@ -322,7 +157,7 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	checklist := make([]poscare.CheckItem, len(poscare.ChecklistItems))
 	for i, item := range poscare.ChecklistItems {
 		checklist[i] = poscare.CheckItem{Item: item}
-		if item == poscare.CheckMerchantsInformed && (n > 0 || len(ids) == 0) {
+		if item == poscare.CheckMerchantsInformed && (n > 0 || len(plan) == 0) {
 			now, by := t.now, a.UserID
 			checklist[i].Done, checklist[i].ByID = &now, &by
 		}
@@ -353,13 +188,6 @@ func strategyName(s poscare.Strategy) poscare.Text {
 		return poscare.Text{Zh: "按负荷分给团队", En: "spread over the team by load"}
 	}
 	return poscare.Text{Zh: "全部交给备岗人员", En: "all to the backup"}
-}
-
-func nullableID(v any) *int64 {
-	if id, ok := v.(int64); ok {
-		return &id
-	}
-	return nil
 }
 
 // inList renders "(?, ?, …)" for ids.

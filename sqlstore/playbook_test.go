@@ -82,10 +82,42 @@ func TestStorePlaybook(t *testing.T) {
 					t.Fatal("audit entries written by a failed playbook")
 				}
 			})
+			// One of every other kind of holding: the backup role for a
+			// colleague's merchant, a colleague's backup, an open task.
+			other := fx.NewMerchant(w.Team1.ID, w.Users[poscare.RoleLead].ID, &agent.ID)
+			must(t, s.CreateMerchant(ctx, sys, other))
+			spare.BackupID = &agent.ID
+			must(t, s.UpdateUser(ctx, sys, spare))
+			spare.BackupID = nil
+			q := "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES ('t-playbook', 'follow_up', ?, ?, '回访', 0, 0)"
+			if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
+				q = "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES ('t-playbook', 'follow_up', $1, $2, '回访', 0, 0)"
+			}
+			if _, err := rawDB(t, dsn).Exec(q, agent.ID, other.ID); err != nil {
+				t.Fatal(err)
+			}
 			x, err := s.DeclareIncident(ctx, lead, agent.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "连续三天电话关机", Strategy: poscare.StrategyBackup})
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Run("EveryKindOfHoldingHandedOver", func(t *testing.T) {
+				for _, kind := range sqlstore.HoldingKinds() {
+					n := count(t, s, dsn, "SELECT COUNT(*) FROM handovers WHERE kind = '"+kind+"' AND incident_id = ?", x.ID)
+					if n == 0 {
+						t.Errorf("nothing of kind %q handed over: give the agent one in this test", kind)
+					}
+				}
+				if x.Handed.BackupRoles != 1 || x.Handed.CoveredStaff != 1 || x.Handed.Tasks != 1 {
+					t.Errorf("summary %+v, want 1 backup role, 1 colleague, 1 task", x.Handed)
+				}
+				if n := count(t, s, dsn, "SELECT COUNT(*) FROM tasks WHERE user_id = ? AND done_at IS NULL", agent.ID); n != 0 {
+					t.Errorf("%d open tasks still with the missing agent", n)
+				}
+				// The task follows its merchant, who stays with the lead.
+				if n := count(t, s, dsn, "SELECT COUNT(*) FROM tasks WHERE dedupe_key = 't-playbook' AND user_id = ?", w.Users[poscare.RoleLead].ID); n != 1 {
+					t.Error("the task did not go to its merchant's account manager")
+				}
+			})
 			t.Run("EverythingHandedToBackup", func(t *testing.T) {
 				if x.Handed.Merchants != len(ids) {
 					t.Fatalf("handed %d merchants, want %d", x.Handed.Merchants, len(ids))
