@@ -36,10 +36,12 @@ type Contact struct {
 	Channels         []Channel   `json:"channels"`
 	RemovedChannels  []Channel   `json:"removed_channels,omitempty"`
 	PreferredChannel ChannelKind `json:"preferred_channel"`
-	LastVerifiedAt   *time.Time  `json:"last_verified_at,omitempty"`
-	CreatedAt        time.Time   `json:"created_at"`
-	UpdatedAt        time.Time   `json:"updated_at"`
-	Archived         *Archival   `json:"archived,omitempty"`
+	// Lang is the language the contact reads notices in: zh or en.
+	Lang           string     `json:"lang"`
+	LastVerifiedAt *time.Time `json:"last_verified_at,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	Archived       *Archival  `json:"archived,omitempty"`
 }
 
 // ContactRoles are the roles a merchant contact can have.
@@ -61,6 +63,12 @@ func (c *Contact) Validate() error {
 	}
 	if !known {
 		p.Add("contact_role", "应为 owner、manager、finance、cashier 或 other", "must be owner, manager, finance, cashier or other")
+	}
+	if c.Lang == "" {
+		c.Lang = "zh"
+	}
+	if c.Lang != "zh" && c.Lang != "en" {
+		p.Add("lang", "应为 zh（中文）或 en（英文）", "must be zh (Chinese) or en (English)")
 	}
 	if c.MerchantID == 0 {
 		p.Add("merchant_id", "必填", "required")

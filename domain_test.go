@@ -699,3 +699,23 @@ func TestErrorModel(t *testing.T) {
 		t.Fatalf("field message %+v does not name the field", got)
 	}
 }
+
+func TestEveryChecklistItemHasLabels(t *testing.T) {
+	for _, item := range ChecklistItems {
+		if l := CheckLabels[item]; l.Zh == "" || l.En == "" {
+			t.Errorf("checklist item %q has no label in both languages", item)
+		}
+	}
+}
+
+func TestContactLanguage(t *testing.T) {
+	c := Contact{MerchantID: 1, Name: "王芳", Channels: []Channel{{Kind: ChannelPhone, Value: "13812345678"}}}
+	if err := c.Validate(); err != nil || c.Lang != "zh" {
+		t.Fatalf("contact without a language: %v, lang %q; want valid and zh", err, c.Lang)
+	}
+	c.Lang = "fr"
+	err, ok := c.Validate().(*Error)
+	if !ok || err.Fields["lang"].Zh == "" || err.Fields["lang"].En == "" {
+		t.Fatalf("contact in French: %v, want a bilingual error on lang", err)
+	}
+}

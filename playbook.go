@@ -114,6 +114,15 @@ const (
 // ChecklistItems are the steps every incident must show, in order.
 var ChecklistItems = []string{CheckManagementInformed, CheckPoliceReport, CheckDataBackup, CheckRiskAssessed, CheckMerchantsInformed}
 
+// CheckLabels name the checklist items in the incident's timeline.
+var CheckLabels = map[string]Text{
+	CheckManagementInformed: {Zh: "已通知管理层", En: "management informed"},
+	CheckPoliceReport:       {Zh: "报警", En: "police report"},
+	CheckDataBackup:         {Zh: "已备份数据", En: "data backup taken"},
+	CheckRiskAssessed:       {Zh: "已完成风险评估", En: "risk assessed"},
+	CheckMerchantsInformed:  {Zh: "已通知商户", En: "merchants informed"},
+}
+
 // CheckItem is one step of an incident's checklist.
 type CheckItem struct {
 	Item  string     `json:"item"`

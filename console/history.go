@@ -45,7 +45,7 @@ var (
 // valueKeys names the message prefix that translates a field's values.
 var valueKeys = map[string][]string{
 	"type": {"mtype"}, "fee_category": {"fee"}, "settlement_kind": {"settle"}, "status": {"mstatus", "tstatus"},
-	"role": {"role", "crole"}, "preferred_channel": {"channel"}, "stage": {"stage"},
+	"role": {"role", "crole"}, "preferred_channel": {"channel"}, "stage": {"stage"}, "lang": {"clang"},
 }
 
 // names resolves ids to names for histories, remembering what it looked up.

@@ -386,6 +386,7 @@ func (c *Console) contactForm(q *request) {
 	if q.r.Method == http.MethodPost {
 		f := q.r.PostForm
 		ct.Name, ct.Role, ct.PreferredChannel = f.Get("name"), f.Get("contact_role"), poscare.ChannelKind(f.Get("preferred_channel"))
+		ct.Lang = f.Get("lang")
 		ct.Channels = nil
 		kinds, values := f["channel_kind"], f["channel_value"]
 		for i := range values {
@@ -403,7 +404,7 @@ func (c *Console) contactForm(q *request) {
 			q.redirect(fmt.Sprintf("/merchants/%d?saved=1", ct.MerchantID))
 			return
 		}
-		fields := []field{{Name: "name"}, {Name: "contact_role"}, {Name: "channels"}, {Name: "preferred_channel"}}
+		fields := []field{{Name: "name"}, {Name: "contact_role"}, {Name: "channels"}, {Name: "preferred_channel"}, {Name: "lang"}}
 		if !problems(p, fields, err) {
 			q.fail(err)
 			return

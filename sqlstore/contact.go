@@ -8,14 +8,14 @@ import (
 	"poscare"
 )
 
-const contactCols = "c.id, c.merchant_id, c.name, c.role, c.preferred_channel, c.last_verified_at, c.created_at, c.updated_at, c.archived_at, c.archived_by, c.archive_reason"
+const contactCols = "c.id, c.merchant_id, c.name, c.role, c.preferred_channel, c.lang, c.last_verified_at, c.created_at, c.updated_at, c.archived_at, c.archived_by, c.archive_reason"
 
 func scanContact(r scanner) (*poscare.Contact, error) {
 	var c poscare.Contact
 	var verified sql.NullInt64
 	var created, updated int64
 	var arch archCols
-	if err := r.Scan(&c.ID, &c.MerchantID, &c.Name, &c.Role, &c.PreferredChannel, &verified, &created, &updated, &arch.at, &arch.by, &arch.reason); err != nil {
+	if err := r.Scan(&c.ID, &c.MerchantID, &c.Name, &c.Role, &c.PreferredChannel, &c.Lang, &verified, &created, &updated, &arch.at, &arch.by, &arch.reason); err != nil {
 		return nil, err
 	}
 	c.LastVerifiedAt, c.CreatedAt, c.UpdatedAt, c.Archived = timePtr(verified), fromMicros(created), fromMicros(updated), arch.archival()
@@ -116,10 +116,10 @@ func (t *Tx) writeContacts(ctx context.Context, cs []*poscare.Contact) error {
 	rows := make([][]any, len(cs))
 	nch := 0
 	for i, c := range cs {
-		rows[i] = []any{c.ID, c.MerchantID, c.Name, c.Role, c.PreferredChannel, nullMicros(c.LastVerifiedAt), micros(t.now), micros(t.now)}
+		rows[i] = []any{c.ID, c.MerchantID, c.Name, c.Role, c.PreferredChannel, c.Lang, nullMicros(c.LastVerifiedAt), micros(t.now), micros(t.now)}
 		nch += len(c.Channels)
 	}
-	if err := t.insertRows(ctx, "contacts", []string{"id", "merchant_id", "name", "role", "preferred_channel", "last_verified_at",
+	if err := t.insertRows(ctx, "contacts", []string{"id", "merchant_id", "name", "role", "preferred_channel", "lang", "last_verified_at",
 		"created_at", "updated_at"}, rows); err != nil {
 		return err
 	}
@@ -173,8 +173,8 @@ func (s *Store) UpdateContact(ctx context.Context, a poscare.Actor, c *poscare.C
 		if before.Archived != nil {
 			return poscare.Errorf(poscare.EConflict, "联系人已归档，请先恢复", "the contact is archived; restore it first")
 		}
-		if _, err := t.exec(ctx, "UPDATE contacts SET name = ?, role = ?, preferred_channel = ?, last_verified_at = ?, updated_at = ? WHERE id = ?",
-			c.Name, c.Role, c.PreferredChannel, nullMicros(c.LastVerifiedAt), micros(t.now), c.ID); err != nil {
+		if _, err := t.exec(ctx, "UPDATE contacts SET name = ?, role = ?, preferred_channel = ?, lang = ?, last_verified_at = ?, updated_at = ? WHERE id = ?",
+			c.Name, c.Role, c.PreferredChannel, c.Lang, nullMicros(c.LastVerifiedAt), micros(t.now), c.ID); err != nil {
 			return err
 		}
 		if err := t.syncChannels(ctx, a, before, c.Channels); err != nil {

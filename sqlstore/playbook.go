@@ -230,7 +230,7 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
 		in, args := inList(chunk)
-		r, err := t.query(ctx, `SELECT m.id, m.legal_name, c.id, c.preferred_channel, ch.kind, ch.value FROM merchants m
+		r, err := t.query(ctx, `SELECT m.id, m.legal_name, c.id, c.preferred_channel, c.lang, ch.kind, ch.value FROM merchants m
 			JOIN contacts c ON c.merchant_id = m.id AND c.archived_at IS NULL
 			JOIN contact_channels ch ON ch.contact_id = c.id AND ch.removed_at IS NULL
 			WHERE m.id IN `+in+` ORDER BY m.id, c.id, ch.id`, args...)
@@ -238,22 +238,22 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 			return 0, err
 		}
 		type pick struct {
-			name, kind, value string
-			contact           int64
-			preferred         bool
+			name, lang, kind, value string
+			contact                 int64
+			preferred               bool
 		}
 		best := map[int64]pick{}
 		for r.Next() {
 			var mid, cid int64
-			var name, pref, kind, value string
-			if err := r.Scan(&mid, &name, &cid, &pref, &kind, &value); err != nil {
+			var name, pref, lang, kind, value string
+			if err := r.Scan(&mid, &name, &cid, &pref, &lang, &kind, &value); err != nil {
 				r.Close()
 				return 0, t.s.translate(err)
 			}
 			cur, seen := best[mid]
 			// The first contact wins; within it, its preferred channel.
 			if !seen || (cur.contact == cid && !cur.preferred && kind == pref) {
-				best[mid] = pick{name: name, kind: kind, value: value, contact: cid, preferred: kind == pref}
+				best[mid] = pick{name: name, lang: lang, kind: kind, value: value, contact: cid, preferred: kind == pref}
 			}
 		}
 		r.Close()
@@ -266,9 +266,10 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 			if to == nil {
 				continue
 			}
+			// In the contact's language.
 			subject, body := poscare.HandoverMessage(p.name, to)
 			rows = append(rows, []any{fmt.Sprintf("incident:%d:merchant:%d", incidentID, mid), mid, incidentID, channelFor[poscare.ChannelKind(p.kind)],
-				p.value, "zh", subject.Zh, body.Zh, "queued", micros(t.now), micros(t.now)})
+				p.value, p.lang, subject.In(p.lang), body.In(p.lang), "queued", micros(t.now), micros(t.now)})
 		}
 	}
 	err := t.insertRows(ctx, "outbox", []string{"dedupe_key", "merchant_id", "incident_id", "channel", "address", "lang", "subject", "body", "status",
@@ -399,7 +400,8 @@ func (s *Store) CheckIncident(ctx context.Context, a poscare.Actor, id int64, it
 			return err
 		}
 		if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)",
-			id, micros(t.now), a.UserID, "完成检查项："+item+" "+notes, "checklist: "+item+" done "+notes); err != nil {
+			id, micros(t.now), a.UserID, strings.TrimSpace("完成检查项："+poscare.CheckLabels[item].Zh+" "+notes),
+			strings.TrimSpace("checklist: "+poscare.CheckLabels[item].En+" done "+notes)); err != nil {
 			return err
 		}
 		return t.record(ctx, a, "check", poscare.EntityIncident, id, before, x.Checklist)

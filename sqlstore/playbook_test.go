@@ -96,10 +96,31 @@ func TestStorePlaybook(t *testing.T) {
 			if _, err := rawDB(t, dsn).Exec(q, agent.ID, other.ID); err != nil {
 				t.Fatal(err)
 			}
+			// The first merchant's contacts read English.
+			english, err := s.ListContacts(ctx, sys, sqlstore.ContactFilter{MerchantID: &ids[0]})
+			must(t, err)
+			for _, c := range english {
+				c.Lang = "en"
+				must(t, s.UpdateContact(ctx, sys, c))
+			}
 			x, err := s.DeclareIncident(ctx, lead, agent.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "连续三天电话关机", Strategy: poscare.StrategyBackup})
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Run("NoticeInTheContactsLanguage", func(t *testing.T) {
+				for _, m := range []int64{ids[0], ids[1]} {
+					ns, err := s.MerchantNotifications(ctx, sys, m)
+					must(t, err)
+					if len(ns) != 1 {
+						t.Fatalf("merchant %d has %d notices", m, len(ns))
+					}
+					en := strings.Contains(ns[0].Body, "account manager is now "+spare.Name)
+					zh := strings.Contains(ns[0].Body, "您的客户经理已变更为"+spare.Name)
+					if want := m == ids[0]; en != want || zh == want {
+						t.Errorf("merchant %d (English contact: %v) got %q", m, want, ns[0].Body)
+					}
+				}
+			})
 			t.Run("EveryKindOfHoldingHandedOver", func(t *testing.T) {
 				for _, kind := range sqlstore.HoldingKinds() {
 					n := count(t, s, dsn, "SELECT COUNT(*) FROM handovers WHERE kind = '"+kind+"' AND incident_id = ?", x.ID)
