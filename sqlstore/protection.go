@@ -70,29 +70,16 @@ func (s *Store) alertOnBlock(ctx context.Context, a poscare.Actor, err error) er
 		if err := t.record(ctx, a, "bulk_blocked", poscare.EntityUser, a.UserID, nil, map[string]any{"recent": recent}); err != nil {
 			return err
 		}
-		var to []string
-		if person.TeamID != nil {
-			if tm, err := t.getTeam(ctx, *person.TeamID); err == nil && tm.LeadID != nil {
-				if lead, err := t.getUser(ctx, *tm.LeadID); err == nil && lead.Email != "" {
-					to = append(to, lead.Email)
-				}
-			}
+		subject := poscare.Text{Zh: "【预警】批量删除客户已被拦截：" + person.Name, En: "[Alert] bulk removal of customers blocked: " + person.Name}
+		body := poscare.Text{
+			Zh: fmt.Sprintf("%s（%s）在%s内删除或归档客户%d次以上，后续操作已被拦截。最近的操作：\n%s\n主管可在控制台一键恢复。",
+				person.Name, person.Login, BulkWindow, BulkLimit, strings.Join(recent, "\n")),
+			En: fmt.Sprintf("%s (%s) removed or archived customers %d times within %s; further removals are refused. Latest:\n%s\nA lead can restore them all in one action from the console.",
+				person.Name, person.Login, BulkLimit, BulkWindow, strings.Join(recent, "\n")),
 		}
-		if s.ServiceCentre.Email != "" {
-			to = append(to, s.ServiceCentre.Email)
-		}
-		window := t.now.Truncate(BulkWindow).Unix()
-		var msgs [][]any
-		for _, addr := range to {
-			body := fmt.Sprintf("%s（%s）在%s内删除或归档客户%d次以上，后续操作已被拦截。最近的操作：\n%s\n主管可在控制台一键恢复。",
-				person.Name, person.Login, BulkWindow, BulkLimit, strings.Join(recent, "\n"))
-			msgs = append(msgs, []any{fmt.Sprintf("bulk:%d:%d:%s", a.UserID, window, addr), nil, nil, "email", addr, "zh",
-				"【预警】批量删除客户已被拦截：" + person.Name, body, "queued", micros(t.now), micros(t.now)})
-		}
-		for _, m := range msgs {
-			// One alert per person, window and address: a repeated refusal adds none.
-			t.exec(ctx, `INSERT INTO outbox (dedupe_key, merchant_id, incident_id, channel, address, lang, subject, body, status, next_attempt_at, created_at)
-				SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)`, append(m, m[0])...)
+		// One alert per person and window: a repeated refusal adds none.
+		if err := t.alertStaff(ctx, person, fmt.Sprintf("bulk:%d:%d", a.UserID, t.now.Truncate(BulkWindow).Unix()), subject, body); err != nil {
+			return err
 		}
 		return nil
 	})

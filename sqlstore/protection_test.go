@@ -33,6 +33,11 @@ func TestStoreDeletionProtection(t *testing.T) {
 			if err := s.UpdateTeam(ctx, poscare.SystemActor("t"), w.Team1); err != nil {
 				t.Fatal(err)
 			}
+			// So does ops, who reads English.
+			o := w.Users[poscare.RoleOps]
+			o.Email = "ops@poscare.example"
+			must(t, s.UpdateUser(ctx, poscare.SystemActor("t"), o))
+			must(t, s.SetLanguage(ctx, fx.Actor(o), "en"))
 			start := time.Now().Add(-time.Minute)
 			ids := portfolio(t, s, w, 8)
 			for i, id := range ids[:5] {
@@ -59,6 +64,12 @@ func TestStoreDeletionProtection(t *testing.T) {
 				n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = ?", "lead1@poscare.example")
 				if n != 1 {
 					t.Fatalf("%d alerts to the lead, want 1", n)
+				}
+				for addr, want := range map[string]string{"lead1@poscare.example": "【预警】批量删除客户已被拦截", "ops@poscare.example": "[Alert] bulk removal of customers blocked"} {
+					q := "SELECT COUNT(*) FROM outbox WHERE address = ? AND subject LIKE '" + want + "%'"
+					if n := count(t, s, dsn, q, addr); n != 1 {
+						t.Errorf("%d alerts to %s starting %q, want 1", n, addr, want)
+					}
 				}
 				es, _ := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityUser, EntityID: agent.UserID})
 				blocked := 0

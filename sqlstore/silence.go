@@ -101,7 +101,12 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 			if err := t.record(ctx, sys, "status", poscare.EntityUser, si.User.ID, si.User, &after); err != nil {
 				return err
 			}
-			if err := t.alertStaff(ctx, si.User, "【预警】员工疑似失联："+si.User.Name, reason+"。其商户的服务联系人已自动转给备岗人员，请尽快核实。"); err != nil {
+			subject := poscare.Text{Zh: "【预警】员工疑似失联：" + si.User.Name, En: "[Alert] staff member may be unreachable: " + si.User.Name}
+			body := poscare.Text{Zh: reason + "。其商户的服务联系人已自动转给备岗人员，请尽快核实。",
+				En: fmt.Sprintf("Detected: no activity for %d days, %d failed contact attempts in 48 hours. Their merchants' service contact has passed to the backup; please check on them soon.",
+					si.DaysSilent, si.FailedAttempts)}
+			key := fmt.Sprintf("alert:%d:%d:unreachable", si.User.ID, t.now.Truncate(24*time.Hour).Unix())
+			if err := t.alertStaff(ctx, si.User, key, subject, body); err != nil {
 				return err
 			}
 			marked = append(marked, si)
@@ -111,25 +116,39 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 	return marked, err
 }
 
-// alertStaff queues an email to a person's team lead and to ops.
-func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, subject, body string) error {
-	var to []string
+// alertStaff queues an email about a person to their team lead, to every
+// ops user at work and to the service centre, each in the language the
+// reader uses the console in (the centre: Chinese). key names the alert:
+// one message per key and address, however often it is raised.
+func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, subject, body poscare.Text) error {
+	type reader struct{ addr, lang string }
+	var to []reader
+	q := "SELECT email, lang FROM users WHERE role = 'ops' AND status = 'active' AND archived_at IS NULL AND email <> ''"
+	args := []any{}
 	if about.TeamID != nil {
-		if tm, err := t.getTeam(ctx, *about.TeamID); err == nil && tm.LeadID != nil && *tm.LeadID != about.ID {
-			if lead, err := t.getUser(ctx, *tm.LeadID); err == nil && lead.Email != "" {
-				to = append(to, lead.Email)
-			}
-		}
+		q += " OR id IN (SELECT lead_id FROM teams WHERE id = ?) AND id <> ? AND email <> '' AND archived_at IS NULL"
+		args = append(args, *about.TeamID, about.ID)
+	}
+	readers, err := queryAllTx(ctx, t, q, args, func(r scanner) (*reader, error) { var x reader; return &x, r.Scan(&x.addr, &x.lang) })
+	if err != nil {
+		return err
+	}
+	for _, r := range readers {
+		to = append(to, *r)
 	}
 	if t.s.ServiceCentre.Email != "" {
-		to = append(to, t.s.ServiceCentre.Email)
+		to = append(to, reader{t.s.ServiceCentre.Email, "zh"})
 	}
-	day := t.now.Truncate(24 * time.Hour).Unix()
-	for _, addr := range to {
-		key := fmt.Sprintf("alert:%d:%d:%s:%s", about.ID, day, subject, addr)
+	seen := map[string]bool{}
+	for _, r := range to {
+		if seen[r.addr] {
+			continue
+		}
+		seen[r.addr] = true
+		k := key + ":" + r.addr
 		if _, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
-			SELECT ?, 'email', ?, 'zh', ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)`,
-			key, addr, subject, body, micros(t.now), micros(t.now), key); err != nil {
+			SELECT ?, 'email', ?, ?, ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)`,
+			k, r.addr, r.lang, subject.In(r.lang), body.In(r.lang), micros(t.now), micros(t.now), k); err != nil {
 			return err
 		}
 	}
