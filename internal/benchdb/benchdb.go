@@ -51,7 +51,7 @@ func Load(b testing.TB, s *sqlstore.Store, w *fixture.World, n, batch int) {
 // version for that reason.
 func Million(b testing.TB) (*sqlstore.Store, poscare.Actor) {
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), "poscare-bench-1m-v3.db")
+	path := filepath.Join(os.TempDir(), "poscare-bench-1m-v4.db")
 	_, statErr := os.Stat(path)
 	s, err := sqlstore.Open(ctx, path, testenv.Vault(b))
 	if err != nil {
