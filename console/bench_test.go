@@ -33,7 +33,7 @@ func BenchmarkPages(b *testing.B) {
 	m := strconv.FormatInt(ms[0].ID, 10)
 	pages := []string{"/", "/merchants", "/merchants?q=" + url.QueryEscape("火锅"), "/merchants?q=" + url.QueryEscape(cs[0].Channels[0].Value),
 		"/merchants?status=suspended", "/merchants/" + m, "/merchants/" + m + "/edit", "/contacts/" + strconv.FormatInt(cs[0].ID, 10) + "/edit",
-		"/history/merchant/" + m, "/terminals", "/board", "/staff", "/audit"}
+		"/history/merchant/" + m, "/terminals", "/board", "/staff", "/audit", "/continuity", "/incidents"}
 	for _, who := range []struct {
 		name string
 		id   int64
@@ -57,7 +57,7 @@ func BenchmarkPages(b *testing.B) {
 			}
 		})
 		for _, p := range pages {
-			if who.name == "agent" && p == "/audit" {
+			if who.name == "agent" && (p == "/audit" || p == "/continuity" || p == "/incidents") {
 				continue
 			}
 			b.Run(who.name+p, func(b *testing.B) {

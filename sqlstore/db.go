@@ -113,7 +113,7 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 		s.write, s.read = w, r
 		s.committed = make(chan struct{}, 1)
 		s.ckptDone = make(chan struct{})
-		go s.checkpointer()
+		go s.checkpointer(s.committed)
 	}
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
@@ -171,9 +171,11 @@ func (s *Store) Close() error {
 // goes on. Passive checkpoints never block readers or the writer; a
 // checkpoint that could not finish is taken up again after the next write.
 // Errors are left for the next round: the WAL keeps every page meanwhile.
-func (s *Store) checkpointer() {
+func (s *Store) checkpointer(committed <-chan struct{}) {
+	// committed is passed in, not read from s: Close clears the field,
+	// maybe before this goroutine first runs.
 	defer close(s.ckptDone)
-	for range s.committed {
+	for range committed {
 		s.ckpt.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
 	}
 }

@@ -111,3 +111,21 @@ func TestCheckpointerCopiesWrites(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestOpenCloseAtOnce: a store closed right after it opens (a short CLI
+// command) must not wait for its checkpointer forever.
+func TestOpenCloseAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 200 {
+		s, err := sqlstore.Open(context.Background(), filepath.Join(dir, "p.db"), testenv.Vault(t))
+		must(t, err)
+		done := make(chan error, 1)
+		go func() { done <- s.Close() }()
+		select {
+		case err := <-done:
+			must(t, err)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Close of store %d did not return", i)
+		}
+	}
+}

@@ -207,20 +207,44 @@ func (s *Store) ContinuityStatus(ctx context.Context, a poscare.Actor) (*Continu
 			}
 		}
 		cond, args := t.s.scopeSQL(a.MerchantScope())
-		err = t.queryRow(ctx, `SELECT COUNT(*) FROM merchants m
-			JOIN users am ON am.id = m.account_manager_id
-			LEFT JOIN users cv ON cv.id = am.cover_id
-			LEFT JOIN users bk ON bk.id = m.backup_manager_id
-			JOIN teams tm ON tm.id = m.team_id LEFT JOIN users ld ON ld.id = tm.lead_id
-			WHERE m.archived_at IS NULL AND `+cond+`
-			AND NOT (am.status = 'active' AND am.archived_at IS NULL)
-			AND NOT (am.status = 'on_leave' AND cv.status = 'active' AND cv.archived_at IS NULL)
-			AND (bk.id IS NULL OR bk.status <> 'active' OR bk.archived_at IS NOT NULL)
-			AND (ld.id IS NULL OR ld.status <> 'active' OR ld.archived_at IS NOT NULL)`, args...).Scan(&out.ToCentre)
+		// Driven by the few account managers who are neither at work nor
+		// covered, through the manager index: never a pass over all
+		// merchants (the planner, seeing giant portfolios in its
+		// statistics, would choose one).
+		type person struct{ id int64 }
+		away, err := queryAllTx(ctx, t, `SELECT am.id FROM users am LEFT JOIN users cv ON cv.id = am.cover_id
+			WHERE NOT (am.status = 'active' AND am.archived_at IS NULL)
+			AND NOT (am.status = 'on_leave' AND COALESCE(cv.status, '') = 'active' AND cv.archived_at IS NULL)
+			AND EXISTS (SELECT 1 FROM merchants WHERE account_manager_id = am.id)`, nil,
+			func(r scanner) (*person, error) { var p person; return &p, r.Scan(&p.id) })
 		if err != nil {
-			return t.s.translate(err)
+			return err
 		}
-		blocked, err := queryAllTx(ctx, t, "SELECT "+auditCols+" FROM audit_log WHERE action = 'bulk_blocked' AND at >= ? ORDER BY seq DESC LIMIT 50",
+		for start := 0; start < len(away); start += 500 {
+			ids := make([]int64, 0, 500)
+			for _, p := range away[start:min(start+500, len(away))] {
+				ids = append(ids, p.id)
+			}
+			in, inArgs := inList(ids)
+			from := "merchants m"
+			if t.s.dialect == SQLite {
+				from += " INDEXED BY merchants_manager"
+			}
+			var n int
+			err = t.queryRow(ctx, `SELECT COUNT(*) FROM `+from+`
+				LEFT JOIN users bk ON bk.id = m.backup_manager_id
+				JOIN teams tm ON tm.id = m.team_id LEFT JOIN users ld ON ld.id = tm.lead_id
+				WHERE m.account_manager_id IN `+in+` AND m.archived_at IS NULL AND `+cond+`
+				AND (bk.id IS NULL OR bk.status <> 'active' OR bk.archived_at IS NOT NULL)
+				AND (ld.id IS NULL OR ld.status <> 'active' OR ld.archived_at IS NOT NULL)`, append(inArgs, args...)...).Scan(&n)
+			if err != nil {
+				return t.s.translate(err)
+			}
+			out.ToCentre += n
+		}
+		// Through the entity index: entries about users are few beside
+		// those about merchants.
+		blocked, err := queryAllTx(ctx, t, "SELECT "+auditCols+" FROM audit_log WHERE entity = 'user' AND action = 'bulk_blocked' AND at >= ? ORDER BY seq DESC LIMIT 50",
 			[]any{micros(t.now.AddDate(0, 0, -7))}, func(r scanner) (*poscare.AuditEntry, error) { e, err := scanAuditRow(r); return &e, err })
 		if err != nil {
 			return err
