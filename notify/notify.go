@@ -8,11 +8,17 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"mime"
+	"mime/quotedprintable"
+	"net"
 	"net/http"
+	"net/mail"
 	"net/smtp"
 	"strings"
 	"time"
@@ -29,19 +35,132 @@ type Channel interface {
 
 // SMTP sends email through a mail server.
 type SMTP struct {
-	Addr string // host:port
-	From string
+	Addr    string        // host:port
+	From    string        // an address, optionally with a name: "POS 服务中心 <service@poscare.example>"
+	Timeout time.Duration // for the whole conversation when ctx has no deadline; 0 means 30 s
 }
 
-// Send writes one UTF-8 email with the idempotency key as Message-ID.
+// Send delivers one UTF-8 plain-text email. The idempotency key becomes
+// the Message-ID, so that a copy resent after a crash between send and
+// record is recognisably the same message. The conversation ends with ctx
+// or after Timeout: a mail server that stops answering must not hold the
+// worker, whose lease would then run out and the message go out twice.
 func (s SMTP) Send(ctx context.Context, m *sqlstore.Message) error {
+	from, err := mail.ParseAddress(s.From)
+	if err != nil {
+		return fmt.Errorf("smtp from %q: %w", s.From, err)
+	}
+	to, err := mail.ParseAddress(m.Address)
+	if err != nil {
+		return fmt.Errorf("smtp recipient: %w", err)
+	}
+	msg := composeMail(from, to, m, time.Now())
+
+	host, _, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		return err
+	}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		timeout := s.Timeout
+		if timeout <= 0 {
+			timeout = 30 * time.Second
+		}
+		deadline = time.Now().Add(timeout)
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", s.Addr)
+	if err != nil {
+		return err
+	}
+	conn.SetDeadline(deadline)
+	// Cancelling ctx closes the connection, which ends any read or write.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	defer c.Close()
+	// As smtp.SendMail does: encrypt when the server offers it.
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(from.Address); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to.Address); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// composeMail writes the message in RFC 5322 form. Headers stay 7-bit: a
+// non-ASCII subject or name goes as RFC 2047 encoded words. The body is
+// quoted-printable, so that it survives any relay: lines stay under the
+// 998-octet limit however long a Chinese paragraph is, and line breaks
+// become CRLF whether the text had LF or CRLF (text typed in a form).
+func composeMail(from, to *mail.Address, m *sqlstore.Message, now time.Time) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@poscare>\r\nMIME-Version: 1.0\r\n", s.From, m.Address,
-		mime.BEncoding.Encode("UTF-8", m.Subject), strings.ReplaceAll(m.DedupeKey, ":", "."))
-	b.WriteString("Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
-	b.WriteString(strings.ReplaceAll(m.Body, "\n", "\r\n"))
-	b.WriteString("\r\n")
-	return smtp.SendMail(s.Addr, nil, s.From, []string{m.Address}, b.Bytes())
+	subject := mime.BEncoding.Encode("UTF-8", m.Subject)
+	if subject != m.Subject {
+		// Fold between the encoded words, so a long subject keeps its
+		// lines short too.
+		subject = strings.ReplaceAll(subject, "?= =?", "?=\r\n =?")
+	}
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@poscare>\r\nMIME-Version: 1.0\r\n",
+		from, to, subject, now.Format(time.RFC1123Z), messageIDLocal(m.DedupeKey))
+	b.WriteString("Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
+	qp := quotedprintable.NewWriter(&b)
+	qp.Write([]byte(m.Body))
+	qp.Close()
+	if !strings.HasSuffix(m.Body, "\n") {
+		b.WriteString("\r\n")
+	}
+	return b.Bytes()
+}
+
+// messageIDLocal turns a dedupe key into the left part of a Message-ID,
+// the same for the same key: its ASCII letters, digits and hyphens, with
+// every other run (colons, Chinese text, spaces, the @ of an address in a
+// fallback's key) as one dot, and a hash of the whole key so that keys
+// differing only in what was replaced stay apart.
+func messageIDLocal(key string) string {
+	var b strings.Builder
+	dot := false
+	for _, r := range key {
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			if dot && b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteRune(r)
+			dot = false
+			if b.Len() >= 80 {
+				break
+			}
+			continue
+		}
+		dot = true
+	}
+	sum := sha256.Sum256([]byte(key))
+	if b.Len() > 0 {
+		b.WriteByte('.')
+	}
+	b.WriteString(hex.EncodeToString(sum[:6]))
+	return b.String()
 }
 
 // Webhook posts a message as JSON to the provider's SMS or WeChat gateway.
