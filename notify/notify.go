@@ -236,8 +236,10 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 			continue
 		}
 		if w.Logger != nil {
-			// The address is a merchant's contact detail: logged masked.
-			w.Logger.Warn("notification failed", "id", m.ID, "channel", m.Channel, "attempt", m.Attempts+1, "err", sendErr)
+			// The address is a merchant's contact detail, and servers quote
+			// it in their replies: logged masked.
+			w.Logger.Warn("notification failed", "id", m.ID, "channel", m.Channel, "to", maskAddress(m.Address),
+				"attempt", m.Attempts+1, "err", strings.ReplaceAll(sendErr.Error(), m.Address, maskAddress(m.Address)))
 		}
 		if err := w.Store.MessageFailed(ctx, m, sendErr); err != nil {
 			return sent, failed, err
@@ -265,4 +267,18 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// maskAddress keeps enough of an address to tell messages apart in a log:
+// "13812345678" → "138****5678", "wang.fang@example.cn" → "wa***@example.cn".
+func maskAddress(a string) string {
+	r := []rune(a)
+	if at := strings.LastIndexByte(a, '@'); at >= 0 {
+		local := []rune(a[:at])
+		return string(local[:min(2, len(local))]) + "***" + a[at:]
+	}
+	if len(r) <= 7 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
 }

@@ -2,8 +2,11 @@ package notify_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -221,4 +224,37 @@ func TestWorkerDeliversPlaybookNotices(t *testing.T) {
 			t.Fatalf("after the lease: sent %d of %d: %v", sent, len(claimed), err)
 		}
 	})
+}
+
+// refusing is a channel whose server quotes the recipient when it refuses,
+// as mail servers do ("550 <x@y>: mailbox unavailable").
+type refusing struct{}
+
+func (refusing) Send(_ context.Context, m *sqlstore.Message) error {
+	return fmt.Errorf("550 <%s>: recipient refused", m.Address)
+}
+
+// TestFailureLogHidesAddress: a failed send is logged, but the merchant's
+// phone number or email address appears in the log only masked.
+func TestFailureLogHidesAddress(t *testing.T) {
+	ctx := context.Background()
+	s := testenv.Open(t, filepath.Join(t.TempDir(), "n.db"))
+	w := fx.Build(t, s)
+	var log bytes.Buffer
+	worker := &notify.Worker{Store: s, Logger: slog.New(slog.NewTextHandler(&log, nil)),
+		Channels: map[string]notify.Channel{"sms": refusing{}, "email": refusing{}, "wechat": refusing{}}}
+	if _, err := s.DeclareIncident(ctx, poscare.SystemActor("t"), w.Users[poscare.RoleAgent].ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "联系不上"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, failed, err := worker.RunOnce(ctx); err != nil || failed != 1 {
+		t.Fatalf("failed %d: %v", failed, err)
+	}
+	phone := w.Contact.Channels[0].Value
+	masked := phone[:3] + "****" + phone[7:]
+	if !strings.Contains(log.String(), "recipient refused") || !strings.Contains(log.String(), masked) {
+		t.Fatalf("log lacks the failure or the masked number %s: %s", masked, log.String())
+	}
+	if strings.Contains(log.String(), phone) {
+		t.Fatalf("log holds the merchant's number in clear: %s", log.String())
+	}
 }
