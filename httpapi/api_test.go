@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,14 +29,64 @@ type env struct {
 	s   *sqlstore.Store
 	// delivery is the incident of deliveryIncident, once made.
 	delivery int64
+	// reads are the query parameters the handlers read during the test.
+	reads *httpapi.QueryReads
 }
 
+// newEnv starts the API on s. When the test ends, it fails if a handler
+// read a query parameter its route does not declare.
 func newEnv(t *testing.T, s *sqlstore.Store) *env {
 	w := fixture.Build(t, s)
 	api := httpapi.New(s, nil, "test")
+	reads := httpapi.RecordQueryReads(api)
 	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, api: api, w: w, s: s}
+	t.Cleanup(func() {
+		srv.Close()
+		for _, msg := range undeclaredReads(api.Routes(), reads) {
+			t.Error(msg)
+		}
+	})
+	return &env{t: t, srv: srv, api: api, w: w, s: s, reads: reads}
+}
+
+func routeKey(rt httpapi.Route) string { return rt.Method + " " + rt.Pattern }
+
+// undeclaredReads lists the query parameters a handler read that its
+// route's Query does not declare, so the OpenAPI document does not show.
+func undeclaredReads(routes []httpapi.Route, reads *httpapi.QueryReads) []string {
+	declared := map[string]map[string]bool{}
+	for _, rt := range routes {
+		declared[routeKey(rt)] = map[string]bool{}
+		for _, p := range rt.Query {
+			declared[routeKey(rt)][p.Name] = true
+		}
+	}
+	var out []string
+	for _, route := range reads.Routes() {
+		for _, name := range reads.Read(route) {
+			if !declared[route][name] {
+				out = append(out, fmt.Sprintf("%s reads query parameter %q but its route does not declare it in Query", route, name))
+			}
+		}
+	}
+	return out
+}
+
+// unreadDeclarations lists the declared query parameters that no call of
+// their route read. Handlers read their parameters whether or not they
+// are given, so once every route has been called, a declared name that was
+// never read is one the handler no longer knows.
+func unreadDeclarations(routes []httpapi.Route, reads *httpapi.QueryReads) []string {
+	var out []string
+	for _, rt := range routes {
+		read := reads.Read(routeKey(rt))
+		for _, p := range rt.Query {
+			if !slices.Contains(read, p.Name) {
+				out = append(out, fmt.Sprintf("%s declares query parameter %q but no call read it", routeKey(rt), p.Name))
+			}
+		}
+	}
+	return out
 }
 
 // token issues a fresh token for u, so that a logout in one call does not
@@ -295,14 +346,18 @@ func (e *env) deliveryIncident() int64 {
 
 // TestEveryRouteWithEveryRole walks the route table with each role and
 // checks the outcome against poscare.Permissions, the one declared table.
+// Having called every route, it also checks each route declares exactly
+// the query parameters its handler reads (newEnv checks the one way).
 func TestEveryRouteWithEveryRole(t *testing.T) {
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)
+			var called []httpapi.Route
 			for _, rt := range e.api.Routes() {
 				if rt.Public {
 					continue
 				}
+				called = append(called, rt)
 				for _, role := range poscare.Roles {
 					t.Run(rt.Method+" "+rt.Pattern+" as "+string(role), func(t *testing.T) {
 						e.t = t
@@ -323,6 +378,9 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 						}
 					})
 				}
+			}
+			for _, msg := range unreadDeclarations(called, e.reads) {
+				t.Error(msg)
 			}
 		})
 	}

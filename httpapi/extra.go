@@ -173,7 +173,8 @@ func (s *Server) extraRoutes() []Route {
 				return map[string]bool{"ok": true}, st.CompleteTask(r.Context(), r.Actor, id)
 			}},
 		{Method: "GET", Pattern: "/api/v1/incidents", Entity: poscare.EntityIncident, Action: poscare.ActRead,
-			Summary: "Incidents, newest first (open=true for open ones)", Response: List[*poscare.Incident]{Items: []*poscare.Incident{{}}},
+			Summary: "Incidents, newest first", Response: List[*poscare.Incident]{Items: []*poscare.Incident{{}}},
+			Query: append([]Param{boolParam("open", "Only open incidents")}, pageParams...),
 			Handle: func(r *Request) (any, error) {
 				q := newQuery(r)
 				p := q.page()
@@ -196,8 +197,9 @@ func (s *Server) extraRoutes() []Route {
 				return st.GetIncident(r.Context(), r.Actor, id)
 			}},
 		{Method: "GET", Pattern: "/api/v1/incidents/{id}/notifications", Entity: poscare.EntityIncident, Action: poscare.ActRead,
-			Summary:  "The messages the playbook queued for an incident's merchants, with delivery status (status=queued|sending|sent|failed, limit, offset) and counts by status",
+			Summary:  "The messages the playbook queued for an incident's merchants, with delivery status and counts by status",
 			Response: DeliveryList{List: List[*sqlstore.IncidentNotification]{Items: []*sqlstore.IncidentNotification{{}}}},
+			Query:    append([]Param{strParam("status", "Only messages in this delivery status; the counts cover all of them", sqlstore.DeliveryStatuses...)}, pageParams...),
 			Handle: func(r *Request) (any, error) {
 				id, err := r.ID("id")
 				if err != nil {
@@ -273,7 +275,8 @@ func (s *Server) extraRoutes() []Route {
 				return st.RevealMerchant(r.Context(), r.Actor, id)
 			}},
 		{Method: "GET", Pattern: "/api/v1/merchants.csv", Entity: poscare.EntityMerchant, Action: poscare.ActExport,
-			Summary: "Export the merchants the caller may see as CSV (audited)", Handle: s.exportMerchants},
+			Summary: "Export the merchants the caller may see as CSV (audited)", Query: []Param{merchantQ, merchantStatus, merchantTeam},
+			Handle: s.exportMerchants},
 		{Method: "POST", Pattern: "/api/v1/applications/{id}/advance", Entity: poscare.EntityApplication, Action: poscare.ActUpdate,
 			Summary: "Complete the application's current stage", Response: &poscare.Application{},
 			Handle: func(r *Request) (any, error) {
@@ -297,7 +300,11 @@ func (s *Server) extraRoutes() []Route {
 				return st.RestoreChannel(r.Context(), r.Actor, id, ch)
 			}},
 		{Method: "GET", Pattern: "/api/v1/audit", Entity: poscare.EntityAudit, Action: poscare.ActRead,
-			Summary: "The audit trail, newest first; filter by entity, entity_id, actor_id", Response: List[poscare.AuditEntry]{Items: []poscare.AuditEntry{{}}},
+			Summary: "The audit trail, newest first", Response: List[poscare.AuditEntry]{Items: []poscare.AuditEntry{{}}},
+			Query: append([]Param{
+				strParam("entity", "Only entries about this kind of record: merchant, contact, terminal, application, contract, team, user, incident, vault …"),
+				intParam("entity_id", "Only entries about the record with this id"),
+				intParam("actor_id", "Only entries made by this user")}, pageParams...),
 			Handle: func(r *Request) (any, error) {
 				q := newQuery(r)
 				p := q.page()

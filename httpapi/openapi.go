@@ -145,6 +145,13 @@ func (s *Server) OpenAPI() map[string]any {
 		for _, m := range pathParam.FindAllStringSubmatch(rt.Pattern, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "integer"}})
 		}
+		for _, p := range rt.Query {
+			schema := map[string]any{"type": p.Type}
+			if len(p.Enum) > 0 {
+				schema["enum"] = p.Enum
+			}
+			params = append(params, map[string]any{"name": p.Name, "in": "query", "description": p.Description, "schema": schema})
+		}
 		if len(params) > 0 {
 			op["parameters"] = params
 		}

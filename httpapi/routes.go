@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,20 +63,35 @@ type Me struct {
 	Permissions map[string][]poscare.Action `json:"permissions"`
 }
 
-// query reads list parameters, reporting bad numbers as field errors.
+// query reads a request's query parameters, reporting bad numbers as
+// field errors. Handlers read query parameters only through it, so that
+// the tests can see which names each route reads.
 type query struct {
-	v url.Values
-	p poscare.Problems
+	v    url.Values
+	p    poscare.Problems
+	note func(name string)
 }
 
-func newQuery(r *Request) *query { return &query{v: r.URL.Query(), p: poscare.Problems{}} }
+func newQuery(r *Request) *query {
+	return &query{v: r.URL.Query(), p: poscare.Problems{}, note: r.queryRead}
+}
 
-func (q *query) str(name string) string { return strings.TrimSpace(q.v.Get(name)) }
+func (q *query) get(name string) string {
+	if q.note != nil {
+		q.note(name)
+	}
+	return q.v.Get(name)
+}
 
-func (q *query) boolean(name string) bool { return q.v.Get(name) == "true" || q.v.Get(name) == "1" }
+func (q *query) str(name string) string { return strings.TrimSpace(q.get(name)) }
+
+func (q *query) boolean(name string) bool {
+	v := q.get(name)
+	return v == "true" || v == "1"
+}
 
 func (q *query) intPtr(name string) *int64 {
-	s := q.v.Get(name)
+	s := q.get(name)
 	if s == "" {
 		return nil
 	}
@@ -90,7 +106,7 @@ func (q *query) intPtr(name string) *int64 {
 func (q *query) page() poscare.Page {
 	var p poscare.Page
 	for name, dst := range map[string]*int{"limit": &p.Limit, "offset": &p.Offset} {
-		if s := q.v.Get(name); s != "" {
+		if s := q.get(name); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 0 || (name == "limit" && (n < 1 || n > 500)) {
 				q.p.Add(name, "超出范围（每页1-500条）", "out of range (limit 1-500, offset ≥ 0)")
@@ -103,6 +119,47 @@ func (q *query) page() poscare.Page {
 	return p
 }
 
+// strParam, intParam and boolParam declare a route's query parameters in
+// the types query.str, query.intPtr and query.boolean read them as.
+func strParam(name, description string, enum ...string) Param {
+	return Param{Name: name, Type: "string", Description: description, Enum: enum}
+}
+
+func intParam(name, description string) Param {
+	return Param{Name: name, Type: "integer", Description: description}
+}
+
+func boolParam(name, description string) Param {
+	return Param{Name: name, Type: "boolean", Description: description + " (true or 1; anything else is false)"}
+}
+
+// values turns domain constants into an enum, so that a renamed constant
+// fails to compile rather than leave the document behind.
+func values[T ~string](vs ...T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// pageParams are read by every paged list, through query.page.
+var pageParams = []Param{
+	intParam("limit", "Page size, 1-500; default 50"),
+	intParam("offset", "Number of items to skip; default 0"),
+}
+
+// Query parameters that more than one route reads. The domain keeps no
+// list of merchant types, merchant statuses or terminal statuses, so those
+// enums are spelled out here from its constants.
+var (
+	merchantQ      = strParam("q", "Search by name fragment (Chinese bigram index), phone (whole or leading digits), USCC, MID or ID number")
+	merchantStatus = strParam("status", "Only merchants in this status",
+		values(poscare.MerchantProspect, poscare.MerchantOnboarding, poscare.MerchantActive, poscare.MerchantSuspended, poscare.MerchantTerminated)...)
+	merchantTeam  = intParam("team_id", "Only merchants of this team")
+	merchantParam = intParam("merchant_id", "Only records of this merchant")
+)
+
 // resource describes one kind of record for the generic routes: list,
 // get, create, update, archive, restore and history.
 type resource[T any] struct {
@@ -110,18 +167,22 @@ type resource[T any] struct {
 	path   string
 	get    func(ctx context.Context, a poscare.Actor, id int64) (*T, error)
 	list   func(r *Request, q *query, p poscare.Page) ([]*T, error)
-	create func(ctx context.Context, a poscare.Actor, v *T) error
-	update func(ctx context.Context, a poscare.Actor, v *T) error
-	setID  func(v *T, id int64)
+	// filters declares the query parameters list reads besides archived,
+	// limit and offset, which routes adds for every list.
+	filters []Param
+	create  func(ctx context.Context, a poscare.Actor, v *T) error
+	update  func(ctx context.Context, a poscare.Actor, v *T) error
+	setID   func(v *T, id int64)
 }
 
 func (res resource[T]) routes(s *Server) []Route {
 	var zero T
 	base := "/api/v1/" + res.path
 	name := poscare.EntityName(res.entity).En
+	listParams := slices.Concat(res.filters, []Param{boolParam("archived", "List archived "+name+"s instead of live ones")}, pageParams)
 	rts := []Route{
 		{Method: "GET", Pattern: base, Entity: res.entity, Action: poscare.ActRead, Summary: "List and search " + name + "s",
-			Response: List[*T]{Items: []*T{&zero}},
+			Response: List[*T]{Items: []*T{&zero}}, Query: listParams,
 			Handle: func(r *Request) (any, error) {
 				q := newQuery(r)
 				p := q.page()
@@ -146,7 +207,7 @@ func (res resource[T]) routes(s *Server) []Route {
 				return res.get(r.Context(), r.Actor, id)
 			}},
 		{Method: "GET", Pattern: base + "/{id}/history", Entity: res.entity, Action: poscare.ActRead, Summary: "The " + name + "'s history from the audit trail",
-			Response: List[poscare.AuditEntry]{Items: []poscare.AuditEntry{{}}},
+			Response: List[poscare.AuditEntry]{Items: []poscare.AuditEntry{{}}}, Query: pageParams,
 			Handle: func(r *Request) (any, error) {
 				id, err := r.ID("id")
 				if err != nil {
@@ -245,6 +306,9 @@ func (s *Server) Routes() []Route {
 				Q: q.str("q"), Status: poscare.MerchantStatus(q.str("status")), Type: poscare.MerchantType(q.str("type")),
 				TeamID: q.intPtr("team_id"), AccountManagerID: q.intPtr("account_manager_id"), Archived: q.boolean("archived"), Page: p})
 		},
+		filters: []Param{merchantQ, merchantStatus,
+			strParam("type", "Only merchants of this type", values(poscare.MerchantMicro, poscare.MerchantIndividual, poscare.MerchantEnterprise)...),
+			merchantTeam, intParam("account_manager_id", "Only merchants this user manages")},
 	}.routes(s)...)
 	rts = append(rts, resource[poscare.Contact]{
 		entity: poscare.EntityContact, path: "contacts",
@@ -253,6 +317,7 @@ func (s *Server) Routes() []Route {
 		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Contact, error) {
 			return st.ListContacts(r.Context(), r.Actor, sqlstore.ContactFilter{MerchantID: q.intPtr("merchant_id"), Q: q.str("q"), Archived: q.boolean("archived"), Page: p})
 		},
+		filters: []Param{merchantParam, strParam("q", "Search by name fragment or an exact phone, email or WeChat ID")},
 	}.routes(s)...)
 	rts = append(rts, resource[poscare.Terminal]{
 		entity: poscare.EntityTerminal, path: "terminals",
@@ -262,6 +327,10 @@ func (s *Server) Routes() []Route {
 			return st.ListTerminals(r.Context(), r.Actor, poscare.TerminalFilter{Q: q.str("q"), Status: poscare.TerminalStatus(q.str("status")),
 				MerchantID: q.intPtr("merchant_id"), Archived: q.boolean("archived"), Page: p})
 		},
+		filters: []Param{strParam("q", "Search by serial number, TID or MID"),
+			strParam("status", "Only terminals in this status", values(poscare.TerminalInStock, poscare.TerminalInstalled, poscare.TerminalActive,
+				poscare.TerminalSuspended, poscare.TerminalInRepair, poscare.TerminalRetired, poscare.TerminalLost)...),
+			merchantParam},
 	}.routes(s)...)
 	rts = append(rts, resource[poscare.Application]{
 		entity: poscare.EntityApplication, path: "applications",
@@ -272,6 +341,9 @@ func (s *Server) Routes() []Route {
 				Stage: poscare.Stage(q.str("stage")), Overdue: q.boolean("overdue"), ResponsibleID: q.intPtr("responsible_id"),
 				Archived: q.boolean("archived"), Page: p})
 		},
+		filters: []Param{merchantParam, strParam("stage", "Only applications at this onboarding stage", values(poscare.Stages...)...),
+			boolParam("overdue", "Only applications whose current stage is past its due date"),
+			intParam("responsible_id", "Only applications with an open stage this user is responsible for")},
 	}.routes(s)...)
 	rts = append(rts, resource[poscare.Contract]{
 		entity: poscare.EntityContract, path: "contracts",
@@ -280,6 +352,7 @@ func (s *Server) Routes() []Route {
 		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Contract, error) {
 			return st.ListContracts(r.Context(), r.Actor, poscare.ContractFilter{MerchantID: q.intPtr("merchant_id"), Archived: q.boolean("archived"), Page: p})
 		},
+		filters: []Param{merchantParam},
 	}.routes(s)...)
 	rts = append(rts, resource[poscare.Team]{
 		entity: poscare.EntityTeam, path: "teams",
@@ -297,6 +370,8 @@ func (s *Server) Routes() []Route {
 			return st.ListUsers(r.Context(), r.Actor, sqlstore.UserFilter{Q: q.str("q"), Role: poscare.Role(q.str("role")),
 				TeamID: q.intPtr("team_id"), Archived: q.boolean("archived"), Page: poscare.Page{Limit: p.Limit + 1, Offset: p.Offset}})
 		},
+		filters: []Param{strParam("q", "Search by name or login fragment, or an exact mobile number"),
+			strParam("role", "Only users with this role", values(poscare.Roles...)...), intParam("team_id", "Only users of this team")},
 	}.routes(s)
 	rts = append(rts, users...)
 	rts = append(rts, s.extraRoutes()...)

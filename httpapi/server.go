@@ -32,6 +32,10 @@ type Server struct {
 
 	limiter *ipLimiter
 	mux     *http.ServeMux
+	// queryRead, when set, hears every query parameter a handler reads,
+	// with its route ("GET /api/v1/merchants"). Only the tests set it, to
+	// check each route declares what its handler reads.
+	queryRead func(route, name string)
 }
 
 // New builds the API server and its routes.
@@ -85,7 +89,21 @@ type Route struct {
 	// and response bodies in the OpenAPI document.
 	Body     any
 	Response any
-	Handle   func(*Request) (any, error)
+	// Query declares every query parameter the handler reads, for the
+	// OpenAPI document; the route tests fail when a handler reads one that
+	// is not declared, or a declared one is never read.
+	Query  []Param
+	Handle func(*Request) (any, error)
+}
+
+// Param is one query parameter of a route.
+type Param struct {
+	Name string
+	// Type is the OpenAPI type: "string", "integer" or "boolean".
+	Type        string
+	Description string
+	// Enum lists the accepted values when they are fixed, such as statuses.
+	Enum []string
 }
 
 // Request is what a handler gets: the HTTP request and the acting user.
@@ -93,6 +111,8 @@ type Request struct {
 	*http.Request
 	Actor poscare.Actor
 	W     http.ResponseWriter
+
+	queryRead func(name string) // see Server.queryRead
 }
 
 // ID returns the {id} path value as a positive integer.
@@ -202,6 +222,10 @@ type noBody struct{}
 func (s *Server) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := &Request{Request: r, W: w}
+		if s.queryRead != nil {
+			route := rt.Method + " " + rt.Pattern
+			req.queryRead = func(name string) { s.queryRead(route, name) }
+		}
 		source := clientIP(r)
 		if !rt.Public {
 			actor, err := s.authenticate(r.Context(), r, source)
