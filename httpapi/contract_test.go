@@ -310,6 +310,22 @@ func TestBadInput(t *testing.T) {
 		if res.status != 422 || !strings.Contains(string(res.body), `"limit"`) {
 			t.Fatalf("limit=0: %d %s", res.status, res.body)
 		}
+		// A filter value that cannot exist is an error, not an empty list.
+		for q, field := range map[string]string{"/api/v1/merchants?status=actve": "status", "/api/v1/merchants?archived=yes": "archived",
+			"/api/v1/terminals?status=broken-ish": "status", "/api/v1/users?role=boss": "role"} {
+			for _, lang := range []string{"zh-CN", "en"} {
+				res := e.do("GET", q, tok, nil, "Accept-Language", lang)
+				var body httpapi.ErrorBody
+				res.decode(t, &body)
+				label := poscare.FieldLabel(field).Zh
+				if lang == "en" {
+					label = poscare.FieldLabel(field).En
+				}
+				if res.status != 422 || !strings.Contains(body.Error.Fields[field], label) {
+					t.Errorf("%s (%s): %d %s, want 422 naming %q", q, lang, res.status, res.body, label)
+				}
+			}
+		}
 	})
 	t.Run("NoTokenIs401", func(t *testing.T) {
 		res := e.do("GET", "/api/v1/merchants", "", nil)

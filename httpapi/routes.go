@@ -130,7 +130,7 @@ func intParam(name, description string) Param {
 }
 
 func boolParam(name, description string) Param {
-	return Param{Name: name, Type: "boolean", Description: description + " (true or 1; anything else is false)"}
+	return Param{Name: name, Type: "boolean", Description: description + " (true/1 or false/0)"}
 }
 
 // values turns domain constants into an enum, so that a renamed constant

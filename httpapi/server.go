@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -241,6 +243,10 @@ func (s *Server) wrap(rt Route) http.Handler {
 		} else {
 			req.Actor = poscare.Actor{Source: source}
 		}
+		if err := checkQuery(rt.Query, r.URL.Query()); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		out, err := rt.Handle(req)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -255,6 +261,26 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		writeJSON(w, status, out)
 	})
+}
+
+// checkQuery refuses values a route's declared parameters cannot take: a
+// status that does not exist, a boolean that is neither true nor false.
+// Without it a typo in a filter would answer with an empty list.
+func checkQuery(params []Param, v url.Values) error {
+	p := poscare.Problems{}
+	for _, param := range params {
+		got := strings.TrimSpace(v.Get(param.Name))
+		if got == "" {
+			continue
+		}
+		switch {
+		case len(param.Enum) > 0 && !slices.Contains(param.Enum, got):
+			p.Add(param.Name, "应为 "+strings.Join(param.Enum, "、")+" 之一", "must be one of "+strings.Join(param.Enum, ", "))
+		case param.Type == "boolean" && !slices.Contains([]string{"true", "false", "1", "0"}, got):
+			p.Add(param.Name, "应为 true 或 false", "must be true or false")
+		}
+	}
+	return p.Err()
 }
 
 func (s *Server) authenticate(ctx context.Context, r *http.Request, source string) (poscare.Actor, error) {
