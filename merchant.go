@@ -243,6 +243,17 @@ type MerchantFilter struct {
 type Page struct {
 	Limit  int
 	Offset int
+	// More asks for one row beyond Limit, so that the caller can tell
+	// whether there is a next page (the capped Limit stays a full page).
+	More bool
+}
+
+// Rows is how many rows to read for the page.
+func (p Page) Rows() int {
+	if p.More {
+		return p.Limit + 1
+	}
+	return p.Limit
 }
 
 // Normalize clamps the page to sane bounds.

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -417,5 +419,28 @@ func TestAgentCannotReachOtherPortfolio(t *testing.T) {
 				t.Errorf("agent export: %d", res.status)
 			}
 		})
+	}
+}
+
+// TestFullPageHasNextOffset: a page of the largest size still tells that
+// another page follows (the store reads one row beyond the capped limit).
+func TestFullPageHasNextOffset(t *testing.T) {
+	s := testenv.Open(t, filepath.Join(t.TempDir(), "p.db"))
+	e := newEnv(t, s)
+	sys := poscare.SystemActor("t")
+	for i := range 500 {
+		if err := s.CreateTeam(context.Background(), sys, &poscare.Team{Name: fmt.Sprintf("拓展%03d组", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := e.token(e.w.Users[poscare.RoleAdmin])
+	var first, last httpapi.List[poscare.Team]
+	e.do("GET", "/api/v1/teams?limit=500", tok, nil).decode(t, &first)
+	if len(first.Items) != 500 || first.NextOffset == nil || *first.NextOffset != 500 {
+		t.Fatalf("first page: %d items, next %v; want 500 and 500", len(first.Items), first.NextOffset)
+	}
+	e.do("GET", "/api/v1/teams?limit=500&offset=500", tok, nil).decode(t, &last)
+	if len(last.Items) != 3 || last.NextOffset != nil {
+		t.Fatalf("last page: %d items, next %v; want the fixture's 3 teams and no next", len(last.Items), last.NextOffset)
 	}
 }

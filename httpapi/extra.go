@@ -181,7 +181,7 @@ func (s *Server) extraRoutes() []Route {
 				if err := q.p.Err(); err != nil {
 					return nil, err
 				}
-				xs, err := st.ListIncidents(r.Context(), r.Actor, q.boolean("open"), poscare.Page{Limit: p.Limit + 1, Offset: p.Offset})
+				xs, err := st.ListIncidents(r.Context(), r.Actor, q.boolean("open"), poscare.Page{Limit: p.Limit, Offset: p.Offset, More: true})
 				if err != nil {
 					return nil, err
 				}
@@ -308,7 +308,7 @@ func (s *Server) extraRoutes() []Route {
 			Handle: func(r *Request) (any, error) {
 				q := newQuery(r)
 				p := q.page()
-				f := poscare.AuditFilter{Entity: q.str("entity"), Page: poscare.Page{Limit: p.Limit + 1, Offset: p.Offset}}
+				f := poscare.AuditFilter{Entity: q.str("entity"), Page: poscare.Page{Limit: p.Limit, Offset: p.Offset, More: true}}
 				if id := q.intPtr("entity_id"); id != nil {
 					f.EntityID = *id
 				}

@@ -221,7 +221,7 @@ func (res resource[T]) routes(s *Server) []Route {
 				if err := q.p.Err(); err != nil {
 					return nil, err
 				}
-				entries, err := s.Store.AuditEntries(r.Context(), poscare.AuditFilter{Entity: res.entity, EntityID: id, Page: poscare.Page{Limit: p.Limit + 1, Offset: p.Offset}})
+				entries, err := s.Store.AuditEntries(r.Context(), poscare.AuditFilter{Entity: res.entity, EntityID: id, Page: poscare.Page{Limit: p.Limit, Offset: p.Offset, More: true}})
 				if err != nil {
 					return nil, err
 				}
@@ -359,7 +359,7 @@ func (s *Server) Routes() []Route {
 		get: st.GetTeam, create: st.CreateTeam, update: st.UpdateTeam,
 		setID: func(v *poscare.Team, id int64) { v.ID = id },
 		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Team, error) {
-			return st.ListTeams(r.Context(), r.Actor, q.boolean("archived"), poscare.Page{Limit: p.Limit + 1, Offset: p.Offset})
+			return st.ListTeams(r.Context(), r.Actor, q.boolean("archived"), poscare.Page{Limit: p.Limit, Offset: p.Offset, More: true})
 		},
 	}.routes(s)...)
 	users := resource[poscare.User]{
@@ -368,7 +368,7 @@ func (s *Server) Routes() []Route {
 		setID: func(v *poscare.User, id int64) { v.ID = id },
 		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.User, error) {
 			return st.ListUsers(r.Context(), r.Actor, sqlstore.UserFilter{Q: q.str("q"), Role: poscare.Role(q.str("role")),
-				TeamID: q.intPtr("team_id"), Archived: q.boolean("archived"), Page: poscare.Page{Limit: p.Limit + 1, Offset: p.Offset}})
+				TeamID: q.intPtr("team_id"), Archived: q.boolean("archived"), Page: poscare.Page{Limit: p.Limit, Offset: p.Offset, More: true}})
 		},
 		filters: []Param{strParam("q", "Search by name or login fragment, or an exact mobile number"),
 			strParam("role", "Only users with this role", values(poscare.Roles...)...), intParam("team_id", "Only users of this team")},

@@ -177,7 +177,7 @@ func (s *Store) AuditEntries(ctx context.Context, f poscare.AuditFilter) ([]posc
 		args = append(args, f.ActorID)
 	}
 	q += " ORDER BY seq DESC LIMIT ? OFFSET ?"
-	args = append(args, f.Limit, f.Offset)
+	args = append(args, f.Rows(), f.Offset)
 	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, s.translate(err)

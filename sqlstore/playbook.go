@@ -340,7 +340,7 @@ func (s *Store) ListIncidents(ctx context.Context, a poscare.Actor, openOnly boo
 	}
 	var out []*poscare.Incident
 	err := s.inRead(ctx, func(t *Tx) error {
-		rows, err := t.query(ctx, q+" ORDER BY id DESC LIMIT ? OFFSET ?", p.Limit, p.Offset)
+		rows, err := t.query(ctx, q+" ORDER BY id DESC LIMIT ? OFFSET ?", p.Rows(), p.Offset)
 		if err != nil {
 			return err
 		}

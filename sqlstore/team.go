@@ -103,5 +103,5 @@ func (s *Store) ListTeams(ctx context.Context, a poscare.Actor, archived bool, p
 		return nil, poscare.Forbidden()
 	}
 	p.Normalize()
-	return queryAll(ctx, s, "SELECT "+teamCols+" FROM teams WHERE "+archivedCond(archived)+" ORDER BY id LIMIT ? OFFSET ?", []any{p.Limit, p.Offset}, scanTeam)
+	return queryAll(ctx, s, "SELECT "+teamCols+" FROM teams WHERE "+archivedCond(archived)+" ORDER BY id LIMIT ? OFFSET ?", []any{p.Rows(), p.Offset}, scanTeam)
 }

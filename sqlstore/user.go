@@ -255,7 +255,7 @@ func (s *Store) ListUsers(ctx context.Context, a poscare.Actor, f UserFilter) ([
 		args = append(args, like, like, f.Q)
 	}
 	q += " ORDER BY id LIMIT ? OFFSET ?"
-	args = append(args, f.Limit, f.Offset)
+	args = append(args, f.Rows(), f.Offset)
 	return queryAll(ctx, s, q, args, scanUser)
 }
 
