@@ -1,6 +1,7 @@
 package poscare
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,6 +16,10 @@ const (
 	MerchantIndividual MerchantType = "individual" // 个体工商户: individual business
 	MerchantEnterprise MerchantType = "enterprise" // 企业: company with a business licence
 )
+
+// MerchantTypes lists every merchant type; validation and the API's filter
+// values read it.
+var MerchantTypes = []MerchantType{MerchantMicro, MerchantIndividual, MerchantEnterprise}
 
 // FeeCategory is the merchant's card-fee class.
 type FeeCategory string
@@ -37,6 +42,9 @@ const (
 	MerchantSuspended  MerchantStatus = "suspended"
 	MerchantTerminated MerchantStatus = "terminated"
 )
+
+// MerchantStatuses lists every merchant status, in that order.
+var MerchantStatuses = []MerchantStatus{MerchantProspect, MerchantOnboarding, MerchantActive, MerchantSuspended, MerchantTerminated}
 
 // SettlementKind tells a personal bank card (checked by Luhn) from a
 // corporate account (对公账户, which has no check digit).
@@ -97,9 +105,7 @@ func (m *Merchant) Validate(requireSensitive bool) error {
 	if m.FeeCategory == "" {
 		m.FeeCategory = FeeStandard
 	}
-	switch m.Type {
-	case MerchantMicro, MerchantIndividual, MerchantEnterprise:
-	default:
+	if !slices.Contains(MerchantTypes, m.Type) {
 		p.Add("type", "应为小微商户、个体工商户或企业", "must be micro, individual or enterprise")
 	}
 	if n := utf8.RuneCountInString(m.LegalName); n < 2 || n > 100 {
@@ -163,9 +169,7 @@ func (m *Merchant) Validate(requireSensitive bool) error {
 	if !ValidCoordinates(m.Latitude, m.Longitude) {
 		p.Add("latitude", "经纬度超出范围或未填写", "coordinates out of range or missing")
 	}
-	switch m.Status {
-	case MerchantProspect, MerchantOnboarding, MerchantActive, MerchantSuspended, MerchantTerminated:
-	default:
+	if !slices.Contains(MerchantStatuses, m.Status) {
 		p.Add("status", "未知状态", "unknown status")
 	}
 	if (m.Status == MerchantActive || m.Status == MerchantSuspended) && m.MID == "" {

@@ -1,6 +1,7 @@
 package poscare
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,6 +20,9 @@ const (
 	TerminalRetired   TerminalStatus = "retired"
 	TerminalLost      TerminalStatus = "lost"
 )
+
+// TerminalStatuses lists every terminal status.
+var TerminalStatuses = []TerminalStatus{TerminalInStock, TerminalInstalled, TerminalActive, TerminalSuspended, TerminalInRepair, TerminalRetired, TerminalLost}
 
 // Terminal is one POS device owned by the provider. Per PBoC 银发〔2021〕259号
 // a deployed terminal's serial number is bound one-to-one to a merchant, its
@@ -77,9 +81,7 @@ func (t *Terminal) Validate() error {
 			p.Add("warranty_end", "应为 YYYY-MM-DD 日期", "must be a YYYY-MM-DD date")
 		}
 	}
-	switch t.Status {
-	case TerminalInStock, TerminalInstalled, TerminalActive, TerminalSuspended, TerminalInRepair, TerminalRetired, TerminalLost:
-	default:
+	if !slices.Contains(TerminalStatuses, t.Status) {
 		p.Add("status", "未知状态", "unknown status")
 	}
 	if t.Deployed() {

@@ -155,7 +155,7 @@ var pageParams = []Param{
 var (
 	merchantQ      = strParam("q", "Search by name fragment (Chinese bigram index), phone (whole or leading digits), USCC, MID or ID number")
 	merchantStatus = strParam("status", "Only merchants in this status",
-		values(poscare.MerchantProspect, poscare.MerchantOnboarding, poscare.MerchantActive, poscare.MerchantSuspended, poscare.MerchantTerminated)...)
+		values(poscare.MerchantStatuses...)...)
 	merchantTeam  = intParam("team_id", "Only merchants of this team")
 	merchantParam = intParam("merchant_id", "Only records of this merchant")
 )
@@ -307,7 +307,7 @@ func (s *Server) Routes() []Route {
 				TeamID: q.intPtr("team_id"), AccountManagerID: q.intPtr("account_manager_id"), Archived: q.boolean("archived"), Page: p})
 		},
 		filters: []Param{merchantQ, merchantStatus,
-			strParam("type", "Only merchants of this type", values(poscare.MerchantMicro, poscare.MerchantIndividual, poscare.MerchantEnterprise)...),
+			strParam("type", "Only merchants of this type", values(poscare.MerchantTypes...)...),
 			merchantTeam, intParam("account_manager_id", "Only merchants this user manages")},
 	}.routes(s)...)
 	rts = append(rts, resource[poscare.Contact]{
@@ -328,8 +328,7 @@ func (s *Server) Routes() []Route {
 				MerchantID: q.intPtr("merchant_id"), Archived: q.boolean("archived"), Page: p})
 		},
 		filters: []Param{strParam("q", "Search by serial number, TID or MID"),
-			strParam("status", "Only terminals in this status", values(poscare.TerminalInStock, poscare.TerminalInstalled, poscare.TerminalActive,
-				poscare.TerminalSuspended, poscare.TerminalInRepair, poscare.TerminalRetired, poscare.TerminalLost)...),
+			strParam("status", "Only terminals in this status", values(poscare.TerminalStatuses...)...),
 			merchantParam},
 	}.routes(s)...)
 	rts = append(rts, resource[poscare.Application]{
