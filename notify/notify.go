@@ -105,7 +105,10 @@ func (s SMTP) Send(ctx context.Context, m *sqlstore.Message) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	return c.Quit()
+	// The server has accepted the message: a failed QUIT must not mark it
+	// failed, or it would be sent again.
+	c.Quit()
+	return nil
 }
 
 // composeMail writes the message in RFC 5322 form. Headers stay 7-bit: a

@@ -77,31 +77,46 @@ func (c *auditChain) link(e *poscare.AuditEntry) []any {
 }
 
 // recordAside appends n "create" entries for entity, computing their JSON
-// views and hashes on another goroutine while the caller goes on writing
-// rows on this one: for a bulk import that is a second core's work taken
-// off the transaction. after(i) must return the i-th record's id and view,
-// and the records must not change until the entries are done. Nothing else
-// may be recorded or flushed before the transaction has waited for them
-// (flush does so).
+// views (and, on SQLite, their hashes) on another goroutine while the
+// caller goes on writing rows on this one: for a bulk import that is a
+// second core's work taken off the transaction. after(i) must return the
+// i-th record's id and view, and the records must not change until the
+// entries are done. Nothing else may be recorded before the transaction
+// has waited for them; inTx waits before it flushes, also on error.
+//
+// On PostgreSQL the chain's head is read, under the lock that keeps other
+// sessions from appending, only when the entries are linked at the wait:
+// other sessions' audited writes wait for the lock, so it is not held
+// while the rows are written.
 func (t *Tx) recordAside(ctx context.Context, a poscare.Actor, entity string, n int, after func(i int) (int64, any)) error {
-	if err := t.readAuditHead(ctx); err != nil {
-		return err
+	if t.auditWait != nil {
+		return poscare.Internal(fmt.Errorf("recordAside called twice in one transaction"))
+	}
+	linkAside := t.s.dialect == SQLite
+	if linkAside {
+		if err := t.readAuditHead(ctx); err != nil {
+			return err
+		}
 	}
 	done := make(chan error, 1)
+	entries := make([]poscare.AuditEntry, n)
 	rows := make([][]any, n)
 	// The goroutine owns the chain until it is done.
 	chain, now := t.audit, t.now
 	go func() {
 		for i := range n {
 			id, v := after(i)
-			e := poscare.AuditEntry{At: now, ActorID: a.UserID, ActorLogin: a.Login, Action: "create",
+			e := &entries[i]
+			*e = poscare.AuditEntry{At: now, ActorID: a.UserID, ActorLogin: a.Login, Action: "create",
 				Entity: entity, EntityID: id, Source: a.Source}
 			var err error
 			if e.After, err = auditJSON(v); err != nil {
 				done <- err
 				return
 			}
-			rows[i] = chain.link(&e)
+			if linkAside {
+				rows[i] = chain.link(e)
+			}
 		}
 		done <- nil
 	}()
@@ -109,6 +124,15 @@ func (t *Tx) recordAside(ctx context.Context, a poscare.Actor, entity string, n 
 		t.auditWait = nil
 		if err := <-done; err != nil {
 			return err
+		}
+		if !linkAside {
+			if err := t.readAuditHead(ctx); err != nil {
+				return err
+			}
+			chain = t.audit
+			for i := range entries {
+				rows[i] = chain.link(&entries[i])
+			}
 		}
 		t.pendingAudit = append(t.pendingAudit, rows...)
 		t.audit = chain

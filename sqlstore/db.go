@@ -107,6 +107,7 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 		r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode()+"&_pragma=query_only(ON)&_pragma=mmap_size(4294967296)")
 		if err != nil {
 			w.Close()
+			s.ckpt.Close()
 			return nil, err
 		}
 		r.SetMaxOpenConns(8)
@@ -156,7 +157,7 @@ func (s *Store) Close() error {
 		err = s.ckpt.Close()
 	}
 	if s.read != nil && s.read != s.write {
-		err = s.read.Close()
+		err = errors.Join(err, s.read.Close())
 	}
 	if s.write != nil {
 		err = errors.Join(err, s.write.Close())

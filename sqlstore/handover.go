@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -61,6 +62,7 @@ type handoverRun struct {
 	load       map[int64]int   // merchants each candidate manages now
 	plan       map[int64]int64 // merchant → new account manager
 	rows       [][]any         // handovers rows, written at the end
+	left       int             // items nobody at work could take
 }
 
 // handed notes one item handed over (to may be nil: nobody needed).
@@ -71,23 +73,30 @@ func (r *handoverRun) handed(t *Tx, kind string, record int64, detail string, to
 // takerFor is who takes an item tied to merchant (0: none): the merchant's
 // new account manager, else its current one unless that is the person,
 // else the person's backup, else the first colleague at work; 0 if nobody.
-func (r *handoverRun) takerFor(ctx context.Context, t *Tx, merchant int64) int64 {
+// Only merchants can stop the playbook for want of someone to take them:
+// other items nobody can take stay where they are (run.left) and the
+// person's access ends all the same.
+func (r *handoverRun) takerFor(ctx context.Context, t *Tx, merchant int64) (int64, error) {
 	if to, ok := r.plan[merchant]; ok {
-		return to
+		return to, nil
 	}
 	if merchant != 0 {
 		var am int64
-		if err := t.queryRow(ctx, "SELECT account_manager_id FROM merchants WHERE id = ?", merchant).Scan(&am); err == nil && am != r.person.ID {
-			return am
+		err := t.queryRow(ctx, "SELECT account_manager_id FROM merchants WHERE id = ?", merchant).Scan(&am)
+		if err != nil && err != sql.ErrNoRows {
+			return 0, t.s.translate(err)
+		}
+		if err == nil && am != r.person.ID {
+			return am, nil
 		}
 	}
 	if r.backup != nil {
-		return r.backup.ID
+		return r.backup.ID, nil
 	}
 	if len(r.candidates) > 0 {
-		return r.candidates[0].ID
+		return r.candidates[0].ID, nil
 	}
-	return 0
+	return 0, nil
 }
 
 // handMerchants gives the person's merchants to their backup or spreads
@@ -171,17 +180,23 @@ func handStages(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	n := 0
 	for _, st := range stages {
-		to := run.takerFor(ctx, t, st.merchant)
+		to, err := run.takerFor(ctx, t, st.merchant)
+		if err != nil {
+			return 0, err
+		}
 		if to == 0 {
-			return 0, poscare.Errorf(poscare.EConflict, "没有人可以接手进件阶段", "nobody can take over the onboarding stages")
+			run.left++ // nobody at work: it waits for the lead, access still ends
+			continue
 		}
 		if _, err := t.exec(ctx, "UPDATE application_stages SET responsible_id = ? WHERE application_id = ? AND position = ?", to, st.app, st.pos); err != nil {
 			return 0, err
 		}
 		run.handed(t, "stage", st.app, fmt.Sprint(st.pos), &to)
+		n++
 	}
-	return len(stages), nil
+	return n, nil
 }
 
 // handStaffBackups: colleagues whose backup the person was get the
@@ -205,25 +220,32 @@ func handStaffBackups(ctx context.Context, t *Tx, run *handoverRun) (int, error)
 }
 
 // handTasks gives open tasks and follow-ups to whoever takes the task's
-// merchant, else the backup.
+// merchant, else the backup. A reminder to check one's own contact details
+// (verify_self) concerns the person alone and stays with them.
 func handTasks(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
-	tasks, err := queryAllTx(ctx, t, "SELECT "+taskCols+" FROM tasks WHERE user_id = ? AND done_at IS NULL", []any{run.person.ID}, scanTask)
+	tasks, err := queryAllTx(ctx, t, "SELECT "+taskCols+" FROM tasks WHERE user_id = ? AND done_at IS NULL AND kind <> 'verify_self'", []any{run.person.ID}, scanTask)
 	if err != nil {
 		return 0, err
 	}
+	n := 0
 	for _, task := range tasks {
 		var merchant int64
 		if task.MerchantID != nil {
 			merchant = *task.MerchantID
 		}
-		to := run.takerFor(ctx, t, merchant)
+		to, err := run.takerFor(ctx, t, merchant)
+		if err != nil {
+			return 0, err
+		}
 		if to == 0 {
-			return 0, poscare.Errorf(poscare.EConflict, "没有人可以接手待办任务", "nobody can take over the open tasks")
+			run.left++ // nobody at work: it waits for the lead, access still ends
+			continue
 		}
 		if _, err := t.exec(ctx, "UPDATE tasks SET user_id = ? WHERE id = ?", to, task.ID); err != nil {
 			return 0, err
 		}
 		run.handed(t, "task", task.ID, "", &to)
+		n++
 	}
-	return len(tasks), nil
+	return n, nil
 }

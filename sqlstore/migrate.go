@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -112,7 +113,14 @@ func (s *Store) migrate(ctx context.Context, upTo int) (int, error) {
 		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
 			return 0, err
 		}
-		defer conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
+		defer func() {
+			// Should the pragma fail, the connection must not go back to
+			// the pool without foreign keys: it is discarded instead, and
+			// the next one is opened with the DSN's pragmas.
+			if _, err := conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON"); err != nil {
+				conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
 	}
 	applied := 0
 	for _, m := range steps {

@@ -127,9 +127,14 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 			note(text.Zh, text.En)
 		}
 	}
+	if run.left > 0 {
+		note(fmt.Sprintf("%d 项待办或进件阶段无人可接手，仍在其名下，请主管指派", run.left),
+			fmt.Sprintf("%d tasks or onboarding stages had nobody to take them and stay with the person; the lead must assign them", run.left))
+	}
 	plan, backup, candidates, handovers := run.plan, run.backup, run.candidates, run.rows
 
-	// 7. Tell every affected merchant who their new contact is.
+	// 4. Tell every affected merchant who their new contact is.
+
 	n, err := t.queueHandoverNotices(ctx, id, plan, candidates, backup)
 	if err != nil {
 		return err
@@ -139,7 +144,7 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 		note(fmt.Sprintf("已向 %d 家商户发送新联系人通知（排队中）", n), fmt.Sprintf("%d merchants notified of their new contact (queued)", n))
 	}
 
-	// 8. Risk report of the last 30 days.
+	// 5. Risk report of the last 30 days.
 	since := t.now.AddDate(0, 0, -30)
 	es, err := queryAllTx(ctx, t, "SELECT "+auditCols+" FROM audit_log WHERE actor_id = ? AND at >= ? ORDER BY seq DESC LIMIT 2000", []any{person.ID, micros(since)},
 		func(r scanner) (*poscare.AuditEntry, error) { e, err := scanAuditRow(r); return &e, err })

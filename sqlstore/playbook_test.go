@@ -307,3 +307,49 @@ func BenchmarkDeclareMissing10k(b *testing.B) {
 		}
 	}
 }
+
+// TestPlaybookBlocksAccessEvenWithUntakenItems: an agent alone in their
+// team, with no merchants but open tasks (a reminder to check their own
+// details, a follow-up), is still declared missing and locked out; the
+// items nobody can take stay with them and the timeline says so.
+func TestPlaybookBlocksAccessEvenWithUntakenItems(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			sys := poscare.SystemActor("t")
+			loner := &poscare.User{Login: "loner2", Name: "独行", Role: poscare.RoleAgent, TeamID: &w.SpareTeam.ID, Mobile: fx.Mobile(fx.Seq())}
+			must(t, s.CreateUser(ctx, sys, loner, fx.Password))
+			q := "INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at) VALUES (?, ?, ?, '待办', 0, 0)"
+			if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
+				q = "INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at) VALUES ($1, $2, $3, '待办', 0, 0)"
+			}
+			for _, kind := range []string{"verify_self", "follow_up"} {
+				if _, err := rawDB(t, dsn).Exec(q, "loner-"+kind, kind, loner.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			x, err := s.DeclareIncident(ctx, sys, loner.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "无人接手的待办"})
+			if err != nil {
+				t.Fatalf("declare: %v", err)
+			}
+			if u, _ := s.GetUser(ctx, sys, loner.ID); u.Status != poscare.UserMissing {
+				t.Fatalf("status %s, want missing", u.Status)
+			}
+			if _, err := s.Authenticate(ctx, loner.Login, fx.Password, "t"); poscare.ErrorCode(err) != poscare.EUnauthenticated {
+				t.Fatalf("the missing agent can still log in: %v", err)
+			}
+			if x.Handed.Tasks != 0 || count(t, s, dsn, "SELECT COUNT(*) FROM tasks WHERE user_id = ? AND done_at IS NULL", loner.ID) != 2 {
+				t.Fatalf("tasks handed %d; the two should stay with the person", x.Handed.Tasks)
+			}
+			noted := false
+			for _, e := range x.Timeline {
+				noted = noted || strings.Contains(e.Text.En, "1 tasks or onboarding stages had nobody")
+			}
+			if !noted {
+				t.Errorf("timeline does not say the follow-up was left: %+v", x.Timeline)
+			}
+		})
+	}
+}

@@ -123,12 +123,16 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, subject, body poscare.Text) error {
 	type reader struct{ addr, lang string }
 	var to []reader
-	q := "SELECT email, lang FROM users WHERE role = 'ops' AND status = 'active' AND archived_at IS NULL AND email <> ''"
+	// Ops at work, and the team's lead unless gone (a lead on leave still
+	// reads mail), never the person the alert is about.
+	who := "role = 'ops' AND status = 'active'"
 	args := []any{}
 	if about.TeamID != nil {
-		q += " OR id IN (SELECT lead_id FROM teams WHERE id = ?) AND id <> ? AND email <> '' AND archived_at IS NULL"
-		args = append(args, *about.TeamID, about.ID)
+		who = "(" + who + ") OR (id IN (SELECT lead_id FROM teams WHERE id = ?) AND status NOT IN ('missing', 'departed'))"
+		args = append(args, *about.TeamID)
 	}
+	q := "SELECT email, lang FROM users WHERE (" + who + ") AND id <> ? AND email <> '' AND archived_at IS NULL"
+	args = append(args, about.ID)
 	readers, err := queryAllTx(ctx, t, q, args, func(r scanner) (*reader, error) { var x reader; return &x, r.Scan(&x.addr, &x.lang) })
 	if err != nil {
 		return err
