@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -20,6 +21,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/smtp"
+	"net/url"
 	"strings"
 	"time"
 
@@ -195,6 +197,12 @@ func (w Webhook) Send(ctx context.Context, m *sqlstore.Message) error {
 	}
 	res, err := c.Do(req)
 	if err != nil {
+		// The gateway's URL often carries its API key: the error, which is
+		// logged and kept with the message, names the failure only.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return fmt.Errorf("gateway %s failed: %w", ue.Op, ue.Err)
+		}
 		return err
 	}
 	res.Body.Close()
@@ -219,17 +227,27 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 	if batch <= 0 {
 		batch = 100
 	}
+	// Every send must end while the batch's lease holds: after it another
+	// worker may claim the messages again, and one still being sent would
+	// go out twice. What is left when the lease nears its end stays
+	// claimed and is taken up again once the lease has run out.
+	leaseEnd := time.Now().Add(sqlstore.SendLease * 9 / 10)
 	ms, err := w.Store.ClaimMessages(ctx, batch)
 	if err != nil {
 		return 0, 0, err
 	}
+	sendCtx, cancel := context.WithDeadline(ctx, leaseEnd)
+	defer cancel()
 	for _, m := range ms {
+		if time.Now().After(leaseEnd) {
+			break
+		}
 		ch, ok := w.Channels[m.Channel]
 		var sendErr error
 		if !ok || ch == nil {
 			sendErr = fmt.Errorf("channel %q is not configured", m.Channel)
 		} else {
-			sendErr = ch.Send(ctx, m)
+			sendErr = ch.Send(sendCtx, m)
 		}
 		if sendErr == nil {
 			if err := w.Store.MessageSent(ctx, m.ID); err != nil {

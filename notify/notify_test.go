@@ -258,3 +258,57 @@ func TestFailureLogHidesAddress(t *testing.T) {
 		t.Fatalf("log holds the merchant's number in clear: %s", log.String())
 	}
 }
+
+// stalled is a channel whose server never answers: Send returns only
+// when its context ends.
+type stalled struct{ deadline chan time.Time }
+
+func (s stalled) Send(ctx context.Context, _ *sqlstore.Message) error {
+	d, _ := ctx.Deadline()
+	s.deadline <- d
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestSendEndsWithinTheLease: a send that hangs is cut off before the
+// batch's lease runs out (after which another worker could claim the
+// message and send it a second time).
+func TestSendEndsWithinTheLease(t *testing.T) {
+	lease := sqlstore.SendLease
+	sqlstore.SendLease = time.Second
+	defer func() { sqlstore.SendLease = lease }()
+	ctx := context.Background()
+	s := testenv.Open(t, filepath.Join(t.TempDir(), "n.db"))
+	w := fx.Build(t, s)
+	ch := stalled{deadline: make(chan time.Time, 10)}
+	worker := &notify.Worker{Store: s, Channels: map[string]notify.Channel{"sms": ch, "email": ch, "wechat": ch}}
+	if _, err := s.DeclareIncident(ctx, poscare.SystemActor("t"), w.Users[poscare.RoleAgent].ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "联系不上"}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, failed, err := worker.RunOnce(ctx)
+	if err != nil || failed != 1 {
+		t.Fatalf("failed %d: %v", failed, err)
+	}
+	if d := <-ch.deadline; d.IsZero() || d.After(start.Add(time.Second)) {
+		t.Fatalf("send deadline %v, want before the lease ends at %v", d, start.Add(time.Second))
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("RunOnce took %v with a 1 s lease", took)
+	}
+}
+
+// TestWebhookErrorHidesURL: the gateway URL may carry its key; a failed
+// request's error, which is logged and stored, must not contain it.
+func TestWebhookErrorHidesURL(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nobody listens there now
+	err = notify.Webhook{URL: "http://" + addr + "/send?key=s3cr3t-key"}.Send(context.Background(), &sqlstore.Message{DedupeKey: "k", Address: "13800000000"})
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "/send") {
+		t.Fatalf("error %v: want a failure that shows neither the URL's path nor its key", err)
+	}
+}
