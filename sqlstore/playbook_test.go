@@ -353,3 +353,28 @@ func TestPlaybookBlocksAccessEvenWithUntakenItems(t *testing.T) {
 		})
 	}
 }
+
+// TestLeadsIncidentPagesAreFull: a lead's page of incidents is filled with
+// the incidents they may see, however many newer ones of other teams there
+// are.
+func TestLeadsIncidentPagesAreFull(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			sys := poscare.SystemActor("t")
+			mate := &poscare.User{Login: "mate2", Name: "二组队友", Role: poscare.RoleAgent, TeamID: &w.Team2.ID, Mobile: fx.Mobile(fx.Seq())}
+			must(t, s.CreateUser(ctx, sys, mate, fx.Password))
+			mine, err := s.DeclareIncident(ctx, sys, w.Users[poscare.RoleAgent].ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "一组"})
+			must(t, err)
+			_, err = s.DeclareIncident(ctx, sys, w.AgentB.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "二组"})
+			must(t, err)
+			xs, err := s.ListIncidents(ctx, fx.Actor(w.Users[poscare.RoleLead]), false, poscare.Page{Limit: 1})
+			must(t, err)
+			if len(xs) != 1 || xs[0].ID != mine.ID {
+				t.Fatalf("lead's first page: %+v, want their team's incident %d", xs, mine.ID)
+			}
+		})
+	}
+}
