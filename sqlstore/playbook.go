@@ -134,7 +134,6 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	plan, backup, candidates, handovers := run.plan, run.backup, run.candidates, run.rows
 
 	// 4. Tell every affected merchant who their new contact is.
-
 	n, err := t.queueHandoverNotices(ctx, id, plan, candidates, backup)
 	if err != nil {
 		return err
