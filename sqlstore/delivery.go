@@ -46,9 +46,11 @@ type DeliverySummary struct {
 
 // IncidentNotifications lists the messages queued for an incident's
 // merchants with their delivery status, oldest first, filtered by status
-// and paged, and counts all of them by status. Whoever may see the
-// incident may see its messages. Like ListMerchants, it returns one more
-// row than the page when there is a next page.
+// and paged, and counts them by status. Whoever may see the incident may
+// see its messages to the merchants they may see now: a lead does not see
+// (nor count) a message to a merchant that has since moved to another
+// team. Like ListMerchants, it returns one more row than the page when
+// there is a next page.
 // Errors: EForbidden, ENotFound (also for an incident outside the actor's
 // view), EInvalid (unknown status).
 func (s *Store) IncidentNotifications(ctx context.Context, a poscare.Actor, incidentID int64, f DeliveryFilter) ([]*IncidentNotification, DeliverySummary, error) {
@@ -69,13 +71,14 @@ func (s *Store) IncidentNotifications(ctx context.Context, a poscare.Actor, inci
 			return err
 		}
 		var err error
-		if sum, err = t.deliverySummary(ctx, incidentID); err != nil {
+		cond, sa := s.messageScopeSQL(a.MerchantScope())
+		if sum, err = t.deliverySummary(ctx, incidentID, cond, sa); err != nil {
 			return err
 		}
 		q := `SELECT o.id, o.channel, o.address, o.subject, o.body, o.status, o.attempts, o.created_at, o.sent_at,
 			COALESCE(m.id, 0), COALESCE(m.legal_name, '') FROM outbox o LEFT JOIN merchants m ON m.id = o.merchant_id
-			WHERE o.incident_id = ?`
-		args := []any{incidentID}
+			WHERE o.incident_id = ? AND ` + cond
+		args := append([]any{incidentID}, sa...)
 		if f.Status != "" {
 			q += " AND o.status = ?"
 			args = append(args, f.Status)
@@ -119,11 +122,24 @@ func (t *Tx) incidentVisible(ctx context.Context, a poscare.Actor, id int64) err
 	return nil
 }
 
-// deliverySummary counts an incident's messages by status and its
-// merchants, reached or not.
-func (t *Tx) deliverySummary(ctx context.Context, incidentID int64) (DeliverySummary, error) {
+// messageScopeSQL is the condition over outbox o LEFT JOIN merchants m
+// that keeps the messages an actor with scope sc may see: those to a
+// merchant in the scope, and those to nobody's merchant (staff alerts).
+func (s *Store) messageScopeSQL(sc poscare.Scope) (string, []any) {
+	if sc.All {
+		return "1=1", nil
+	}
+	cond, args := s.scopeSQL(sc)
+	return "(o.merchant_id IS NULL OR " + cond + ")", args
+}
+
+// deliverySummary counts an incident's messages that pass cond (see
+// messageScopeSQL) by status, and their merchants, reached or not.
+func (t *Tx) deliverySummary(ctx context.Context, incidentID int64, cond string, condArgs []any) (DeliverySummary, error) {
 	var sum DeliverySummary
-	rows, err := t.query(ctx, "SELECT status, COUNT(*) FROM outbox WHERE incident_id = ? GROUP BY status", incidentID)
+	from := "FROM outbox o LEFT JOIN merchants m ON m.id = o.merchant_id WHERE o.incident_id = ? AND " + cond
+	args := append([]any{incidentID}, condArgs...)
+	rows, err := t.query(ctx, "SELECT o.status, COUNT(*) "+from+" GROUP BY o.status", args...)
 	if err != nil {
 		return sum, err
 	}
@@ -150,7 +166,7 @@ func (t *Tx) deliverySummary(ctx context.Context, incidentID int64) (DeliverySum
 	if err := rows.Err(); err != nil {
 		return sum, t.s.translate(err)
 	}
-	err = t.queryRow(ctx, `SELECT COUNT(DISTINCT merchant_id), COUNT(DISTINCT CASE WHEN status = 'sent' THEN merchant_id END)
-		FROM outbox WHERE incident_id = ?`, incidentID).Scan(&sum.Merchants, &sum.MerchantsReached)
+	err = t.queryRow(ctx, `SELECT COUNT(DISTINCT o.merchant_id), COUNT(DISTINCT CASE WHEN o.status = 'sent' THEN o.merchant_id END) `+from,
+		args...).Scan(&sum.Merchants, &sum.MerchantsReached)
 	return sum, t.s.translate(err)
 }

@@ -169,6 +169,40 @@ func TestStoreIncidentNotifications(t *testing.T) {
 					})
 				}
 			})
+			t.Run("LeadSeesOnlyMerchantsStillInTheTeam", func(t *testing.T) {
+				// The fixture merchant moves to team 2 after the incident:
+				// its two messages leave the lead's list and counts, and
+				// stay in ops' view.
+				m, err := s.GetMerchant(ctx, sys, w.Merchant.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.TeamID, m.AccountManagerID, m.BackupManagerID = w.Team2.ID, w.AgentB.ID, nil
+				must(t, s.UpdateMerchant(ctx, sys, m))
+				ops := fx.Actor(w.Users[poscare.RoleOps])
+				for _, c := range []struct {
+					actor     poscare.Actor
+					total     int
+					merchants int
+					holdsIt   bool
+				}{
+					{lead, total - 2, x.Handed.Notifications - 1, false},
+					{ops, total, x.Handed.Notifications, true},
+				} {
+					ns, sum, err := s.IncidentNotifications(ctx, c.actor, x.ID, sqlstore.DeliveryFilter{Page: poscare.Page{Limit: 500}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					held := false
+					for _, n := range ns {
+						held = held || n.MerchantID == w.Merchant.ID
+					}
+					if len(ns) != c.total || sum.Total != c.total || sum.Merchants != c.merchants || sum.Failed != map[bool]int{true: 1}[c.holdsIt] || held != c.holdsIt {
+						t.Fatalf("%s: %d messages, summary %+v, moved merchant listed %v; want %d messages of %d merchants, listed %v",
+							c.actor.Role, len(ns), sum, held, c.total, c.merchants, c.holdsIt)
+					}
+				}
+			})
 		})
 	}
 }
