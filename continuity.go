@@ -1,5 +1,79 @@
 package poscare
 
+import (
+	"fmt"
+	"time"
+)
+
+// ContinuityPolicy holds the thresholds an operator tunes for continuity:
+// when silence makes a staff member "unreachable (suspected)", how many
+// removals of customers one person may make in a window, and how long a
+// contact may go unverified.
+type ContinuityPolicy struct {
+	SilentDays     int           // no login, API call or finished task for this many days
+	FailedAttempts int           // failed contact attempts by colleagues …
+	AttemptWindow  time.Duration // … within this window
+	OverdueTasks   int           // open tasks past their deadline
+	BulkLimit      int           // archives or contact removals one person may make …
+	BulkWindow     time.Duration // … within this window; further ones are refused
+	StaleAfter     time.Duration // a contact unverified this long gets a verification task
+}
+
+// DefaultContinuityPolicy is the policy until configuration says otherwise.
+var DefaultContinuityPolicy = ContinuityPolicy{
+	SilentDays: 3, FailedAttempts: 3, AttemptWindow: 48 * time.Hour, OverdueTasks: 5,
+	BulkLimit: 20, BulkWindow: time.Hour, StaleAfter: 180 * 24 * time.Hour,
+}
+
+// Validate checks that every threshold can be crossed and is not absurd:
+// counts from 1 to 1,000, windows from a minute to 30 days, staleness
+// from a day to 3 years. Fields are named as the settings are.
+func (p ContinuityPolicy) Validate() error {
+	pr := Problems{}
+	count := func(field string, n int) {
+		if n < 1 || n > 1000 {
+			pr.Add(field, fmt.Sprintf("应为 1 到 1000 之间的整数，而不是 %d", n), fmt.Sprintf("must be a whole number from 1 to 1000, not %d", n))
+		}
+	}
+	span := func(field string, d, lo, hi time.Duration, zh, en string) {
+		if d < lo || d > hi {
+			pr.Add(field, "应在"+zh+"之间，而不是 "+d.String(), "must be "+en+", not "+d.String())
+		}
+	}
+	count("silent_days", p.SilentDays)
+	count("failed_attempts", p.FailedAttempts)
+	count("overdue_tasks", p.OverdueTasks)
+	count("bulk_limit", p.BulkLimit)
+	span("attempt_window", p.AttemptWindow, time.Minute, 30*24*time.Hour, " 1 分钟到 30 天", "from 1 minute to 30 days")
+	span("bulk_window", p.BulkWindow, time.Minute, 30*24*time.Hour, " 1 分钟到 30 天", "from 1 minute to 30 days")
+	span("stale_after", p.StaleAfter, 24*time.Hour, 3*365*24*time.Hour, " 1 天到 3 年", "from 1 day to 3 years")
+	return pr.Err()
+}
+
+// DurationText says a duration the way a person would: "48 小时" / "48
+// hours", "7 天" / "7 days", "30 分钟" / "30 minutes".
+func DurationText(d time.Duration) Text {
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		n := int(d / (24 * time.Hour))
+		return Text{fmt.Sprintf("%d 天", n), fmt.Sprintf("%d %s", n, plural(n, "day"))}
+	case d >= time.Hour && d%time.Hour == 0:
+		n := int(d / time.Hour)
+		return Text{fmt.Sprintf("%d 小时", n), fmt.Sprintf("%d %s", n, plural(n, "hour"))}
+	case d >= time.Minute && d%time.Minute == 0:
+		n := int(d / time.Minute)
+		return Text{fmt.Sprintf("%d 分钟", n), fmt.Sprintf("%d %s", n, plural(n, "minute"))}
+	}
+	return Text{d.String(), d.String()}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
 // ServiceCentre is the provider's 24-hour merchant service centre, the last
 // link of every service-contact chain, so that the answer is never empty.
 type ServiceCentre struct {

@@ -1,6 +1,10 @@
 package poscare
 
-import "testing"
+import (
+	"errors"
+	"testing"
+	"time"
+)
 
 func TestResolveServiceContact(t *testing.T) {
 	centre := ServiceCentre{Name: "中心", Phone: "400-800-9000"}
@@ -72,5 +76,55 @@ func TestStatusChangeValidate(t *testing.T) {
 	ok := StatusChange{Status: UserOnLeave, Reason: "年假一周", CoverID: &cover, AwayUntil: &d}
 	if err := ok.Validate(u); err != nil {
 		t.Fatalf("valid leave refused: %v", err)
+	}
+}
+
+func TestContinuityPolicyValidate(t *testing.T) {
+	if err := DefaultContinuityPolicy.Validate(); err != nil {
+		t.Fatalf("default policy: %v", err)
+	}
+	cases := []struct {
+		field string
+		edit  func(*ContinuityPolicy)
+	}{
+		{"silent_days", func(p *ContinuityPolicy) { p.SilentDays = 0 }},
+		{"failed_attempts", func(p *ContinuityPolicy) { p.FailedAttempts = -1 }},
+		{"overdue_tasks", func(p *ContinuityPolicy) { p.OverdueTasks = 1001 }},
+		{"bulk_limit", func(p *ContinuityPolicy) { p.BulkLimit = 0 }},
+		{"attempt_window", func(p *ContinuityPolicy) { p.AttemptWindow = time.Second }},
+		{"bulk_window", func(p *ContinuityPolicy) { p.BulkWindow = 31 * 24 * time.Hour }},
+		{"stale_after", func(p *ContinuityPolicy) { p.StaleAfter = time.Hour }},
+	}
+	for _, c := range cases {
+		t.Run(c.field, func(t *testing.T) {
+			p := DefaultContinuityPolicy
+			c.edit(&p)
+			var e *Error
+			if err := p.Validate(); !errors.As(err, &e) || e.Code != EInvalid || len(e.Fields) != 1 || e.Fields[c.field].Zh == "" || e.Fields[c.field].En == "" {
+				t.Fatalf("got %v, want one bilingual problem with %s", err, c.field)
+			}
+		})
+	}
+	// The edges are allowed.
+	edge := ContinuityPolicy{SilentDays: 1, FailedAttempts: 1000, AttemptWindow: time.Minute, OverdueTasks: 1,
+		BulkLimit: 1, BulkWindow: 30 * 24 * time.Hour, StaleAfter: 24 * time.Hour}
+	if err := edge.Validate(); err != nil {
+		t.Fatalf("edges: %v", err)
+	}
+}
+
+func TestDurationText(t *testing.T) {
+	for d, want := range map[time.Duration]Text{
+		48 * time.Hour:          {"2 天", "2 days"},
+		24 * time.Hour:          {"1 天", "1 day"},
+		time.Hour:               {"1 小时", "1 hour"},
+		36 * time.Hour:          {"36 小时", "36 hours"},
+		90 * time.Minute:        {"90 分钟", "90 minutes"},
+		time.Minute:             {"1 分钟", "1 minute"},
+		1500 * time.Millisecond: {"1.5s", "1.5s"},
+	} {
+		if got := DurationText(d); got != want {
+			t.Errorf("%s: %+v, want %+v", d, got, want)
+		}
 	}
 }

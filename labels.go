@@ -56,6 +56,13 @@ var fieldLabels = map[string]Text{
 	"q":                     {"搜索词", "search text"},
 	"limit":                 {"每页条数", "page size"},
 	"offset":                {"偏移", "offset"},
+	"silent_days":           {"无活动天数", "days without activity"},
+	"failed_attempts":       {"联系失败次数", "failed contact attempts"},
+	"attempt_window":        {"联系失败统计时段", "window for failed contact attempts"},
+	"overdue_tasks":         {"逾期任务数", "overdue tasks"},
+	"bulk_limit":            {"批量删除上限", "bulk removal limit"},
+	"bulk_window":           {"批量删除统计时段", "window for bulk removals"},
+	"stale_after":           {"联系人核实周期", "contact verification period"},
 }
 
 // FieldLabel returns the bilingual label of a field, or the field name itself.

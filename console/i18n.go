@@ -132,6 +132,7 @@ var messages = map[string]msg{
 	"continuity.blocked":        {"被拦截的批量删除（7天）", "Bulk deletions blocked (7 days)"},
 	"continuity.silent":         {"无活动天数", "days without activity"},
 	"continuity.attempts":       {"联系失败次数", "failed contact attempts"},
+	"continuity.overdue":        {"逾期任务", "overdue tasks"},
 	"action.contact_attempt":    {"记录联系失败", "recorded a failed contact attempt"},
 	"action.bulk_blocked":       {"批量删除被拦截", "was blocked from bulk deletion"},
 	"action.restore_removals":   {"一键恢复删除", "undid removals"},

@@ -14,6 +14,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -54,6 +55,13 @@ type Store struct {
 	// ServiceCentre is the last link of every merchant's service-contact
 	// chain; the server sets it from configuration.
 	ServiceCentre poscare.ServiceCentre
+	// Policy holds the continuity thresholds (silence, bulk removals,
+	// contact freshness); the server sets it from configuration.
+	Policy poscare.ContinuityPolicy
+	// Log receives what the store cannot return to a caller, such as an
+	// alert that could not be queued after a refused removal. Open sets
+	// slog.Default().
+	Log *slog.Logger
 }
 
 // DefaultServiceCentre is used until configuration names the real one.
@@ -72,7 +80,8 @@ func DialectOf(dsn string) Dialect {
 // migrate; call Migrate (the server does so at start) and then
 // CheckSchema.
 func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
-	s := &Store{dialect: DialectOf(dsn), vault: v, Now: time.Now, ServiceCentre: DefaultServiceCentre}
+	s := &Store{dialect: DialectOf(dsn), vault: v, Now: time.Now, ServiceCentre: DefaultServiceCentre,
+		Policy: poscare.DefaultContinuityPolicy, Log: slog.Default()}
 	switch s.dialect {
 	case Postgres:
 		db, err := sql.Open("pgx", dsn)

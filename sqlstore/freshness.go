@@ -12,10 +12,6 @@ import (
 	"poscare"
 )
 
-// StaleAfter is how long a contact may go unverified before its account
-// manager gets a task to check it with the merchant.
-var StaleAfter = 180 * 24 * time.Hour
-
 // Task is a piece of work for one staff member.
 type Task struct {
 	ID         int64      `json:"id"`
@@ -30,12 +26,12 @@ type Task struct {
 }
 
 // SweepStaleContacts gives each account manager a task for every contact of
-// their merchants not verified within StaleAfter, once per contact per
+// their merchants not verified within Policy.StaleAfter, once per contact per
 // period. It returns how many tasks it created.
 func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 	n := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
-		cutoff := micros(t.now.Add(-StaleAfter))
+		cutoff := micros(t.now.Add(-t.s.Policy.StaleAfter))
 		rows, err := t.query(ctx, `SELECT c.id, c.name, m.id, m.legal_name, m.account_manager_id FROM contacts c JOIN merchants m ON m.id = c.merchant_id
 			WHERE c.archived_at IS NULL AND m.archived_at IS NULL AND COALESCE(c.last_verified_at, c.created_at) < ?`, cutoff)
 		if err != nil {
@@ -55,7 +51,7 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 			found = append(found, x)
 		}
 		rows.Close()
-		period := t.now.Unix() / int64(StaleAfter.Seconds())
+		period := t.now.Unix() / int64(t.s.Policy.StaleAfter.Seconds())
 		// Staff are reminded to keep their own contact data current too.
 		staff, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE role IN ('agent', 'lead', 'tech', 'ops') AND status = 'active' AND archived_at IS NULL AND updated_at < ?",
 			[]any{cutoff}, scanUser)

@@ -22,7 +22,15 @@ func TestStoreContactFreshness(t *testing.T) {
 			if err := s.CreateContact(ctx, poscare.SystemActor("t"), other); err != nil {
 				t.Fatal(err)
 			}
-			later := time.Now().Add(sqlstore.StaleAfter + 24*time.Hour)
+			// The operator set 30 days instead of the default 180: a day
+			// short of it nothing is due, a day past it everything is.
+			s.Policy.StaleAfter = 30 * 24 * time.Hour
+			defer func() { s.Policy = poscare.DefaultContinuityPolicy }()
+			s.Now = func() time.Time { return time.Now().Add(29 * 24 * time.Hour) }
+			if n, err := s.SweepStaleContacts(ctx); err != nil || n != 0 {
+				t.Fatalf("a day before the configured 30 days: %d tasks, %v", n, err)
+			}
+			later := time.Now().Add(31 * 24 * time.Hour)
 			s.Now = func() time.Time { return later }
 			defer func() { s.Now = time.Now }()
 			t.Run("StaleContactGivesManagerATaskOnce", func(t *testing.T) {

@@ -11,14 +11,10 @@ import (
 )
 
 // Deletion protection (删除客户): one person may archive merchants or
-// contacts, or remove contact details, at most BulkLimit times in
-// BulkWindow. Beyond that the store refuses, and the person's lead and ops
-// are alerted with the list, so that a salesperson cannot quietly erase
-// the company's customers on the way out.
-var (
-	BulkLimit  = 20
-	BulkWindow = time.Hour
-)
+// contacts, or remove contact details, at most Policy.BulkLimit times in
+// Policy.BulkWindow. Beyond that the store refuses, and the person's lead
+// and ops are alerted with the list, so that a salesperson cannot quietly
+// erase the company's customers on the way out.
 
 // errBulkBlocked marks a refusal by the guard, so the caller can raise the
 // alert after the refused transaction has rolled back.
@@ -33,56 +29,84 @@ func (t *Tx) guardRemovals(ctx context.Context, a poscare.Actor) error {
 	}
 	var n int
 	err := t.queryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE actor_id = ? AND at >= ? AND
-		((action = 'archive' AND entity IN ('merchant', 'contact')) OR action = 'remove_channel')`, a.UserID, micros(t.now.Add(-BulkWindow))).Scan(&n)
+		((action = 'archive' AND entity IN ('merchant', 'contact')) OR action = 'remove_channel')`, a.UserID, micros(t.now.Add(-t.s.Policy.BulkWindow))).Scan(&n)
 	if err != nil {
 		return t.s.translate(err)
 	}
-	if n >= BulkLimit {
+	if n >= t.s.Policy.BulkLimit {
 		return errBulkBlocked
 	}
 	return nil
 }
 
 // alertOnBlock raises the alert for a refused bulk removal: an audit entry
-// and one message to the lead and to ops, at most once per window.
+// and one message to the lead and to ops, at most once per window, listing
+// what the person removed by name. The refusal stands even when the alert
+// cannot be written; that failure goes to the store's log.
 func (s *Store) alertOnBlock(ctx context.Context, a poscare.Actor, err error) error {
 	if !errors.Is(err, errBulkBlocked) {
 		return err
 	}
-	s.inWrite(ctx, func(t *Tx) error {
-		person, gerr := t.getUser(ctx, a.UserID)
-		if gerr != nil {
-			return gerr
-		}
-		var recent []string
-		rows, qerr := t.query(ctx, `SELECT entity, entity_id, action FROM audit_log WHERE actor_id = ? AND at >= ? AND
-			((action = 'archive' AND entity IN ('merchant', 'contact')) OR action = 'remove_channel') ORDER BY seq DESC LIMIT 100`, a.UserID, micros(t.now.Add(-BulkWindow)))
-		if qerr != nil {
-			return qerr
-		}
-		for rows.Next() {
-			var entity, action string
-			var id int64
-			rows.Scan(&entity, &id, &action)
-			recent = append(recent, fmt.Sprintf("%s %s %d", action, entity, id))
-		}
-		rows.Close()
-		if err := t.record(ctx, a, "bulk_blocked", poscare.EntityUser, a.UserID, nil, map[string]any{"recent": recent}); err != nil {
+	aerr := s.inWrite(ctx, func(t *Tx) error {
+		person, err := t.getUser(ctx, a.UserID)
+		if err != nil {
 			return err
 		}
+		type removal struct {
+			entity, action, name, merchant string
+			id                             int64
+		}
+		window := t.s.Policy.BulkWindow
+		recent, err := queryAllTx(ctx, t, `SELECT a.entity, a.entity_id, a.action, COALESCE(m.legal_name, c.name, ''), COALESCE(cm.legal_name, '')
+			FROM audit_log a
+			LEFT JOIN merchants m ON a.entity = 'merchant' AND m.id = a.entity_id
+			LEFT JOIN contacts c ON a.entity = 'contact' AND c.id = a.entity_id
+			LEFT JOIN merchants cm ON cm.id = c.merchant_id
+			WHERE a.actor_id = ? AND a.at >= ? AND ((a.action = 'archive' AND a.entity IN ('merchant', 'contact')) OR a.action = 'remove_channel')
+			ORDER BY a.seq DESC LIMIT 100`, []any{a.UserID, micros(t.now.Add(-window))},
+			func(r scanner) (*removal, error) {
+				var x removal
+				return &x, r.Scan(&x.entity, &x.id, &x.action, &x.name, &x.merchant)
+			})
+		if err != nil {
+			return err
+		}
+		var list []string
+		var zh, en strings.Builder
+		for _, x := range recent {
+			list = append(list, fmt.Sprintf("%s %s %d", x.action, x.entity, x.id))
+			what := poscare.Text{Zh: "归档", En: "archived"}
+			if x.action == "remove_channel" {
+				what = poscare.Text{Zh: "删除联系方式", En: "removed contact details of"}
+			}
+			kind := poscare.Text{Zh: "商户", En: "merchant"}
+			if x.entity == poscare.EntityContact {
+				kind = poscare.Text{Zh: "联系人", En: "contact"}
+			}
+			of := ""
+			if x.merchant != "" {
+				of = "（" + x.merchant + "）"
+			}
+			fmt.Fprintf(&zh, "- %s%s #%d %s%s\n", what.Zh, kind.Zh, x.id, x.name, of)
+			fmt.Fprintf(&en, "- %s %s #%d %s%s\n", what.En, kind.En, x.id, x.name, strings.NewReplacer("（", " (", "）", ")").Replace(of))
+		}
+		if err := t.record(ctx, a, "bulk_blocked", poscare.EntityUser, a.UserID, nil, map[string]any{"recent": list}); err != nil {
+			return err
+		}
+		limit, span := t.s.Policy.BulkLimit, poscare.DurationText(window)
 		subject := poscare.Text{Zh: "【预警】批量删除客户已被拦截：" + person.Name, En: "[Alert] bulk removal of customers blocked: " + person.Name}
 		body := poscare.Text{
-			Zh: fmt.Sprintf("%s（%s）在%s内删除或归档客户%d次以上，后续操作已被拦截。最近的操作：\n%s\n主管可在控制台一键恢复。",
-				person.Name, person.Login, BulkWindow, BulkLimit, strings.Join(recent, "\n")),
+			Zh: fmt.Sprintf("%s（%s）在 %s 内删除或归档客户已达 %d 次，后续操作已被拦截。最近的操作：\n%s\n主管可在控制台一键恢复。",
+				person.Name, person.Login, span.Zh, limit, zh.String()),
 			En: fmt.Sprintf("%s (%s) removed or archived customers %d times within %s; further removals are refused. Latest:\n%s\nA lead can restore them all in one action from the console.",
-				person.Name, person.Login, BulkLimit, BulkWindow, strings.Join(recent, "\n")),
+				person.Name, person.Login, limit, span.En, en.String()),
 		}
 		// One alert per person and window: a repeated refusal adds none.
-		if err := t.alertStaff(ctx, person, fmt.Sprintf("bulk:%d:%d", a.UserID, t.now.Truncate(BulkWindow).Unix()), subject, body); err != nil {
-			return err
-		}
-		return nil
+		return t.alertStaff(ctx, person, fmt.Sprintf("bulk:%d:%d", a.UserID, t.now.Truncate(window).Unix()), subject, body)
 	})
+	if aerr != nil {
+		s.Log.Error("bulk removal refused, but its alert could not be queued", "user_id", a.UserID, "err", aerr)
+	}
 	return err
 }
 

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,17 +10,14 @@ import (
 	"poscare"
 	fx "poscare/internal/fixture"
 	"poscare/internal/testenv"
-	"poscare/sqlstore"
 )
 
 func TestStoreDeletionProtection(t *testing.T) {
-	old := sqlstore.BulkLimit
-	sqlstore.BulkLimit = 5
-	defer func() { sqlstore.BulkLimit = old }()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			s := testenv.Open(t, dsn)
+			s.Policy.BulkLimit = 5
 			w := fx.Build(t, s)
 			agent := fx.Actor(w.Users[poscare.RoleAgent])
 			lead := fx.Actor(w.Users[poscare.RoleLead])
@@ -69,6 +67,29 @@ func TestStoreDeletionProtection(t *testing.T) {
 					q := "SELECT COUNT(*) FROM outbox WHERE address = ? AND subject LIKE '" + want + "%'"
 					if n := count(t, s, dsn, q, addr); n != 1 {
 						t.Errorf("%d alerts to %s starting %q, want 1", n, addr, want)
+					}
+				}
+				// The alert names what was removed, and the window in words.
+				var zh, en string
+				db := rawDB(t, dsn)
+				if err := db.QueryRow("SELECT body FROM outbox WHERE address = 'lead1@poscare.example'").Scan(&zh); err != nil {
+					t.Fatal(err)
+				}
+				if err := db.QueryRow("SELECT body FROM outbox WHERE address = 'ops@poscare.example'").Scan(&en); err != nil {
+					t.Fatal(err)
+				}
+				first, err := s.GetMerchant(ctx, lead, ids[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, want := range []string{fmt.Sprintf("归档商户 #%d %s", first.ID, first.LegalName), "在 1 小时 内", "已达 5 次"} {
+					if !strings.Contains(zh, want) {
+						t.Errorf("lead's alert lacks %q:\n%s", want, zh)
+					}
+				}
+				for _, want := range []string{fmt.Sprintf("archived merchant #%d %s", first.ID, first.LegalName), "5 times within 1 hour"} {
+					if !strings.Contains(en, want) {
+						t.Errorf("ops' alert lacks %q:\n%s", want, en)
 					}
 				}
 				es, _ := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityUser, EntityID: agent.UserID})

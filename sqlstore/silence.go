@@ -9,17 +9,12 @@ import (
 	"poscare"
 )
 
-// Silence thresholds: a staff member with no activity for SilentDays, with
-// FailedAttempts failed contact attempts in the last AttemptWindow, or with
-// OverdueTasks tasks (callbacks, follow-ups) left past their deadline,
-// becomes "unreachable (suspected)"; their merchants' service contact then
-// falls through to the backup at once, and their lead and ops are alerted.
-var (
-	SilentDays     = 3
-	FailedAttempts = 3
-	AttemptWindow  = 48 * time.Hour
-	OverdueTasks   = 5
-)
+// Silence (Store.Policy): a staff member with no activity for SilentDays,
+// with FailedAttempts failed contact attempts in the last AttemptWindow, or
+// with OverdueTasks tasks (callbacks, follow-ups) left past their
+// deadline, becomes "unreachable (suspected)"; their merchants' service
+// contact then falls through to the backup at once, and their lead and ops
+// are alerted.
 
 // Outcomes of a failed attempt to reach a colleague.
 var attemptOutcomes = map[string]bool{"no_answer": true, "disconnected": true, "blocked": true}
@@ -48,35 +43,70 @@ func (s *Store) RecordContactAttempt(ctx context.Context, a poscare.Actor, userI
 	})
 }
 
-// Silence is a staff member whose signals look like they cannot be reached.
+// Silence is a staff member whose signals look like they cannot be
+// reached: days without activity, failed contact attempts by colleagues in
+// the policy's window, and open tasks past their deadline.
 type Silence struct {
 	User           *poscare.User `json:"user"`
 	DaysSilent     int           `json:"days_silent"`
 	FailedAttempts int           `json:"failed_attempts"`
+	OverdueTasks   int           `json:"overdue_tasks"`
+}
+
+// Crossed names the signals that cross the policy's thresholds, in words,
+// for the person's status reason and the alert.
+func (si Silence) Crossed(p poscare.ContinuityPolicy) poscare.Text {
+	var zh, en []string
+	if si.DaysSilent >= p.SilentDays {
+		zh = append(zh, fmt.Sprintf("%d 天无活动", si.DaysSilent))
+		en = append(en, fmt.Sprintf("no activity for %d days", si.DaysSilent))
+	}
+	if si.FailedAttempts >= p.FailedAttempts {
+		w := poscare.DurationText(p.AttemptWindow)
+		zh = append(zh, fmt.Sprintf("近 %s联系失败 %d 次", w.Zh, si.FailedAttempts))
+		en = append(en, fmt.Sprintf("%d failed contact attempts in %s", si.FailedAttempts, w.En))
+	}
+	if si.OverdueTasks >= p.OverdueTasks {
+		zh = append(zh, fmt.Sprintf("%d 项任务逾期未处理", si.OverdueTasks))
+		en = append(en, fmt.Sprintf("%d tasks overdue", si.OverdueTasks))
+	}
+	return poscare.Text{Zh: "系统检测：" + strings.Join(zh, "，"), En: "detected: " + strings.Join(en, ", ")}
 }
 
 // silences finds active agents and leads whose signals cross a threshold.
 func (t *Tx) silences(ctx context.Context) ([]Silence, error) {
-	cutoff := t.now.AddDate(0, 0, -SilentDays)
+	p := t.s.Policy
+	cutoff := t.now.AddDate(0, 0, -p.SilentDays)
 	users, err := queryAllTx(ctx, t, "SELECT "+userCols+` FROM users WHERE role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL
 		AND (COALESCE(last_seen_at, created_at) < ?
 			OR id IN (SELECT user_id FROM contact_attempts WHERE at >= ? GROUP BY user_id HAVING COUNT(*) >= ?)
 			OR id IN (SELECT user_id FROM tasks WHERE done_at IS NULL AND due_at < ? GROUP BY user_id HAVING COUNT(*) >= ?))`,
-		[]any{micros(cutoff), micros(t.now.Add(-AttemptWindow)), FailedAttempts, micros(t.now), OverdueTasks}, scanUser)
+		[]any{micros(cutoff), micros(t.now.Add(-p.AttemptWindow)), p.FailedAttempts, micros(t.now), p.OverdueTasks}, scanUser)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Silence, 0, len(users))
 	for _, u := range users {
-		seen := u.CreatedAt
-		if u.LastSeenAt != nil {
-			seen = *u.LastSeenAt
+		si, err := t.signals(ctx, u)
+		if err != nil {
+			return nil, err
 		}
-		var n int
-		t.queryRow(ctx, "SELECT COUNT(*) FROM contact_attempts WHERE user_id = ? AND at >= ?", u.ID, micros(t.now.Add(-AttemptWindow))).Scan(&n)
-		out = append(out, Silence{User: u, DaysSilent: int(t.now.Sub(seen).Hours() / 24), FailedAttempts: n})
+		out = append(out, si)
 	}
 	return out, nil
+}
+
+// signals measures a person's silence signals now.
+func (t *Tx) signals(ctx context.Context, u *poscare.User) (Silence, error) {
+	seen := u.CreatedAt
+	if u.LastSeenAt != nil {
+		seen = *u.LastSeenAt
+	}
+	si := Silence{User: u, DaysSilent: int(t.now.Sub(seen).Hours() / 24)}
+	err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM contact_attempts WHERE user_id = ? AND at >= ?),
+		(SELECT COUNT(*) FROM tasks WHERE user_id = ? AND done_at IS NULL AND due_at < ?)`,
+		u.ID, micros(t.now.Add(-t.s.Policy.AttemptWindow)), u.ID, micros(t.now)).Scan(&si.FailedAttempts, &si.OverdueTasks)
+	return si, t.s.translate(err)
 }
 
 // SweepSilence marks every staff member whose signals cross a threshold as
@@ -92,7 +122,8 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 			return err
 		}
 		for _, si := range found {
-			reason := fmt.Sprintf("系统检测：%d 天无活动，近48小时联系失败 %d 次", si.DaysSilent, si.FailedAttempts)
+			why := si.Crossed(t.s.Policy)
+			reason := why.Zh
 			if _, err := t.exec(ctx, "UPDATE users SET status = 'unreachable', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'", reason, micros(t.now), si.User.ID); err != nil {
 				return err
 			}
@@ -102,9 +133,8 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 				return err
 			}
 			subject := poscare.Text{Zh: "【预警】员工疑似失联：" + si.User.Name, En: "[Alert] staff member may be unreachable: " + si.User.Name}
-			body := poscare.Text{Zh: reason + "。其商户的服务联系人已自动转给备岗人员，请尽快核实。",
-				En: fmt.Sprintf("Detected: no activity for %d days, %d failed contact attempts in 48 hours. Their merchants' service contact has passed to the backup; please check on them soon.",
-					si.DaysSilent, si.FailedAttempts)}
+			body := poscare.Text{Zh: why.Zh + "。其商户的服务联系人已自动转给备岗人员，请尽快核实。",
+				En: "Poscare " + why.En + ". Their merchants' service contact has passed to the backup; please check on them soon."}
 			key := fmt.Sprintf("alert:%d:%d:unreachable", si.User.ID, t.now.Truncate(24*time.Hour).Unix())
 			if err := t.alertStaff(ctx, si.User, key, subject, body); err != nil {
 				return err
@@ -200,9 +230,11 @@ func (s *Store) ContinuityStatus(ctx context.Context, a poscare.Actor) (*Continu
 		}
 		for _, u := range marked {
 			if a.CanSeeUser(u) {
-				var n int
-				t.queryRow(ctx, "SELECT COUNT(*) FROM contact_attempts WHERE user_id = ? AND at >= ?", u.ID, micros(t.now.Add(-AttemptWindow))).Scan(&n)
-				out.Unreachable = append(out.Unreachable, Silence{User: u, FailedAttempts: n})
+				si, err := t.signals(ctx, u)
+				if err != nil {
+					return err
+				}
+				out.Unreachable = append(out.Unreachable, si)
 			}
 		}
 		for _, si := range suspects {

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,8 +47,8 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 					t.Fatalf("sweep: %+v %v", got, err)
 				}
 				u, _ := s.GetUser(ctx, sys, agent.ID)
-				if u.Status != poscare.UserUnreachable || u.StatusReason == "" {
-					t.Fatalf("status %s %q", u.Status, u.StatusReason)
+				if u.Status != poscare.UserUnreachable || !strings.Contains(u.StatusReason, "近 2 天联系失败 3 次") || strings.Contains(u.StatusReason, "逾期") {
+					t.Fatalf("status %s %q: the reason must name the signal that crossed, and only that", u.Status, u.StatusReason)
 				}
 				sc, _ := s.ServiceContact(ctx, ops, w.Merchant.ID)
 				if sc.Via != poscare.ViaBackup {
@@ -57,12 +58,26 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 					t.Fatal("marked twice")
 				}
 			})
+			t.Run("InactivityThresholdIsConfigurable", func(t *testing.T) {
+				s.Policy.SilentDays = 10
+				defer func() { s.Policy = poscare.DefaultContinuityPolicy }()
+				s.Now = func() time.Time { return time.Now().AddDate(0, 0, 4) }
+				defer func() { s.Now = time.Now }()
+				if got, err := s.SweepSilence(ctx); err != nil || len(got) != 0 {
+					t.Fatalf("four quiet days with a 10-day policy marked %d: %v", len(got), err)
+				}
+			})
 			t.Run("InactivityMarksUnreachable", func(t *testing.T) {
 				s.Now = func() time.Time { return time.Now().AddDate(0, 0, 4) }
 				defer func() { s.Now = time.Now }()
 				got, err := s.SweepSilence(ctx)
 				if err != nil || len(got) < 2 {
 					t.Fatalf("after four quiet days: %+v %v", got, err)
+				}
+				for _, si := range got {
+					if why := si.Crossed(s.Policy); !strings.Contains(why.Zh, "4 天无活动") || !strings.Contains(why.En, "no activity for 4 days") {
+						t.Errorf("%s: reason %+v", si.User.Login, why)
+					}
 				}
 			})
 			t.Run("DashboardShowsTheGaps", func(t *testing.T) {

@@ -2,12 +2,17 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
+
+	"poscare"
 )
 
 // option is one configuration setting. Every setting is declared here once:
@@ -35,6 +40,61 @@ var options = []option{
 	{name: "smtp-from", def: "service@poscare.example", help: "sender address of email notifications"},
 	{name: "sms-webhook", def: "", help: "URL of the SMS gateway webhook (empty: SMS not sent)"},
 	{name: "wechat-webhook", def: "", help: "URL of the WeChat message webhook (empty: WeChat not sent)"},
+	{name: "silent-days", def: "3", help: "days without login, API call or finished task before a salesperson is suspected unreachable"},
+	{name: "failed-attempts", def: "3", help: "failed contact attempts by colleagues, within attempt-window, that make a salesperson suspected unreachable"},
+	{name: "attempt-window", def: "48h", help: "window for failed contact attempts (Go duration: 48h, 90m)"},
+	{name: "overdue-tasks", def: "5", help: "open tasks past their deadline that make a salesperson suspected unreachable"},
+	{name: "bulk-limit", def: "20", help: "merchant/contact archives and contact-detail removals one person may make within bulk-window; more are refused and alerted"},
+	{name: "bulk-window", def: "1h", help: "window for bulk-limit (Go duration)"},
+	{name: "stale-days", def: "180", help: "days a contact may go unverified before its account manager gets a verification task"},
+}
+
+// policyOptions are the settings of the continuity policy, by the field
+// name poscare.ContinuityPolicy.Validate reports.
+var policyOptions = map[string]string{
+	"silent_days": "silent-days", "failed_attempts": "failed-attempts", "attempt_window": "attempt-window",
+	"overdue_tasks": "overdue-tasks", "bulk_limit": "bulk-limit", "bulk_window": "bulk-window", "stale_after": "stale-days",
+}
+
+// policy reads the continuity policy from the settings. A value that is
+// not a number or a duration, or that is out of range, is an error naming
+// its setting.
+func (c config) policy() (poscare.ContinuityPolicy, error) {
+	var p poscare.ContinuityPolicy
+	bad := poscare.Problems{}
+	count := func(field string) int {
+		v := c[policyOptions[field]]
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			bad.Add(field, fmt.Sprintf("应为整数，而不是 %q", v), fmt.Sprintf("must be a whole number, not %q", v))
+		}
+		return n
+	}
+	span := func(field string) time.Duration {
+		v := c[policyOptions[field]]
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			bad.Add(field, fmt.Sprintf("应为时长（如 48h、90m），而不是 %q", v), fmt.Sprintf("must be a duration such as 48h or 90m, not %q", v))
+		}
+		return d
+	}
+	p.SilentDays, p.FailedAttempts, p.OverdueTasks, p.BulkLimit = count("silent_days"), count("failed_attempts"), count("overdue_tasks"), count("bulk_limit")
+	p.AttemptWindow, p.BulkWindow = span("attempt_window"), span("bulk_window")
+	p.StaleAfter = time.Duration(count("stale_after")) * 24 * time.Hour
+	err := bad.Err()
+	if err == nil {
+		err = p.Validate()
+	}
+	var e *poscare.Error
+	if !errors.As(err, &e) {
+		return p, err
+	}
+	// Name each problem by its setting, as the operator typed it.
+	named := &poscare.Error{Code: e.Code, Message: e.Message, Fields: map[string]poscare.Text{}}
+	for field, msg := range e.Fields {
+		named.Fields["--"+policyOptions[field]] = msg
+	}
+	return p, named
 }
 
 // config holds the resolved settings.

@@ -205,8 +205,13 @@ func newLogger(c config, w io.Writer) *slog.Logger {
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, withDemo bool) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook"}
+	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook",
+		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days"}
 	c, _, err := parseConfig(fs, args, defaults...)
+	if err != nil {
+		return err
+	}
+	policy, err := c.policy()
 	if err != nil {
 		return err
 	}
@@ -235,6 +240,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	store.ServiceCentre = poscare.ServiceCentre{Name: sqlstore.DefaultServiceCentre.Name, Phone: c["service-phone"], Email: c["service-email"], WeChat: c["service-wechat"]}
+	store.Policy, store.Log = policy, logger
 	if err := store.Optimize(ctx); err != nil {
 		logger.Warn("optimize", "err", err)
 	}

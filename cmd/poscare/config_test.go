@@ -1,0 +1,72 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"poscare"
+)
+
+func TestPolicySettings(t *testing.T) {
+	parse := func(args ...string) (poscare.ContinuityPolicy, error) {
+		t.Helper()
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		var names []string
+		for _, n := range policyOptions {
+			names = append(names, n)
+		}
+		c, _, err := parseConfig(fs, args, names...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.policy()
+	}
+	t.Run("DefaultsAreTheDomainDefaults", func(t *testing.T) {
+		p, err := parse()
+		if err != nil || p != poscare.DefaultContinuityPolicy {
+			t.Fatalf("%+v %v, want %+v", p, err, poscare.DefaultContinuityPolicy)
+		}
+	})
+	t.Run("FlagsAndEnvironment", func(t *testing.T) {
+		t.Setenv("POSCARE_BULK_WINDOW", "30m")
+		p, err := parse("--silent-days", "5", "--bulk-limit", "10", "--stale-days", "90", "--attempt-window", "24h")
+		want := poscare.DefaultContinuityPolicy
+		want.SilentDays, want.BulkLimit, want.StaleAfter, want.AttemptWindow, want.BulkWindow = 5, 10, 90*24*time.Hour, 24*time.Hour, 30*time.Minute
+		if err != nil || p != want {
+			t.Fatalf("%+v %v, want %+v", p, err, want)
+		}
+	})
+	for _, c := range []struct {
+		name string
+		args []string
+		bad  []string
+	}{
+		{"NotANumber", []string{"--silent-days", "three"}, []string{"--silent-days"}},
+		{"NotADuration", []string{"--bulk-window", "1 hour"}, []string{"--bulk-window"}},
+		{"OutOfRange", []string{"--bulk-limit", "0", "--stale-days", "0"}, []string{"--bulk-limit", "--stale-days"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := parse(c.args...)
+			e, ok := err.(*poscare.Error)
+			if !ok || e.Code != poscare.EInvalid || len(e.Fields) != len(c.bad) {
+				t.Fatalf("got %v, want problems with %v", err, c.bad)
+			}
+			for _, f := range c.bad {
+				if e.Fields[f].Zh == "" || e.Fields[f].En == "" {
+					t.Errorf("no bilingual problem named %s in %v", f, e.Fields)
+				}
+			}
+		})
+	}
+	t.Run("ServeRefusesABadPolicy", func(t *testing.T) {
+		code, out := runCmd(t, "serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--listen", "127.0.0.1:0", "--bulk-limit", "-3")
+		if code != 1 || !strings.Contains(out, "--bulk-limit") || !strings.Contains(out, "批量删除上限") {
+			t.Fatalf("exit %d: %s", code, out)
+		}
+	})
+}
