@@ -25,6 +25,8 @@ type Channel struct {
 	Value     string      `json:"value"`
 	RemovedAt *time.Time  `json:"removed_at,omitempty"`
 	RemovedBy *int64      `json:"removed_by,omitempty"`
+	// RemovedReason is why it was removed, given by whoever removed it.
+	RemovedReason string `json:"removed_reason,omitempty"`
 }
 
 // Contact is a person at a merchant: the owner, a store manager, a cashier.
@@ -42,6 +44,11 @@ type Contact struct {
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
 	Archived       *Archival  `json:"archived,omitempty"`
+	// Reason is, on an update, why channels left out of Channels are
+	// removed: required (2-500 characters) when any is, so that nobody
+	// removes a customer's details without saying why. Not stored on the
+	// contact; each removed channel keeps it.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ContactRoles are the roles a merchant contact can have.

@@ -111,7 +111,19 @@ func TestBrowserConsole(t *testing.T) {
 			t.Errorf("the rejected edit changed the contact: %+v, %v", got, err)
 		}
 
+		// The new number replaces the old one, so the old one is removed:
+		// that needs a reason, asked for in place, with the input kept.
 		b.typeInto(".channel-value", newPhone)
+		if st := b.submit("#save"); st != http.StatusUnprocessableEntity {
+			t.Fatalf("removal without a reason: status %d, want 422", st)
+		}
+		if e := b.text("#err-reason"); !strings.Contains(e, "原因") || !strings.Contains(e, oldPhone) {
+			t.Errorf("#err-reason = %q, want it to ask why %s is removed", e, oldPhone)
+		}
+		if v := b.value(".channel-value"); v != newPhone {
+			t.Errorf("after the reason error the input holds %q, want %q", v, newPhone)
+		}
+		b.typeInto("#f-reason", "客户换了手机号")
 		if st := b.submit("#save"); st != http.StatusOK {
 			t.Fatalf("good phone: status %d; page: %s", st, b.body())
 		}
@@ -133,8 +145,8 @@ func TestBrowserConsole(t *testing.T) {
 			t.Fatalf("contact history: status %d", st)
 		}
 		h := b.text("#history")
-		if !strings.Contains(h, oldPhone) || !strings.Contains(h, newPhone) {
-			t.Errorf("contact history should show %s and %s:\n%s", oldPhone, newPhone, h)
+		if !strings.Contains(h, oldPhone) || !strings.Contains(h, newPhone) || !strings.Contains(h, "客户换了手机号") {
+			t.Errorf("contact history should show %s, %s and why the old one went:\n%s", oldPhone, newPhone, h)
 		}
 		b.checkTranslated("contact history")
 	})

@@ -84,6 +84,8 @@ var messages = map[string]msg{
 	"contact.new":               {"新建联系人", "New contact"},
 	"contact.channels":          {"联系方式", "Channels"},
 	"contact.removed":           {"已删除的联系方式（可恢复）", "Removed channels (can be put back)"},
+	"contact.reason":            {"删除联系方式的原因", "Why details are removed"},
+	"contact.reason.hint":       {"删除电话、邮箱或微信时必填", "required when removing a phone, email or WeChat ID"},
 	"contact.preferred":         {"首选", "Preferred"},
 	"contact.lang":              {"通知语言", "Notice language"},
 	"clang.zh":                  {"中文", "Chinese"},

@@ -386,7 +386,7 @@ func (c *Console) contactForm(q *request) {
 	if q.r.Method == http.MethodPost {
 		f := q.r.PostForm
 		ct.Name, ct.Role, ct.PreferredChannel = f.Get("name"), f.Get("contact_role"), poscare.ChannelKind(f.Get("preferred_channel"))
-		ct.Lang = f.Get("lang")
+		ct.Lang, ct.Reason = f.Get("lang"), f.Get("reason")
 		ct.Channels = nil
 		kinds, values := f["channel_kind"], f["channel_value"]
 		for i := range values {
@@ -404,7 +404,7 @@ func (c *Console) contactForm(q *request) {
 			q.redirect(fmt.Sprintf("/merchants/%d?saved=1", ct.MerchantID))
 			return
 		}
-		fields := []field{{Name: "name"}, {Name: "contact_role"}, {Name: "channels"}, {Name: "preferred_channel"}, {Name: "lang"}}
+		fields := []field{{Name: "name"}, {Name: "contact_role"}, {Name: "channels"}, {Name: "preferred_channel"}, {Name: "lang"}, {Name: "reason"}}
 		if !problems(p, fields, err) {
 			q.fail(err)
 			return

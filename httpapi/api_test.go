@@ -209,7 +209,7 @@ func (e *env) plan(rt httpapi.Route) call {
 		c.before = func() {
 			x, _ := e.s.GetContact(ctx, ops(w), w.Contact.ID)
 			channel = x.Channels[len(x.Channels)-1].ID
-			x.Channels = x.Channels[:len(x.Channels)-1]
+			x.Channels, x.Reason = x.Channels[:len(x.Channels)-1], "客户换了号码"
 			if err := e.s.UpdateContact(ctx, ops(w), x); err != nil {
 				e.t.Fatal(err)
 			}

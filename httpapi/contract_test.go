@@ -329,6 +329,36 @@ func TestBadInput(t *testing.T) {
 			}
 		}
 	})
+	t.Run("RemovingContactDetailsNeedsAReason", func(t *testing.T) {
+		path := fmt.Sprintf("/api/v1/contacts/%d", e.w.Contact.ID)
+		var c poscare.Contact
+		e.do("GET", path, tok, nil).decode(t, &c)
+		live := len(c.Channels)
+		c.Channels = c.Channels[:live-1]
+		for _, lang := range []string{"zh-CN", "en"} {
+			res := e.do("PUT", path, tok, c, "Accept-Language", lang)
+			var body httpapi.ErrorBody
+			res.decode(t, &body)
+			label := map[string]string{"zh-CN": "原因", "en": "reason"}[lang]
+			if res.status != 422 || len(body.Error.Fields) != 1 || !strings.Contains(body.Error.Fields["reason"], label) {
+				t.Fatalf("%s: %d %s, want 422 naming the reason", lang, res.status, res.body)
+			}
+		}
+		var got poscare.Contact
+		e.do("GET", path, tok, nil).decode(t, &got)
+		if len(got.Channels) != live {
+			t.Fatalf("refused removal removed: %d of %d channels left", len(got.Channels), live)
+		}
+		c.Reason = "客户要求删除旧号码"
+		res := e.do("PUT", path, tok, c)
+		if res.status != 200 {
+			t.Fatalf("with a reason: %d %s", res.status, res.body)
+		}
+		res.decode(t, &got)
+		if len(got.RemovedChannels) != 1 || got.RemovedChannels[0].RemovedReason != c.Reason || got.Reason != "" {
+			t.Fatalf("removed channels %+v, reason echoed %q", got.RemovedChannels, got.Reason)
+		}
+	})
 	t.Run("NoTokenIs401", func(t *testing.T) {
 		res := e.do("GET", "/api/v1/merchants", "", nil)
 		if res.status != 401 {

@@ -211,7 +211,7 @@ func TestWorkerDeliversOutboxToMailpitOnce(t *testing.T) {
 					c.Channels[i].Value = to
 				}
 			}
-			c.PreferredChannel = poscare.ChannelEmail
+			c.PreferredChannel, c.Reason = poscare.ChannelEmail, "换成测试邮箱"
 			if err := s.UpdateContact(ctx, fx.Actor(w.Users[poscare.RoleOps]), c); err != nil {
 				t.Fatal(err)
 			}

@@ -25,7 +25,7 @@ func scanContact(r scanner) (*poscare.Contact, error) {
 // loadChannels fills the live and removed channels of contacts.
 func (t *Tx) loadChannels(ctx context.Context, cs ...*poscare.Contact) error {
 	for _, c := range cs {
-		rows, err := t.query(ctx, "SELECT id, kind, value, removed_at, removed_by FROM contact_channels WHERE contact_id = ? ORDER BY id", c.ID)
+		rows, err := t.query(ctx, "SELECT id, kind, value, removed_at, removed_by, removed_reason FROM contact_channels WHERE contact_id = ? ORDER BY id", c.ID)
 		if err != nil {
 			return err
 		}
@@ -33,7 +33,7 @@ func (t *Tx) loadChannels(ctx context.Context, cs ...*poscare.Contact) error {
 		for rows.Next() {
 			var ch poscare.Channel
 			var removed, by sql.NullInt64
-			if err := rows.Scan(&ch.ID, &ch.Kind, &ch.Value, &removed, &by); err != nil {
+			if err := rows.Scan(&ch.ID, &ch.Kind, &ch.Value, &removed, &by, &ch.RemovedReason); err != nil {
 				rows.Close()
 				return t.s.translate(err)
 			}
@@ -154,8 +154,9 @@ func (s *Store) CreateContact(ctx context.Context, a poscare.Actor, c *poscare.C
 }
 
 // UpdateContact changes a contact. Channels missing from c.Channels are not
-// deleted but marked removed, and stay in RemovedChannels to be put back;
-// a channel given again that was removed is restored.
+// deleted but marked removed with c.Reason, which they then require, and
+// stay in RemovedChannels to be put back; a channel given again that was
+// removed is restored.
 // Errors: EForbidden, ENotFound, EInvalid.
 func (s *Store) UpdateContact(ctx context.Context, a poscare.Actor, c *poscare.Contact) error {
 	if !a.Can(poscare.EntityContact, poscare.ActUpdate) {
@@ -177,7 +178,7 @@ func (s *Store) UpdateContact(ctx context.Context, a poscare.Actor, c *poscare.C
 			c.Name, c.Role, c.PreferredChannel, c.Lang, nullMicros(c.LastVerifiedAt), micros(t.now), c.ID); err != nil {
 			return err
 		}
-		if err := t.syncChannels(ctx, a, before, c.Channels); err != nil {
+		if err := t.syncChannels(ctx, a, before, c.Channels, c.Reason); err != nil {
 			return err
 		}
 		after, err := t.getContact(ctx, c.ID)
@@ -192,8 +193,8 @@ func (s *Store) UpdateContact(ctx context.Context, a poscare.Actor, c *poscare.C
 func channelKey(ch poscare.Channel) string { return string(ch.Kind) + ":" + ch.Value }
 
 // syncChannels makes the live channels of a contact equal want, keeping
-// every removed one as history.
-func (t *Tx) syncChannels(ctx context.Context, a poscare.Actor, before *poscare.Contact, want []poscare.Channel) error {
+// every removed one as history with the reason, which a removal requires.
+func (t *Tx) syncChannels(ctx context.Context, a poscare.Actor, before *poscare.Contact, want []poscare.Channel, reason string) error {
 	wanted := map[string]bool{}
 	for _, ch := range want {
 		wanted[channelKey(ch)] = true
@@ -202,13 +203,19 @@ func (t *Tx) syncChannels(ctx context.Context, a poscare.Actor, before *poscare.
 	for _, ch := range before.Channels {
 		live[channelKey(ch)] = true
 		if !wanted[channelKey(ch)] {
+			reason = strings.TrimSpace(reason)
+			if poscare.ValidateReason(reason) != nil {
+				p := poscare.Problems{}
+				p.Add("reason", "删除联系方式（"+ch.Value+"）必须说明原因（2-500字）", "removing a contact detail ("+ch.Value+") needs a reason of 2 to 500 characters")
+				return p.Err()
+			}
 			if err := t.guardRemovals(ctx, a); err != nil {
 				return err
 			}
-			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = ?, removed_by = ? WHERE contact_id = ? AND id = ?", micros(t.now), a.UserID, before.ID, ch.ID); err != nil {
+			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = ?, removed_by = ?, removed_reason = ? WHERE contact_id = ? AND id = ?", micros(t.now), a.UserID, reason, before.ID, ch.ID); err != nil {
 				return err
 			}
-			if err := t.record(ctx, a, "remove_channel", poscare.EntityContact, before.ID, ch, nil); err != nil {
+			if err := t.record(ctx, a, "remove_channel", poscare.EntityContact, before.ID, ch, map[string]string{"reason": reason}); err != nil {
 				return err
 			}
 		}
@@ -227,7 +234,7 @@ func (t *Tx) syncChannels(ctx context.Context, a poscare.Actor, before *poscare.
 		switch {
 		case live[k]:
 		case removed[k] != 0:
-			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL WHERE contact_id = ? AND id = ?", before.ID, removed[k]); err != nil {
+			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL, removed_reason = '' WHERE contact_id = ? AND id = ?", before.ID, removed[k]); err != nil {
 				return err
 			}
 		default:
@@ -260,7 +267,7 @@ func (s *Store) RestoreChannel(ctx context.Context, a poscare.Actor, contactID, 
 		if !found {
 			return poscare.Errorf(poscare.ENotFound, "没有这个已删除的联系方式", "no such removed channel")
 		}
-		if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL WHERE contact_id = ? AND id = ?", contactID, channelID); err != nil {
+		if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL, removed_reason = '' WHERE contact_id = ? AND id = ?", contactID, channelID); err != nil {
 			return err
 		}
 		if _, err := t.exec(ctx, "UPDATE contacts SET updated_at = ? WHERE id = ?", micros(t.now), contactID); err != nil {

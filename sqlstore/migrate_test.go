@@ -31,6 +31,7 @@ func TestMigrationKeepsContacts(t *testing.T) {
 				Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: fx.Mobile(fx.Seq())}, {Kind: poscare.ChannelEmail, Value: "wang@example.cn"}}}
 			must(t, src.CreateContact(ctx, ops, removed))
 			removed.Channels = []poscare.Channel{{Kind: removed.Channels[0].Kind, Value: removed.Channels[0].Value}}
+			removed.Reason = "邮箱已注销"
 			must(t, src.UpdateContact(ctx, ops, removed))
 			before, err := src.ListContacts(ctx, ops, sqlstore.ContactFilter{MerchantID: &id})
 			must(t, err)

@@ -53,7 +53,7 @@ func TestStoreDeletionProtection(t *testing.T) {
 				}
 				// Removing a phone counts too, and is refused as well.
 				c, _ := s.GetContact(ctx, agent, w.Contact.ID)
-				c.Channels = c.Channels[:1]
+				c.Channels, c.Reason = c.Channels[:1], "客户要求删除"
 				if err := s.UpdateContact(ctx, agent, c); poscare.ErrorCode(err) != poscare.EForbidden {
 					t.Fatalf("channel removal past the limit: %v", err)
 				}

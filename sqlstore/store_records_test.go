@@ -267,7 +267,15 @@ func TestStoreContactChannels(t *testing.T) {
 			t.Run("DroppedPhoneKeptAsRemoved", func(t *testing.T) {
 				f.clock = t0.Add(time.Hour)
 				c := load()
-				c.Channels = without()
+				c.Channels, c.Name = without(), "王老板（新）"
+				// Without a reason nothing is removed, nor anything else
+				// changed.
+				wantFields(t, s.UpdateContact(ctx, f.a1, c), "reason")
+				if got := load(); len(got.Channels) != 3 || len(got.RemovedChannels) != 0 || got.Name == "王老板（新）" {
+					t.Fatalf("refused update wrote: %s, live %v removed %v", got.Name, values(got.Channels), values(got.RemovedChannels))
+				}
+				c = load()
+				c.Channels, c.Reason = without(), "  号码已停机，客户换号 "
 				must(t, s.UpdateContact(ctx, f.a1, c))
 				got := load()
 				if len(got.Channels) != 2 || len(got.RemovedChannels) != 1 {
@@ -275,7 +283,7 @@ func TestStoreContactChannels(t *testing.T) {
 				}
 				r := got.RemovedChannels[0]
 				if r.ID != mobile.ID || r.Value != microPhone || r.RemovedAt == nil || !r.RemovedAt.Equal(f.clock) ||
-					r.RemovedBy == nil || *r.RemovedBy != f.a1.UserID {
+					r.RemovedBy == nil || *r.RemovedBy != f.a1.UserID || r.RemovedReason != "号码已停机，客户换号" {
 					t.Fatalf("removed channel = %+v", r)
 				}
 				// A removed number no longer finds the merchant.
@@ -289,6 +297,11 @@ func TestStoreContactChannels(t *testing.T) {
 				if len(got.Channels) != 3 || len(got.RemovedChannels) != 0 {
 					t.Fatalf("live %v removed %v", values(got.Channels), values(got.RemovedChannels))
 				}
+				for _, ch := range got.Channels {
+					if ch.RemovedReason != "" {
+						t.Fatalf("put-back channel keeps its removal reason: %+v", ch)
+					}
+				}
 				if e := f.lastEntry(poscare.EntityContact, id); e.Action != "restore_channel" {
 					t.Fatalf("last contact entry %q, want restore_channel", e.Action)
 				}
@@ -299,7 +312,7 @@ func TestStoreContactChannels(t *testing.T) {
 			})
 			t.Run("ReAddingValueRestoresInsteadOfDuplicating", func(t *testing.T) {
 				c := load()
-				c.Channels = without()
+				c.Channels, c.Reason = without(), "客户说这个号码不用了"
 				must(t, s.UpdateContact(ctx, f.a1, c))
 				c = load()
 				c.Channels = append(c.Channels, poscare.Channel{Kind: poscare.ChannelPhone, Value: "138 1234 5678"})
