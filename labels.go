@@ -56,6 +56,7 @@ var fieldLabels = map[string]Text{
 	"q":                     {"搜索词", "search text"},
 	"limit":                 {"每页条数", "page size"},
 	"offset":                {"偏移", "offset"},
+	"since":                 {"起始时间", "since"},
 	"silent_days":           {"无活动天数", "days without activity"},
 	"failed_attempts":       {"联系失败次数", "failed contact attempts"},
 	"attempt_window":        {"联系失败统计时段", "window for failed contact attempts"},

@@ -48,7 +48,7 @@ func mustZone(name string) *time.Location {
 // pages lists every page template; each is parsed with the layout at
 // start-up, so a broken template stops the server, not a request.
 var pages = []string{"login", "home", "merchants", "merchant", "form", "contact_form", "history", "terminals",
-	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "confirm"}
+	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "confirm", "removals"}
 
 // Console serves the console and the portal.
 type Console struct {
@@ -347,6 +347,8 @@ func (c *Console) routes() {
 	m.Handle("POST /incidents/{id}", c.handler(true, c.incidentDetail))
 	m.Handle("GET /staff/{id}/declare", c.handler(true, c.declareForm))
 	m.Handle("POST /staff/{id}/declare", c.handler(true, c.declareForm))
+	m.Handle("GET /staff/{id}/removals", c.handler(true, c.removals))
+	m.Handle("POST /staff/{id}/removals", c.handler(true, c.removals))
 	m.Handle("GET /staff/{id}/status", c.handler(true, c.statusForm))
 	m.Handle("POST /staff/{id}/status", c.handler(true, c.statusForm))
 	m.Handle("GET /teams/new", c.handler(true, c.teamForm))

@@ -275,6 +275,59 @@ func TestConsole(t *testing.T) {
 			t.Fatal("history lacks the archive and restore reasons")
 		}
 	})
+	t.Run("LeadSeesRemovalsAndUndoesThemInOneAction", func(t *testing.T) {
+		ctx := context.Background()
+		agent := w.Users[poscare.RoleAgent]
+		if err := s.s.Archive(ctx, fixture.Actor(agent), poscare.EntityMerchant, m, "客户搬走了"); err != nil {
+			t.Fatal(err)
+		}
+		ct, err := s.s.GetContact(ctx, fixture.Actor(agent), w.Contact.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone := ct.Channels[len(ct.Channels)-1]
+		ct.Channels, ct.Reason = ct.Channels[:len(ct.Channels)-1], "号码打不通"
+		if err := s.s.UpdateContact(ctx, fixture.Actor(agent), ct); err != nil {
+			t.Fatal(err)
+		}
+		path := "/staff/" + itoa(agent.ID) + "/removals"
+		a := s.browser()
+		s.login(a, "agenta")
+		if code, _ := s.get(a, path); code != http.StatusForbidden {
+			t.Fatalf("the agent opened their own removals page: %d", code)
+		}
+		c := s.browser()
+		s.login(c, "lead1")
+		if _, staff := s.get(c, "/staff"); !strings.Contains(staff, path) {
+			t.Error("the staff page offers the lead no removals link")
+		}
+		code, body := s.get(c, path+"?days=30")
+		for _, want := range []string{w.Merchant.LegalName, "客户搬走了", gone.Value, "号码打不通", `id="restore-all"`, `value="30" selected`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("removals page (%d) lacks %q", code, want)
+			}
+		}
+		token := csrfRe.FindStringSubmatch(body)[1]
+		since := regexp.MustCompile(`name="since" value="([^"]+)"`).FindStringSubmatch(body)[1]
+		res, err := c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "since": {since}, "days": {"30"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "restored=2") {
+			t.Fatalf("undo: %d %s", res.StatusCode, loc)
+		}
+		if got, _ := s.s.GetMerchant(ctx, poscare.SystemActor("t"), m); got.Archived != nil {
+			t.Fatal("merchant still archived after the undo")
+		}
+		if got, _ := s.s.GetContact(ctx, poscare.SystemActor("t"), w.Contact.ID); len(got.RemovedChannels) != 0 {
+			t.Fatalf("channel still removed after the undo: %+v", got.RemovedChannels)
+		}
+		_, body = s.get(c, res.Header.Get("Location"))
+		if !strings.Contains(body, `id="restored"`) || strings.Contains(body, `id="restore-all"`) {
+			t.Error("after the undo the page should confirm it and list nothing")
+		}
+	})
 	t.Run("IdleSessionEnds", func(t *testing.T) {
 		c := s.browser()
 		s.login(c, "ops")

@@ -156,15 +156,11 @@ func (c *Console) incidentDetail(q *request) {
 // declareForm runs the emergency playbook from the console: one action.
 func (c *Console) declareForm(q *request) {
 	ctx, a := q.r.Context(), q.sess.Actor
-	id, ok := q.id("id")
+	u, ok := c.staffMember(q)
 	if !ok {
 		return
 	}
-	u, err := c.Store.GetUser(ctx, a, id)
-	if err != nil {
-		q.fail(err)
-		return
-	}
+	id := u.ID
 	p := q.page("", nil)
 	p.Title = p.T("incident.declare") + " · " + u.Name
 	d := poscare.Declaration{Kind: poscare.IncidentMissing, Strategy: poscare.StrategyBackup}

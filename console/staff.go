@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"poscare"
 	"poscare/sqlstore"
@@ -168,15 +171,11 @@ func (c *Console) teamForm(q *request) {
 // and admins for anyone, as the store decides.
 func (c *Console) statusForm(q *request) {
 	ctx, a := q.r.Context(), q.sess.Actor
-	id, ok := q.id("id")
+	u, ok := c.staffMember(q)
 	if !ok {
 		return
 	}
-	u, err := c.Store.GetUser(ctx, a, id)
-	if err != nil {
-		q.fail(err)
-		return
-	}
+	id := u.ID
 	p := q.page("", nil)
 	p.Title = p.T("staff.status.change") + " · " + u.Name
 	users, _ := c.Store.ListUsers(ctx, a, sqlstore.UserFilter{Page: poscare.Page{Limit: 500}})
@@ -223,4 +222,68 @@ func (c *Console) statusForm(q *request) {
 		}
 	}
 	q.formPage(p, action, "/staff", fields())
+}
+
+// removalsData is what a person archived or removed in the chosen days.
+type removalsData struct {
+	Person   *poscare.User
+	Days     int
+	DayList  []int
+	Since    string // RFC 3339, for the undo form
+	Items    []sqlstore.Removal
+	Restored string
+}
+
+// removals shows a lead what a person archived or removed and is still
+// out of use, with their reasons, and undoes all of it in one action.
+func (c *Console) removals(q *request) {
+	ctx, a := q.r.Context(), q.sess.Actor
+	u, ok := c.staffMember(q)
+	if !ok {
+		return
+	}
+	id := u.ID
+	if q.r.Method == http.MethodPost {
+		since, err := time.Parse(time.RFC3339, q.r.PostForm.Get("since"))
+		if err != nil {
+			q.fail(poscare.Errorf(poscare.EInvalid, "起始时间无效", "invalid start time"))
+			return
+		}
+		n, err := c.Store.RestoreRemovals(ctx, a, id, since)
+		if err != nil {
+			q.fail(err)
+			return
+		}
+		q.redirect(fmt.Sprintf("/staff/%d/removals?days=%s&restored=%d", id, url.QueryEscape(q.r.PostForm.Get("days")), n))
+		return
+	}
+	d := &removalsData{Person: u, Days: 7, DayList: []int{1, 7, 30, 90}, Restored: q.r.URL.Query().Get("restored")}
+	if n, err := strconv.Atoi(q.r.URL.Query().Get("days")); err == nil && slices.Contains(d.DayList, n) {
+		d.Days = n
+	}
+	since := time.Now().Add(-time.Duration(d.Days) * 24 * time.Hour).Truncate(time.Second)
+	d.Since = since.Format(time.RFC3339)
+	var err error
+	if d.Items, err = c.Store.Removals(ctx, a, id, since); err != nil {
+		q.fail(err)
+		return
+	}
+	p := q.page("", d)
+	p.Title = p.T("removals.title") + " · " + u.Name
+	q.render(http.StatusOK, "removals", p)
+}
+
+// staffMember loads the {id} person the actor may see, or answers with
+// the error and returns false.
+func (c *Console) staffMember(q *request) (*poscare.User, bool) {
+	id, ok := q.id("id")
+	if !ok {
+		return nil, false
+	}
+	u, err := c.Store.GetUser(q.r.Context(), q.sess.Actor, id)
+	if err != nil {
+		q.fail(err)
+		return nil, false
+	}
+	return u, true
 }

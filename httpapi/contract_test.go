@@ -181,6 +181,9 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 					}
 					seen[name] = true
 					samples := asStrings(schema["enum"])
+					if schema["format"] == "date-time" {
+						samples = []string{"2026-11-01T00:00:00+08:00", "2026-11-01T00:00:00Z"}
+					}
 					if len(samples) == 0 {
 						samples = map[any][]string{"string": {"x"}, "integer": {"1"}, "boolean": {"true", "false"}}[schema["type"]]
 					}
@@ -314,7 +317,8 @@ func TestBadInput(t *testing.T) {
 		}
 		// A filter value that cannot exist is an error, not an empty list.
 		for q, field := range map[string]string{"/api/v1/merchants?status=actve": "status", "/api/v1/merchants?archived=yes": "archived",
-			"/api/v1/terminals?status=broken-ish": "status", "/api/v1/users?role=boss": "role"} {
+			"/api/v1/terminals?status=broken-ish": "status", "/api/v1/users?role=boss": "role",
+			fmt.Sprintf("/api/v1/users/%d/removals?since=yesterday", agent): "since"} {
 			for _, lang := range []string{"zh-CN", "en"} {
 				res := e.do("GET", q, tok, nil, "Accept-Language", lang)
 				var body httpapi.ErrorBody

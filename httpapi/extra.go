@@ -140,6 +140,23 @@ func (s *Server) extraRoutes() []Route {
 				n, err := st.RestoreRemovals(r.Context(), r.Actor, id, body.Since)
 				return ReturnResult{Returned: n}, err
 			}},
+		{Method: "GET", Pattern: "/api/v1/users/{id}/removals", Entity: poscare.EntityUser, Action: poscare.ActStatus,
+			Summary:  "What a person archived or removed since a time and is still out of use (merchants, contacts, contact details), newest first, with their reasons: what restore-removals would undo",
+			Response: RemovalList{Items: []sqlstore.Removal{{Channel: &poscare.Channel{}}}},
+			Query:    []Param{timeParam("since", "From when on; default 7 days ago")},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				q := newQuery(r)
+				since := q.since("since", time.Now().Add(-7*24*time.Hour))
+				if err := q.p.Err(); err != nil {
+					return nil, err
+				}
+				rs, err := st.Removals(r.Context(), r.Actor, id, since)
+				return RemovalList{Items: rs}, err
+			}},
 		{Method: "POST", Pattern: "/api/v1/users/{id}/contact-attempts", Entity: poscare.EntityUser, Action: poscare.ActRead,
 			Summary: "Record a failed attempt to reach a colleague (no_answer, disconnected, blocked): a signal for silence detection",
 			Body:    AttemptBody{}, Response: map[string]bool{"ok": true},
@@ -350,6 +367,12 @@ type ReturnBody struct {
 // RestoreRemovalsBody says from when on a person's removals are undone.
 type RestoreRemovalsBody struct {
 	Since time.Time `json:"since"`
+}
+
+// RemovalList is what a person took out of use, at most
+// sqlstore.MaxRemovalsListed entries.
+type RemovalList struct {
+	Items []sqlstore.Removal `json:"items"`
 }
 
 // ReturnResult says how many records went back.

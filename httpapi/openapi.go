@@ -147,6 +147,9 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		for _, p := range rt.Query {
 			schema := map[string]any{"type": p.Type}
+			if p.Format != "" {
+				schema["format"] = p.Format
+			}
 			if len(p.Enum) > 0 {
 				schema["enum"] = p.Enum
 			}

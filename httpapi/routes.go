@@ -103,6 +103,19 @@ func (q *query) intPtr(name string) *int64 {
 	return &n
 }
 
+// since reads an RFC 3339 time, or gives def when the parameter is absent.
+func (q *query) since(name string, def time.Time) time.Time {
+	s := strings.TrimSpace(q.get(name))
+	if s == "" {
+		return def
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		q.p.Add(name, "应为 RFC 3339 时间，如 2026-11-23T08:00:00+08:00", "must be an RFC 3339 time such as 2026-11-23T08:00:00+08:00")
+	}
+	return t
+}
+
 func (q *query) page() poscare.Page {
 	var p poscare.Page
 	for name, dst := range map[string]*int{"limit": &p.Limit, "offset": &p.Offset} {
@@ -119,14 +132,19 @@ func (q *query) page() poscare.Page {
 	return p
 }
 
-// strParam, intParam and boolParam declare a route's query parameters in
-// the types query.str, query.intPtr and query.boolean read them as.
+// strParam, intParam, timeParam and boolParam declare a route's query
+// parameters in the types query.str, query.intPtr, query.since and
+// query.boolean read them as.
 func strParam(name, description string, enum ...string) Param {
 	return Param{Name: name, Type: "string", Description: description, Enum: enum}
 }
 
 func intParam(name, description string) Param {
 	return Param{Name: name, Type: "integer", Description: description}
+}
+
+func timeParam(name, description string) Param {
+	return Param{Name: name, Type: "string", Format: "date-time", Description: description + " (RFC 3339)"}
 }
 
 func boolParam(name, description string) Param {

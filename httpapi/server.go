@@ -106,6 +106,8 @@ type Param struct {
 	Description string
 	// Enum lists the accepted values when they are fixed, such as statuses.
 	Enum []string
+	// Format is the OpenAPI format of a string, such as "date-time".
+	Format string
 }
 
 // Request is what a handler gets: the HTTP request and the acting user.

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -110,51 +111,129 @@ func (s *Store) alertOnBlock(ctx context.Context, a poscare.Actor, err error) er
 	return err
 }
 
+// Removal is one thing a person took out of use and that is still out:
+// an archived merchant or contact, or a removed phone, email or WeChat ID
+// (Channel set), with the reason they gave.
+type Removal struct {
+	Entity       string           `json:"entity"` // merchant or contact
+	ID           int64            `json:"id"`
+	Name         string           `json:"name"`
+	MerchantID   int64            `json:"merchant_id"`
+	MerchantName string           `json:"merchant_name"`
+	Channel      *poscare.Channel `json:"channel,omitempty"`
+	Reason       string           `json:"reason"`
+	At           time.Time        `json:"at"`
+}
+
+// MaxRemovalsListed bounds the list of a person's removals; RestoreRemovals
+// has no such bound.
+const MaxRemovalsListed = 1000
+
+// removalsOf checks that the actor may undo a person's removals: a lead
+// for their team, ops and admins for anyone (as for status changes).
+func (t *Tx) removalsOf(ctx context.Context, a poscare.Actor, userID int64) (*poscare.User, error) {
+	person, err := t.getUser(ctx, userID)
+	if err != nil || !a.CanSeeUser(person) || !a.CanSetStatus(person) {
+		return nil, poscare.NotFound(poscare.EntityUser)
+	}
+	return person, nil
+}
+
+// Removals lists, newest first, what a person archived or removed since a
+// time and is still out of use, so that their lead sees it before undoing
+// it. Errors: EForbidden, ENotFound.
+func (s *Store) Removals(ctx context.Context, a poscare.Actor, userID int64, since time.Time) ([]Removal, error) {
+	if !a.Can(poscare.EntityUser, poscare.ActStatus) {
+		return nil, poscare.Forbidden()
+	}
+	var out []Removal
+	err := s.inRead(ctx, func(t *Tx) error {
+		if _, err := t.removalsOf(ctx, a, userID); err != nil {
+			return err
+		}
+		from := micros(since)
+		scan := func(r scanner) (*Removal, error) {
+			var x Removal
+			var at int64
+			var kind, value sql.NullString
+			var chID sql.NullInt64
+			err := r.Scan(&x.Entity, &x.ID, &x.Name, &x.MerchantID, &x.MerchantName, &chID, &kind, &value, &x.Reason, &at)
+			x.At = fromMicros(at)
+			if chID.Valid {
+				x.Channel = &poscare.Channel{ID: chID.Int64, Kind: poscare.ChannelKind(kind.String), Value: value.String}
+			}
+			return &x, err
+		}
+		q := `SELECT 'merchant', id, legal_name, id, legal_name, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), COALESCE(archive_reason, ''), archived_at
+				FROM merchants WHERE archived_by = ? AND archived_at >= ?
+			UNION ALL SELECT 'contact', c.id, c.name, m.id, m.legal_name, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), COALESCE(c.archive_reason, ''), c.archived_at
+				FROM contacts c JOIN merchants m ON m.id = c.merchant_id WHERE c.archived_by = ? AND c.archived_at >= ?
+			UNION ALL SELECT 'contact', c.id, c.name, m.id, m.legal_name, ch.id, ch.kind, ch.value, ch.removed_reason, ch.removed_at
+				FROM contact_channels ch JOIN contacts c ON c.id = ch.contact_id JOIN merchants m ON m.id = c.merchant_id
+				WHERE ch.removed_by = ? AND ch.removed_at >= ?
+			ORDER BY 10 DESC LIMIT ?`
+		rs, err := queryAllTx(ctx, t, q, []any{userID, from, userID, from, userID, from, MaxRemovalsListed}, scan)
+		for _, r := range rs {
+			out = append(out, *r)
+		}
+		return err
+	})
+	return out, err
+}
+
 // RestoreRemovals undoes, in one action, every merchant and contact
 // archive and every contact-detail removal a person made since a time: a
-// lead's answer to a salesperson who deleted customers. It returns how
-// many it restored. Errors: EForbidden, ENotFound.
+// lead's answer to a salesperson who deleted customers. Each restored
+// record gets its own audit entry. It returns how many it restored.
+// Errors: EForbidden, ENotFound.
 func (s *Store) RestoreRemovals(ctx context.Context, a poscare.Actor, userID int64, since time.Time) (int, error) {
 	if !a.Can(poscare.EntityUser, poscare.ActStatus) {
 		return 0, poscare.Forbidden()
 	}
 	n := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
-		person, err := t.getUser(ctx, userID)
+		person, err := t.removalsOf(ctx, a, userID)
 		if err != nil {
 			return err
 		}
-		if !a.CanSeeUser(person) || !a.CanSetStatus(person) {
-			return poscare.NotFound(poscare.EntityUser)
-		}
+		why := map[string]any{"reason": "undo removals by " + person.Login}
 		for _, k := range []struct{ table, entity string }{{"merchants", poscare.EntityMerchant}, {"contacts", poscare.EntityContact}} {
-			rows, err := t.query(ctx, "SELECT id FROM "+k.table+" WHERE archived_by = ? AND archived_at >= ?", userID, micros(since))
+			ids, err := queryAllTx(ctx, t, "SELECT id FROM "+k.table+" WHERE archived_by = ? AND archived_at >= ?", []any{userID, micros(since)},
+				func(r scanner) (*int64, error) { var id int64; return &id, r.Scan(&id) })
 			if err != nil {
 				return err
 			}
-			var ids []int64
-			for rows.Next() {
-				var id int64
-				rows.Scan(&id)
-				ids = append(ids, id)
-			}
-			rows.Close()
 			for _, id := range ids {
-				if _, err := t.exec(ctx, "UPDATE "+k.table+" SET archived_at = NULL, archived_by = NULL, archive_reason = NULL, updated_at = ? WHERE id = ?", micros(t.now), id); err != nil {
+				if _, err := t.exec(ctx, "UPDATE "+k.table+" SET archived_at = NULL, archived_by = NULL, archive_reason = NULL, updated_at = ? WHERE id = ?", micros(t.now), *id); err != nil {
 					return err
 				}
-				if err := t.record(ctx, a, "restore", k.entity, id, nil, map[string]any{"reason": "undo removals by " + person.Login}); err != nil {
+				if err := t.record(ctx, a, "restore", k.entity, *id, nil, why); err != nil {
 					return err
 				}
 				n++
 			}
 		}
-		res, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL WHERE removed_by = ? AND removed_at >= ?", userID, micros(since))
+		type removed struct {
+			contact int64
+			ch      poscare.Channel
+		}
+		chs, err := queryAllTx(ctx, t, "SELECT contact_id, id, kind, value FROM contact_channels WHERE removed_by = ? AND removed_at >= ? ORDER BY contact_id, id",
+			[]any{userID, micros(since)}, func(r scanner) (*removed, error) {
+				var x removed
+				return &x, r.Scan(&x.contact, &x.ch.ID, &x.ch.Kind, &x.ch.Value)
+			})
 		if err != nil {
 			return err
 		}
-		ch, _ := res.RowsAffected()
-		n += int(ch)
+		for _, x := range chs {
+			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL, removed_reason = '' WHERE contact_id = ? AND id = ?", x.contact, x.ch.ID); err != nil {
+				return err
+			}
+			if err := t.record(ctx, a, "restore_channel", poscare.EntityContact, x.contact, nil, map[string]any{"channel": x.ch, "reason": why["reason"]}); err != nil {
+				return err
+			}
+			n++
+		}
 		return t.record(ctx, a, "restore_removals", poscare.EntityUser, userID, nil, map[string]any{"since": since, "restored": n})
 	})
 	return n, err

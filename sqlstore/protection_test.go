@@ -10,6 +10,7 @@ import (
 	"poscare"
 	fx "poscare/internal/fixture"
 	"poscare/internal/testenv"
+	"poscare/sqlstore"
 )
 
 func TestStoreDeletionProtection(t *testing.T) {
@@ -131,6 +132,104 @@ func TestStoreDeletionProtection(t *testing.T) {
 			if err := s.VerifyAuditOK(ctx); err != nil {
 				t.Fatal(err)
 			}
+		})
+	}
+}
+
+func TestStoreRemovalsListedAndUndone(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			sys := poscare.SystemActor("t")
+			agent, lead := fx.Actor(w.Users[poscare.RoleAgent]), fx.Actor(w.Users[poscare.RoleLead])
+			start := time.Now().Add(-time.Minute)
+			ids := portfolio(t, s, w, 3)
+			must(t, s.Archive(ctx, agent, poscare.EntityMerchant, ids[0], "客户已倒闭"))
+			must(t, s.Archive(ctx, agent, poscare.EntityMerchant, ids[1], "重复录入"))
+			extra := &poscare.Contact{MerchantID: w.Merchant.ID, Name: "赵会计", Role: "finance", PreferredChannel: poscare.ChannelPhone,
+				Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: fx.Mobile(fx.Seq())}}}
+			must(t, s.CreateContact(ctx, agent, extra))
+			must(t, s.Archive(ctx, agent, poscare.EntityContact, extra.ID, "已离职"))
+			c, err := s.GetContact(ctx, agent, w.Contact.ID)
+			must(t, err)
+			email := c.Channels[1]
+			c.Channels, c.Reason = c.Channels[:1], "邮箱退信"
+			must(t, s.UpdateContact(ctx, agent, c))
+			// Someone else's archive is not the agent's.
+			must(t, s.Archive(ctx, fx.Actor(w.Users[poscare.RoleOps]), poscare.EntityMerchant, ids[2], "运营清理"))
+
+			t.Run("LeadSeesEachWithItsReason", func(t *testing.T) {
+				rs, err := s.Removals(ctx, lead, agent.UserID, start)
+				must(t, err)
+				got := map[string]sqlstore.Removal{}
+				for _, r := range rs {
+					key := r.Entity
+					if r.Channel != nil {
+						key = "channel"
+					}
+					got[key+":"+r.Reason] = r
+				}
+				if len(rs) != 4 || len(got) != 4 {
+					t.Fatalf("%d removals %+v, want 4", len(rs), rs)
+				}
+				if r := got["merchant:客户已倒闭"]; r.ID != ids[0] || r.Name == "" || r.MerchantID != ids[0] {
+					t.Errorf("archived merchant %+v", r)
+				}
+				if r := got["contact:已离职"]; r.ID != extra.ID || r.Name != "赵会计" || r.MerchantName != w.Merchant.LegalName {
+					t.Errorf("archived contact %+v", r)
+				}
+				if r := got["channel:邮箱退信"]; r.ID != w.Contact.ID || r.Channel == nil || r.Channel.Value != email.Value || r.Channel.ID != email.ID {
+					t.Errorf("removed channel %+v", r)
+				}
+				for i := 1; i < len(rs); i++ {
+					if rs[i].At.After(rs[i-1].At) {
+						t.Fatalf("not newest first: %v after %v", rs[i].At, rs[i-1].At)
+					}
+				}
+			})
+			t.Run("OnlyWhoMayUndoSees", func(t *testing.T) {
+				otherLead := &poscare.User{Login: "lead2", Name: "二组主管", Role: poscare.RoleLead, TeamID: &w.Team2.ID, Mobile: fx.Mobile(fx.Seq())}
+				must(t, s.CreateUser(ctx, sys, otherLead, fx.Password))
+				for _, c := range []struct {
+					actor poscare.Actor
+					code  string
+				}{
+					{fx.Actor(w.Users[poscare.RoleOps]), ""},
+					{fx.Actor(otherLead), poscare.ENotFound},
+					{fx.Actor(w.Spare), poscare.EForbidden},
+					{agent, poscare.EForbidden},
+					{fx.Actor(w.Users[poscare.RoleAuditor]), poscare.EForbidden},
+				} {
+					_, err := s.Removals(ctx, c.actor, agent.UserID, start)
+					if poscare.ErrorCode(err) != c.code {
+						t.Errorf("%s: %v, want %q", c.actor.Login, err, c.code)
+					}
+				}
+			})
+			t.Run("OneActionUndoesAll", func(t *testing.T) {
+				n, err := s.RestoreRemovals(ctx, lead, agent.UserID, start)
+				if err != nil || n != 4 {
+					t.Fatalf("restored %d: %v", n, err)
+				}
+				if rs, err := s.Removals(ctx, lead, agent.UserID, start); err != nil || len(rs) != 0 {
+					t.Fatalf("left after the undo: %+v %v", rs, err)
+				}
+				c, err := s.GetContact(ctx, lead, w.Contact.ID)
+				must(t, err)
+				if len(c.Channels) != 2 || len(c.RemovedChannels) != 0 || c.Channels[1].RemovedReason != "" {
+					t.Fatalf("contact after the undo: %+v", c)
+				}
+				if m, _ := s.GetMerchant(ctx, lead, ids[2]); m.Archived == nil {
+					t.Fatal("ops' archive was undone too")
+				}
+				es, _ := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityContact, EntityID: w.Contact.ID})
+				if es[0].Action != "restore_channel" && es[len(es)-1].Action != "restore_channel" {
+					t.Errorf("no restore_channel entry on the contact: first %s, last %s", es[0].Action, es[len(es)-1].Action)
+				}
+				must(t, s.VerifyAuditOK(ctx))
+			})
 		})
 	}
 }
