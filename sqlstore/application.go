@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strings"
 
 	"poscare"
 )
@@ -257,35 +256,25 @@ func (s *Store) ListApplications(ctx context.Context, a poscare.Actor, f poscare
 		return nil, poscare.Forbidden()
 	}
 	f.Normalize()
-	sc, ok, err := s.listScope(ctx, a, f.MerchantID)
+	w, _, ok, err := s.childList(ctx, a, "x", f.MerchantID, f.Archived)
 	if err != nil || !ok {
 		return []*poscare.Application{}, err
 	}
-	cond, args := s.scopeSQL(sc)
-	where := []string{"x." + archivedCond(f.Archived), cond}
-	if f.MerchantID != nil {
-		where = append(where, "x.merchant_id = ?")
-		args = append(args, *f.MerchantID)
-	}
 	if f.Stage != "" {
-		where = append(where, "x.current_stage = ?")
-		args = append(args, f.Stage)
+		w.and("x.current_stage = ?", f.Stage)
 	}
 	if f.Overdue {
-		where = append(where, "x.completed_at IS NULL AND x.current_due_at < ?")
-		args = append(args, micros(s.Now()))
+		w.and("x.completed_at IS NULL AND x.current_due_at < ?", micros(s.Now()))
 	}
 	if f.ResponsibleID != nil {
-		where = append(where, "x.id IN (SELECT application_id FROM application_stages WHERE responsible_id = ? AND completed_at IS NULL)")
-		args = append(args, *f.ResponsibleID)
+		w.and("x.id IN (SELECT application_id FROM application_stages WHERE responsible_id = ? AND completed_at IS NULL)", *f.ResponsibleID)
 	}
 	order := " ORDER BY x.id DESC"
 	if f.Overdue {
 		order = " ORDER BY x.current_due_at, x.id"
 	}
-	q := "SELECT " + applicationCols + " FROM applications x JOIN merchants m ON m.id = x.merchant_id WHERE " +
-		strings.Join(where, " AND ") + order + " LIMIT ? OFFSET ?"
-	args = append(args, f.Limit+1, f.Offset)
+	q := "SELECT " + applicationCols + " FROM applications x JOIN merchants m ON m.id = x.merchant_id" + w.String() + order + " LIMIT ? OFFSET ?"
+	args := append(w.args, f.Limit+1, f.Offset)
 	var out []*poscare.Application
 	err = s.inRead(ctx, func(t *Tx) error {
 		rows, err := t.query(ctx, q, args...)

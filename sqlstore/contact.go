@@ -303,22 +303,16 @@ func (s *Store) ListContacts(ctx context.Context, a poscare.Actor, f ContactFilt
 		return nil, poscare.Forbidden()
 	}
 	f.Normalize()
-	sc, ok, err := s.listScope(ctx, a, f.MerchantID)
+	w, _, ok, err := s.childList(ctx, a, "c", f.MerchantID, f.Archived)
 	if err != nil || !ok {
 		return []*poscare.Contact{}, err
 	}
-	cond, args := s.scopeSQL(sc)
-	q := "SELECT " + contactCols + " FROM contacts c JOIN merchants m ON m.id = c.merchant_id WHERE c." + archivedCond(f.Archived) + " AND " + cond
-	if f.MerchantID != nil {
-		q += " AND c.merchant_id = ?"
-		args = append(args, *f.MerchantID)
-	}
 	if f.Q != "" {
-		q += " AND (LOWER(c.name) LIKE ? OR c.id IN (SELECT contact_id FROM contact_channels WHERE value = ? AND removed_at IS NULL))"
-		args = append(args, "%"+strings.ToLower(likeEscape(f.Q))+"%", f.Q)
+		w.and("(LOWER(c.name) LIKE ? OR c.id IN (SELECT contact_id FROM contact_channels WHERE value = ? AND removed_at IS NULL))",
+			"%"+strings.ToLower(likeEscape(f.Q))+"%", f.Q)
 	}
-	q += " ORDER BY c.id DESC LIMIT ? OFFSET ?"
-	args = append(args, f.Limit+1, f.Offset)
+	q := "SELECT " + contactCols + " FROM contacts c JOIN merchants m ON m.id = c.merchant_id" + w.String() + " ORDER BY c.id DESC LIMIT ? OFFSET ?"
+	args := append(w.args, f.Limit+1, f.Offset)
 	var out []*poscare.Contact
 	err = s.inRead(ctx, func(t *Tx) error {
 		rows, err := t.query(ctx, q, args...)

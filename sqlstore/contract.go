@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"poscare"
 )
@@ -110,18 +109,10 @@ func (s *Store) ListContracts(ctx context.Context, a poscare.Actor, f poscare.Co
 		return nil, poscare.Forbidden()
 	}
 	f.Normalize()
-	sc, ok, err := s.listScope(ctx, a, f.MerchantID)
+	w, _, ok, err := s.childList(ctx, a, "k", f.MerchantID, f.Archived)
 	if err != nil || !ok {
 		return []*poscare.Contract{}, err
 	}
-	cond, args := s.scopeSQL(sc)
-	where := []string{"k." + archivedCond(f.Archived), cond}
-	if f.MerchantID != nil {
-		where = append(where, "k.merchant_id = ?")
-		args = append(args, *f.MerchantID)
-	}
-	q := "SELECT " + contractCols + " FROM contracts k JOIN merchants m ON m.id = k.merchant_id WHERE " + strings.Join(where, " AND ") +
-		" ORDER BY k.id DESC LIMIT ? OFFSET ?"
-	args = append(args, f.Limit+1, f.Offset)
-	return queryAll(ctx, s, q, args, scanContract)
+	q := "SELECT " + contractCols + " FROM contracts k JOIN merchants m ON m.id = k.merchant_id" + w.String() + " ORDER BY k.id DESC LIMIT ? OFFSET ?"
+	return queryAll(ctx, s, q, append(w.args, f.Limit+1, f.Offset), scanContract)
 }

@@ -536,17 +536,44 @@ func errArchivedMerchant() error {
 	return poscare.Errorf(poscare.EConflict, "商户已归档，请先恢复", "the merchant is archived; restore it first")
 }
 
-// listScope is the scope of a list of records that hang off merchants. A
-// list of one merchant's records checks that merchant once and then needs
-// no scope condition; ok is false when the actor may not see it.
-func (s *Store) listScope(ctx context.Context, a poscare.Actor, merchantID *int64) (sc poscare.Scope, ok bool, err error) {
-	sc = a.MerchantScope()
-	if merchantID == nil || sc.All {
-		return sc, true, nil
+// where is the AND-ed conditions of a list query, each with its
+// arguments, so that the two cannot drift apart.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) and(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string { return " WHERE " + strings.Join(w.conds, " AND ") }
+
+// childList starts the conditions of a list of records that hang off
+// merchants (alias x; their merchant is alias m): archived or live, of one
+// merchant when merchantID is set, and in the actor's scope. A list of one
+// merchant's records checks that merchant once and then needs no scope
+// condition. ok is false when the actor may not see the merchant; joinM
+// tells whether the conditions refer to m.
+func (s *Store) childList(ctx context.Context, a poscare.Actor, x string, merchantID *int64, archived bool) (w *where, joinM, ok bool, err error) {
+	w = &where{}
+	w.and(x + "." + archivedCond(archived))
+	sc := a.MerchantScope()
+	if merchantID != nil {
+		w.and(x+".merchant_id = ?", *merchantID)
+		if !sc.All {
+			_, err = readOne(ctx, s, func(t *Tx) (*poscare.Merchant, error) { return t.visibleMerchant(ctx, a, *merchantID) })
+			if poscare.ErrorCode(err) == poscare.ENotFound {
+				return w, false, false, nil
+			}
+			return w, false, err == nil, err
+		}
 	}
-	_, err = readOne(ctx, s, func(t *Tx) (*poscare.Merchant, error) { return t.visibleMerchant(ctx, a, *merchantID) })
-	if poscare.ErrorCode(err) == poscare.ENotFound {
-		return sc, false, nil
+	if !sc.All {
+		cond, args := s.scopeSQL(sc)
+		w.and(cond, args...)
+		joinM = true
 	}
-	return poscare.Scope{All: true}, err == nil, err
+	return w, joinM, true, nil
 }

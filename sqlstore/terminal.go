@@ -184,32 +184,20 @@ func (s *Store) ListTerminals(ctx context.Context, a poscare.Actor, f poscare.Te
 		return nil, poscare.Forbidden()
 	}
 	f.Normalize()
-	sc, ok, err := s.listScope(ctx, a, f.MerchantID)
+	w, joinM, ok, err := s.childList(ctx, a, "t", f.MerchantID, f.Archived)
 	if err != nil || !ok {
 		return []*poscare.Terminal{}, err
 	}
 	q := "SELECT " + terminalCols + " FROM terminals t"
-	var args []any
-	where := []string{"t." + archivedCond(f.Archived)}
-	if !sc.All {
-		cond, sa := s.scopeSQL(sc)
+	if joinM {
 		q += " JOIN merchants m ON m.id = t.merchant_id"
-		where = append(where, cond)
-		args = append(args, sa...)
 	}
 	if f.Status != "" {
-		where = append(where, "t.status = ?")
-		args = append(args, f.Status)
-	}
-	if f.MerchantID != nil {
-		where = append(where, "t.merchant_id = ?")
-		args = append(args, *f.MerchantID)
+		w.and("t.status = ?", f.Status)
 	}
 	if v := strings.ToUpper(strings.TrimSpace(f.Q)); v != "" {
-		where = append(where, "(t.serial = ? OR t.tid = ? OR t.mid = ?)")
-		args = append(args, v, v, v)
+		w.and("(t.serial = ? OR t.tid = ? OR t.mid = ?)", v, v, v)
 	}
-	q += " WHERE " + strings.Join(where, " AND ") + " ORDER BY t.id DESC LIMIT ? OFFSET ?"
-	args = append(args, f.Limit+1, f.Offset)
-	return queryAll(ctx, s, q, args, scanTerminal)
+	q += w.String() + " ORDER BY t.id DESC LIMIT ? OFFSET ?"
+	return queryAll(ctx, s, q, append(w.args, f.Limit+1, f.Offset), scanTerminal)
 }
