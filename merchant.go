@@ -240,6 +240,9 @@ type MerchantFilter struct {
 	TeamID           *int64
 	AccountManagerID *int64
 	Archived         bool // list archived records instead of live ones
+	// BeforeID keeps merchants with a smaller id only: paging by key, which
+	// costs the same on the last page as on the first (exports use it).
+	BeforeID int64
 	Page
 }
 

@@ -102,6 +102,7 @@ func (e *env) token(u *poscare.User) string {
 type response struct {
 	status int
 	body   []byte
+	header http.Header
 }
 
 func (r response) decode(t *testing.T, v any) {
@@ -135,7 +136,7 @@ func (e *env) do(method, path, token string, body any, headers ...string) respon
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, body: b}
+	return response{status: res.StatusCode, body: b, header: res.Header}
 }
 
 func ops(w *fixture.World) poscare.Actor { return fixture.Actor(w.Users[poscare.RoleOps]) }

@@ -1,15 +1,21 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"poscare"
+	"poscare/demo"
 	"poscare/httpapi"
 	"poscare/internal/fixture"
 	"poscare/internal/testenv"
@@ -477,4 +483,88 @@ func TestFullPageHasNextOffset(t *testing.T) {
 	if len(last.Items) != 3 || last.NextOffset != nil {
 		t.Fatalf("last page: %d items, next %v; want the fixture's 3 teams and no next", len(last.Items), last.NextOffset)
 	}
+}
+
+// TestMerchantExport: the CSV export pages by key through more merchants
+// than one page, writes each once, newest first, takes the list's
+// filters, and records the export with its filter in the audit trail.
+func TestMerchantExport(t *testing.T) {
+	s := testenv.Open(t, filepath.Join(t.TempDir(), "x.db"))
+	e := newEnv(t, s)
+	ctx := context.Background()
+	ops := e.w.Users[poscare.RoleOps]
+	items := demo.NewGenerator(rand.New(rand.NewPCG(3, 3))).Merchants(1203, func(int) (int64, int64, *int64) {
+		return e.w.Team1.ID, e.w.Users[poscare.RoleAgent].ID, nil
+	})
+	if err := s.CreateMerchants(ctx, fixture.Actor(ops), items); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.token(ops)
+	export := func(query string) [][]string {
+		t.Helper()
+		res := e.do("GET", "/api/v1/merchants.csv"+query, tok, nil)
+		if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("export%s: %d %s", query, res.status, res.body)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(res.body)).ReadAll()
+		if err != nil || len(rows) == 0 || rows[0][0] != "id" {
+			t.Fatalf("export%s is not CSV with a header: %v", query, err)
+		}
+		return rows[1:]
+	}
+	count := func(f poscare.MerchantFilter) int {
+		n := 0
+		for f.Limit, f.Offset = 500, 0; ; f.Offset += 500 {
+			ms, err := s.ListMerchants(ctx, fixture.Actor(ops), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += min(len(ms), 500)
+			if len(ms) <= 500 {
+				return n
+			}
+		}
+	}
+	t.Run("EveryMerchantOnceNewestFirst", func(t *testing.T) {
+		rows := export("")
+		if want := count(poscare.MerchantFilter{}); len(rows) != want || want < 1203 {
+			t.Fatalf("%d rows, want %d", len(rows), want)
+		}
+		last := int64(math.MaxInt64)
+		for _, r := range rows {
+			id, _ := strconv.ParseInt(r[0], 10, 64)
+			if id >= last {
+				t.Fatalf("id %d after %d: repeated or out of order", id, last)
+			}
+			last = id
+		}
+	})
+	t.Run("TakesTheListFilters", func(t *testing.T) {
+		rows := export("?type=micro&team_id=" + strconv.FormatInt(e.w.Team1.ID, 10))
+		want := count(poscare.MerchantFilter{Type: poscare.MerchantMicro, TeamID: &e.w.Team1.ID})
+		if len(rows) != want || want == 0 {
+			t.Fatalf("%d micro rows, want %d", len(rows), want)
+		}
+		for _, r := range rows {
+			if r[1] != string(poscare.MerchantMicro) || r[11] != strconv.FormatInt(e.w.Team1.ID, 10) {
+				t.Fatalf("row outside the filter: %v", r)
+			}
+		}
+		if res := e.do("GET", "/api/v1/merchants.csv?type=shop", tok, nil); res.status != 422 {
+			t.Fatalf("bad type: %d %s", res.status, res.body)
+		}
+	})
+	t.Run("RecordedWithItsFilter", func(t *testing.T) {
+		es, err := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityMerchant, EntityID: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, en := range es {
+			found = found || (en.Action == poscare.AuditExport && strings.Contains(string(en.After), `"type":"micro"`))
+		}
+		if !found {
+			t.Fatal("no export entry naming its type filter")
+		}
+	})
 }

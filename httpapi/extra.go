@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/csv"
+	"slices"
 	"strconv"
 	"time"
 
@@ -292,8 +293,9 @@ func (s *Server) extraRoutes() []Route {
 				return st.RevealMerchant(r.Context(), r.Actor, id)
 			}},
 		{Method: "GET", Pattern: "/api/v1/merchants.csv", Entity: poscare.EntityMerchant, Action: poscare.ActExport,
-			Summary: "Export the merchants the caller may see as CSV (audited)", Query: []Param{merchantQ, merchantStatus, merchantTeam},
-			Handle: s.exportMerchants},
+			Summary: "Export the merchants the caller may see as CSV, newest first, with the list's filters (audited)",
+			Query:   append(slices.Clone(merchantFilters), boolParam("archived", "Export archived merchants instead of live ones")),
+			Handle:  s.exportMerchants},
 		{Method: "POST", Pattern: "/api/v1/applications/{id}/advance", Entity: poscare.EntityApplication, Action: poscare.ActUpdate,
 			Summary: "Complete the application's current stage", Response: &poscare.Application{},
 			Handle: func(r *Request) (any, error) {
@@ -404,7 +406,8 @@ type AuditVerify struct {
 // records the export with its row count in the audit trail.
 func (s *Server) exportMerchants(r *Request) (any, error) {
 	q := newQuery(r)
-	f := poscare.MerchantFilter{Q: q.str("q"), Status: poscare.MerchantStatus(q.str("status")), TeamID: q.intPtr("team_id"), Page: poscare.Page{Limit: 500}}
+	f := merchantFilter(q)
+	f.Limit = 500
 	if err := q.p.Err(); err != nil {
 		return nil, err
 	}
@@ -436,9 +439,12 @@ func (s *Server) exportMerchants(r *Request) (any, error) {
 		if len(ms) <= f.Limit {
 			break
 		}
-		f.Offset += f.Limit
+		// The next page starts below the last id written: by key, not by
+		// offset, so a million merchants cost no more per page at the end.
+		f.BeforeID = ms[f.Limit-1].ID
 	}
 	cw.Flush()
-	s.Store.Record(r.Context(), r.Actor, poscare.AuditExport, poscare.EntityMerchant, 0, map[string]any{"rows": rows, "q": f.Q, "status": f.Status})
+	s.Store.Record(r.Context(), r.Actor, poscare.AuditExport, poscare.EntityMerchant, 0, map[string]any{"rows": rows, "q": f.Q, "status": f.Status,
+		"type": f.Type, "team_id": f.TeamID, "account_manager_id": f.AccountManagerID, "archived": f.Archived})
 	return noBody{}, nil
 }

@@ -116,6 +116,12 @@ func (q *query) since(name string, def time.Time) time.Time {
 	return t
 }
 
+// merchantFilter reads merchantFilters and archived.
+func merchantFilter(q *query) poscare.MerchantFilter {
+	return poscare.MerchantFilter{Q: q.str("q"), Status: poscare.MerchantStatus(q.str("status")), Type: poscare.MerchantType(q.str("type")),
+		TeamID: q.intPtr("team_id"), AccountManagerID: q.intPtr("account_manager_id"), Archived: q.boolean("archived")}
+}
+
 func (q *query) page() poscare.Page {
 	var p poscare.Page
 	for name, dst := range map[string]*int{"limit": &p.Limit, "offset": &p.Offset} {
@@ -174,7 +180,12 @@ var (
 	merchantQ      = strParam("q", "Search by name fragment (Chinese bigram index), phone (whole or leading digits), USCC, MID or ID number")
 	merchantStatus = strParam("status", "Only merchants in this status",
 		values(poscare.MerchantStatuses...)...)
-	merchantTeam  = intParam("team_id", "Only merchants of this team")
+	merchantTeam = intParam("team_id", "Only merchants of this team")
+	// merchantFilters are the filters of the merchant list and export;
+	// merchantFilter reads them.
+	merchantFilters = []Param{merchantQ, merchantStatus,
+		strParam("type", "Only merchants of this type", values(poscare.MerchantTypes...)...),
+		merchantTeam, intParam("account_manager_id", "Only merchants this user manages")}
 	merchantParam = intParam("merchant_id", "Only records of this merchant")
 )
 
@@ -320,13 +331,11 @@ func (s *Server) Routes() []Route {
 		get: st.GetMerchant, create: st.CreateMerchant, update: st.UpdateMerchant,
 		setID: func(v *poscare.Merchant, id int64) { v.ID = id },
 		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Merchant, error) {
-			return st.ListMerchants(r.Context(), r.Actor, poscare.MerchantFilter{
-				Q: q.str("q"), Status: poscare.MerchantStatus(q.str("status")), Type: poscare.MerchantType(q.str("type")),
-				TeamID: q.intPtr("team_id"), AccountManagerID: q.intPtr("account_manager_id"), Archived: q.boolean("archived"), Page: p})
+			f := merchantFilter(q)
+			f.Page = p
+			return st.ListMerchants(r.Context(), r.Actor, f)
 		},
-		filters: []Param{merchantQ, merchantStatus,
-			strParam("type", "Only merchants of this type", values(poscare.MerchantTypes...)...),
-			merchantTeam, intParam("account_manager_id", "Only merchants this user manages")},
+		filters: merchantFilters,
 	}.routes(s)...)
 	rts = append(rts, resource[poscare.Contact]{
 		entity: poscare.EntityContact, path: "contacts",

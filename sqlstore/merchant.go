@@ -437,6 +437,10 @@ func (s *Store) ListMerchants(ctx context.Context, a poscare.Actor, f poscare.Me
 		where = append(where, "m.account_manager_id = ?")
 		args = append(args, *f.AccountManagerID)
 	}
+	if f.BeforeID > 0 {
+		where = append(where, "m.id < ?")
+		args = append(args, f.BeforeID)
+	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		found, ok := s.searchCond(q, sc)
 		if !ok {
