@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"poscare"
@@ -98,7 +99,7 @@ func Seed(ctx context.Context, s *sqlstore.Store, size Size) ([]Login, error) {
 		system: system,
 		now:    s.Now().UTC(),
 	}
-	for _, step := range []func() error{sd.createStaff, sd.createMerchants, sd.createMerchantUsers, sd.createTerminals, sd.openApplications, sd.signContracts} {
+	for _, step := range []func() error{sd.createStaff, sd.createMerchants, sd.createMerchantUsers, sd.createTerminals, sd.openApplications, sd.signContracts, sd.continuityStory} {
 		if err := step(); err != nil {
 			return nil, err
 		}
@@ -461,4 +462,107 @@ func (sd *seeder) signContracts() error {
 		}
 	}
 	return nil
+}
+
+// storyArchived is how many merchants the continuity story archives.
+const storyArchived = 2
+
+// continuityStory sets the scene the continuity dashboard is for, through
+// the same calls the console makes: in the last team an agent is on leave
+// with a named cover, and a colleague did not answer three calls and is
+// now suspected unreachable; in the first team an agent archived two
+// merchants and removed a customer's e-mail (each with a reason), and the
+// team's last agent quit without handing over, so their lead declared them
+// departed: their merchants are spread over the team, the merchants are
+// told their new contact (queued until a channel is configured), and the
+// incident has two checklist items ticked.
+func (sd *seeder) continuityStory() error {
+	as := func(u *poscare.User) poscare.Actor {
+		return poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, Source: "demo"}
+	}
+	first, last := sd.agents[0], sd.agents[len(sd.agents)-1]
+	firstLead, lastLead := as(sd.leads[0]), as(sd.leads[len(sd.leads)-1])
+	if len(sd.teams) > 1 && len(last) >= 3 {
+		until := poscare.Date(sd.now.AddDate(0, 0, 14).Format("2006-01-02"))
+		if _, err := sd.s.SetUserStatus(sd.ctx, lastLead, last[1].ID, poscare.StatusChange{Status: poscare.UserOnLeave,
+			Reason: "年假两周", CoverID: &last[2].ID, AwayUntil: &until}); err != nil {
+			return fmt.Errorf("demo: leave of %s: %w", last[1].Login, err)
+		}
+		for _, outcome := range []string{"no_answer", "no_answer", "disconnected"} {
+			if err := sd.s.RecordContactAttempt(sd.ctx, lastLead, last[0].ID, outcome, "早会未到，电话联系不上"); err != nil {
+				return fmt.Errorf("demo: contact attempt: %w", err)
+			}
+		}
+		if _, err := sd.s.SweepSilence(sd.ctx); err != nil {
+			return fmt.Errorf("demo: silence sweep: %w", err)
+		}
+	}
+
+	// The first agent of the first team with two prospects or terminated
+	// merchants archives them: they hold no contract, so the contract
+	// figures stay those of the trading merchants.
+	var remover *poscare.User
+	var gone []*poscare.Merchant
+	for _, u := range first[:len(first)-1] {
+		ms, err := sd.s.ListMerchants(sd.ctx, sd.ops, poscare.MerchantFilter{AccountManagerID: &u.ID, Page: poscare.Page{Limit: 500}})
+		if err != nil {
+			return err
+		}
+		gone = slices.DeleteFunc(ms, func(m *poscare.Merchant) bool {
+			return m.Status != poscare.MerchantProspect && m.Status != poscare.MerchantTerminated
+		})
+		if remover = u; len(gone) >= storyArchived {
+			break
+		}
+	}
+	for i, m := range gone[:min(len(gone), storyArchived)] {
+		if err := sd.s.Archive(sd.ctx, as(remover), poscare.EntityMerchant, m.ID, []string{"客户说店面已转让", "重复录入"}[i]); err != nil {
+			return fmt.Errorf("demo: archive: %w", err)
+		}
+	}
+	// One customer's detail that is not their preferred channel goes too.
+	cs, err := sd.s.ListContacts(sd.ctx, as(remover), sqlstore.ContactFilter{Page: poscare.Page{Limit: 50}})
+	if err != nil {
+		return err
+	}
+removal:
+	for _, c := range cs {
+		for i, ch := range c.Channels {
+			if ch.Kind != c.PreferredChannel {
+				c.Channels, c.Reason = slices.Delete(c.Channels, i, i+1), "客户说这个联系方式不用了"
+				if err := sd.s.UpdateContact(sd.ctx, as(remover), c); err != nil {
+					return fmt.Errorf("demo: remove a contact detail: %w", err)
+				}
+				break removal
+			}
+		}
+	}
+
+	quitter := first[len(first)-1]
+	x, err := sd.s.DeclareIncident(sd.ctx, firstLead, quitter.ID, poscare.Declaration{Kind: poscare.IncidentDeparted,
+		Reason: "已离职三天，未办理交接，手机停机", Strategy: poscare.StrategySpread})
+	if err != nil {
+		return fmt.Errorf("demo: declare %s departed: %w", quitter.Login, err)
+	}
+	for _, c := range [][2]string{{poscare.CheckManagementInformed, "已电话告知销售总监"}, {poscare.CheckDataBackup, "已导出其名下商户清单"}} {
+		if _, err := sd.s.CheckIncident(sd.ctx, firstLead, x.ID, c[0], c[1]); err != nil {
+			return fmt.Errorf("demo: incident checklist: %w", err)
+		}
+	}
+	sd.note(quitter, "已离职，主管已启动应急预案（登录已停用） / departed: the lead ran the playbook (login blocked)")
+	sd.note(remover, "归档了 2 个商户、删除了 1 条联系方式（见员工页“删除记录”） / archived 2 merchants, removed a contact detail (see the staff page's removals)")
+	if len(sd.teams) > 1 && len(last) >= 3 {
+		sd.note(last[0], "疑似失联：主管 3 次联系失败 / suspected unreachable: 3 failed calls by the lead")
+		sd.note(last[1], "休假中，由 "+last[2].Login+" 代岗 / on leave, covered by "+last[2].Login)
+	}
+	return nil
+}
+
+// note adds to the description of a demo login.
+func (sd *seeder) note(u *poscare.User, more string) {
+	for i := range sd.logins {
+		if sd.logins[i].Login == u.Login {
+			sd.logins[i].Note += " · " + more
+		}
+	}
 }

@@ -33,6 +33,7 @@ func TestSeed(t *testing.T) {
 			checkMerchants(t, s, ops, small)
 			checkTerminals(t, s, ops, small)
 			checkApplications(t, s, ops)
+			checkContinuityStory(t, s, ops, logins)
 
 			_, auditBefore, err := s.VerifyAudit(ctx)
 			if err != nil {
@@ -46,12 +47,18 @@ func TestSeed(t *testing.T) {
 			if auditAfter != auditBefore {
 				t.Errorf("second Seed wrote %d audit entries, want none", auditAfter-auditBefore)
 			}
-			if n := countMerchants(t, s, ops, poscare.MerchantFilter{}); n != small.Merchants {
+			if n := countMerchants(t, s, ops, poscare.MerchantFilter{}) + countMerchants(t, s, ops, poscare.MerchantFilter{Archived: true}); n != small.Merchants {
 				t.Errorf("after a second Seed there are %d merchants, want %d", n, small.Merchants)
 			}
 
 			for _, l := range logins {
 				u, err := s.Authenticate(ctx, l.Login, l.Password, "test")
+				if strings.Contains(l.Note, "login blocked") {
+					if poscare.ErrorCode(err) != poscare.EUnauthenticated {
+						t.Errorf("departed %s logged in: %v", l.Login, err)
+					}
+					continue
+				}
 				if err != nil {
 					t.Errorf("login %s: %v", l.Login, err)
 					continue
@@ -368,8 +375,9 @@ func checkStaff(t *testing.T, s *sqlstore.Store, size Size) {
 func checkMerchants(t *testing.T, s *sqlstore.Store, ops poscare.Actor, size Size) {
 	t.Helper()
 	ctx := context.Background()
-	if n := countMerchants(t, s, ops, poscare.MerchantFilter{}); n != size.Merchants {
-		t.Errorf("%d merchants, want %d", n, size.Merchants)
+	live, archived := countMerchants(t, s, ops, poscare.MerchantFilter{}), countMerchants(t, s, ops, poscare.MerchantFilter{Archived: true})
+	if live+archived != size.Merchants || archived != storyArchived {
+		t.Errorf("%d live and %d archived merchants, want %d in all, %d archived by the continuity story", live, archived, size.Merchants, storyArchived)
 	}
 	for _, mt := range []poscare.MerchantType{poscare.MerchantMicro, poscare.MerchantIndividual, poscare.MerchantEnterprise} {
 		if n := countMerchants(t, s, ops, poscare.MerchantFilter{Type: mt}); n < size.Merchants/10 {
@@ -468,5 +476,66 @@ func checkApplications(t *testing.T, s *sqlstore.Store, ops poscare.Actor) {
 	}
 	if n := countApplications(t, s, ops, poscare.ApplicationFilter{Overdue: true}); n < 10 {
 		t.Errorf("%d overdue applications, want at least 10", n)
+	}
+}
+
+// checkContinuityStory: the continuity dashboard of a fresh demo has
+// something to show, and the logins say who is who.
+func checkContinuityStory(t *testing.T, s *sqlstore.Store, ops poscare.Actor, logins []Login) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := s.ContinuityStatus(ctx, ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Unreachable) != 1 || c.Unreachable[0].FailedAttempts != 3 {
+		t.Errorf("unreachable %+v, want one agent with 3 failed attempts", c.Unreachable)
+	}
+	if len(c.Incidents) != 1 || c.Incidents[0].Kind != poscare.IncidentDeparted || c.Incidents[0].Handed.Merchants == 0 || c.Incidents[0].Handed.Notifications == 0 {
+		t.Fatalf("incidents %+v, want one departure with merchants handed over and notices queued", c.Incidents)
+	}
+	x, err := s.GetIncident(ctx, ops, c.Incidents[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, item := range x.Checklist {
+		if (item.Item == poscare.CheckManagementInformed || item.Item == poscare.CheckDataBackup) && (item.Done == nil || item.Notes == "") {
+			t.Errorf("checklist item %s not ticked with notes: %+v", item.Item, item)
+		}
+	}
+	users, err := s.ListUsers(ctx, ops, sqlstore.UserFilter{Page: poscare.Page{Limit: 500}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]*poscare.User{}
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	// The departed agent's colleagues got other backups; whoever is listed
+	// is backed up by the colleague on leave or the one unreachable.
+	for _, u := range c.WithoutBackup {
+		if b := byID[*u.BackupID]; b.Status != poscare.UserOnLeave && b.Status != poscare.UserUnreachable {
+			t.Errorf("%s listed without a backup, backed up by %s (%s)", u.Login, b.Login, b.Status)
+		}
+	}
+	status := map[poscare.UserStatus]int{}
+	var remover *poscare.User
+	for _, u := range users {
+		status[u.Status]++
+		for _, l := range logins {
+			if l.Login == u.Login && strings.Contains(l.Note, "archived 2 merchants") {
+				remover = u
+			}
+		}
+	}
+	if status[poscare.UserOnLeave] != 1 || status[poscare.UserUnreachable] != 1 || status[poscare.UserDeparted] != 1 {
+		t.Errorf("statuses %v, want one on leave, one unreachable, one departed", status)
+	}
+	if remover == nil {
+		t.Fatal("no login note names the agent who removed customers")
+	}
+	rs, err := s.Removals(ctx, ops, remover.ID, time.Now().Add(-time.Hour))
+	if err != nil || len(rs) != storyArchived+1 {
+		t.Fatalf("removals of %s: %+v %v, want %d archives and a removed contact detail", remover.Login, rs, err, storyArchived)
 	}
 }

@@ -263,7 +263,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		}
 		fmt.Fprintln(stdout, "demo logins (password for all: "+demo.Password+"):")
 		for _, u := range users {
-			fmt.Fprintf(stdout, "  %-10s %-9s %s\n", u.Login, u.Role, u.Name)
+			status := ""
+			if u.Status != poscare.UserActive {
+				status = " (" + string(u.Status) + ")"
+			}
+			fmt.Fprintf(stdout, "  %-10s %-9s %s%s\n", u.Login, u.Role, u.Name, status)
 		}
 	}
 	ln, err := net.Listen("tcp", c["listen"])
@@ -288,8 +292,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	if c["wechat-webhook"] != "" {
 		channels["wechat"] = notify.Webhook{URL: c["wechat-webhook"]}
 	}
-	worker := &notify.Worker{Store: store, Channels: channels, Logger: logger}
-	go worker.Run(ctx)
+	// Without any channel the messages wait, queued, until one is
+	// configured, instead of burning their attempts.
+	if len(channels) == 0 {
+		logger.Warn("no notification channel configured (--smtp-addr, --sms-webhook, --wechat-webhook): messages stay queued")
+	} else {
+		worker := &notify.Worker{Store: store, Channels: channels, Logger: logger}
+		go worker.Run(ctx)
+	}
 	go sweepSilence(ctx, store, logger)
 	root := http.NewServeMux()
 	root.Handle("/api/", api)

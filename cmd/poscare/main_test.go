@@ -86,7 +86,7 @@ func TestDemoServeAndCommands(t *testing.T) {
 			t.Fatalf("demo did not listen: %s", strings.Join(printed, "\n"))
 		}
 	}
-	if !strings.Contains(strings.Join(printed, "\n"), "agent1") || !strings.Contains(strings.Join(printed, "\n"), demo.Password) {
+	if all := strings.Join(printed, "\n"); !strings.Contains(all, "agent1") || !strings.Contains(all, demo.Password) || !strings.Contains(all, "(departed)") {
 		t.Errorf("demo did not print its logins:\n%s", strings.Join(printed, "\n"))
 	}
 	if info, err := os.Stat(db + ".keys"); err != nil || info.Mode().Perm() != 0o600 {
@@ -216,12 +216,13 @@ func TestDemoServeAndCommands(t *testing.T) {
 		if code, out := runCmd(t, "audit", "verify", "--db", db); code != 0 || !strings.Contains(out, "intact") {
 			t.Fatalf("audit verify: %d %s", code, out)
 		}
-		// The playbook from the command line: agent1 vanishes.
+		// The playbook from the command line: user 6 vanishes (the demo's
+		// own departure is incident 1).
 		code, out := runCmd(t, "staff", "declare-missing", "6", "--db", db, "--reason", "连续三天联系不上")
-		if code != 0 || !strings.Contains(out, "incident 1:") || !strings.Contains(out, "notices queued") {
+		if code != 0 || !strings.Contains(out, "incident 2:") || !strings.Contains(out, "notices queued") {
 			t.Fatalf("declare-missing: %d %s", code, out)
 		}
-		if code, out := runCmd(t, "staff", "declare-missing", "6", "--db", db, "--reason", "again"); code != 0 || !strings.Contains(out, "incident 1:") {
+		if code, out := runCmd(t, "staff", "declare-missing", "6", "--db", db, "--reason", "again"); code != 0 || !strings.Contains(out, "incident 2:") {
 			t.Fatalf("second declare-missing is not idempotent: %d %s", code, out)
 		}
 		if code, out := runCmd(t, "staff", "declare-missing", "6", "--db", db); code != 1 || !strings.Contains(out, "reason") {
