@@ -23,6 +23,7 @@ import (
 	"net/smtp"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"poscare/sqlstore"
@@ -217,15 +218,29 @@ type Worker struct {
 	Store    *sqlstore.Store
 	Channels map[string]Channel // "email", "sms", "wechat"
 	Logger   *slog.Logger
-	Batch    int
-	Interval time.Duration
+	Batch    int           // messages claimed at a time; default 100
+	Senders  int           // messages of a batch sent at once; default 8
+	Interval time.Duration // pause when nothing more is due; default 1 s
 }
 
-// RunOnce sends what is due now and reports how many went out and failed.
+// RunOnce sends what is due now, up to one batch, and reports how many went
+// out and failed.
 func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
-	batch := w.Batch
+	sent, failed, _, err = w.runBatch(ctx)
+	return sent, failed, err
+}
+
+// runBatch claims one batch and sends it with Senders at once, so that a
+// gateway's latency does not add up message by message: a playbook's
+// thousands of notices reach the merchants in minutes. full reports
+// whether the batch was full, so more may be due at once.
+func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err error) {
+	batch, senders := w.Batch, w.Senders
 	if batch <= 0 {
 		batch = 100
+	}
+	if senders <= 0 {
+		senders = 8
 	}
 	// Every send must end while the batch's lease holds: after it another
 	// worker may claim the messages again, and one still being sent would
@@ -234,27 +249,26 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 	leaseEnd := time.Now().Add(sqlstore.SendLease * 9 / 10)
 	ms, err := w.Store.ClaimMessages(ctx, batch)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	sendCtx, cancel := context.WithDeadline(ctx, leaseEnd)
 	defer cancel()
-	for _, m := range ms {
-		if time.Now().After(leaseEnd) {
-			break
-		}
-		ch, ok := w.Channels[m.Channel]
-		var sendErr error
-		if !ok || ch == nil {
-			sendErr = fmt.Errorf("channel %q is not configured", m.Channel)
-		} else {
-			sendErr = ch.Send(sendCtx, m)
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		next = make(chan *sqlstore.Message)
+	)
+	record := func(m *sqlstore.Message, sendErr error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			return
 		}
 		if sendErr == nil {
-			if err := w.Store.MessageSent(ctx, m.ID); err != nil {
-				return sent, failed, err
+			if err = w.Store.MessageSent(ctx, m.ID); err == nil {
+				sent++
 			}
-			sent++
-			continue
+			return
 		}
 		if w.Logger != nil {
 			// The address is a merchant's contact detail, and servers quote
@@ -262,15 +276,42 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 			w.Logger.Warn("notification failed", "id", m.ID, "channel", m.Channel, "to", maskAddress(m.Address),
 				"attempt", m.Attempts+1, "err", strings.ReplaceAll(sendErr.Error(), m.Address, maskAddress(m.Address)))
 		}
-		if err := w.Store.MessageFailed(ctx, m, sendErr); err != nil {
-			return sent, failed, err
+		if err = w.Store.MessageFailed(ctx, m, sendErr); err == nil {
+			failed++
 		}
-		failed++
 	}
-	return sent, failed, nil
+	for range min(senders, len(ms)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range next {
+				ch, ok := w.Channels[m.Channel]
+				var sendErr error
+				if !ok || ch == nil {
+					sendErr = fmt.Errorf("channel %q is not configured", m.Channel)
+				} else {
+					sendErr = ch.Send(sendCtx, m)
+				}
+				record(m, sendErr)
+			}
+		}()
+	}
+	for _, m := range ms {
+		mu.Lock()
+		stop := err != nil
+		mu.Unlock()
+		if stop || time.Now().After(leaseEnd) {
+			break
+		}
+		next <- m
+	}
+	close(next)
+	wg.Wait()
+	return sent, failed, len(ms) == batch, err
 }
 
-// Run sends until ctx ends, checking every Interval.
+// Run sends until ctx ends: batch after batch while they come full, then
+// checking every Interval.
 func (w *Worker) Run(ctx context.Context) {
 	interval := w.Interval
 	if interval <= 0 {
@@ -279,8 +320,12 @@ func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil && w.Logger != nil {
+		_, _, full, err := w.runBatch(ctx)
+		if err != nil && ctx.Err() == nil && w.Logger != nil {
 			w.Logger.Error("outbox", "err", err)
+		}
+		if full && err == nil && ctx.Err() == nil {
+			continue
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,138 @@
+package notify_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"poscare"
+	"poscare/demo"
+	fx "poscare/internal/fixture"
+	"poscare/internal/testenv"
+	"poscare/notify"
+	"poscare/sqlstore"
+)
+
+// slowGateway is an SMS, WeChat or mail gateway that takes its time over
+// each message, as real ones do, and counts what it receives and how many
+// requests it holds at once.
+type slowGateway struct {
+	latency time.Duration
+
+	mu       sync.Mutex
+	inFlight int
+	maxIn    int
+	keys     map[string]int
+}
+
+func (g *slowGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	g.inFlight++
+	g.maxIn = max(g.maxIn, g.inFlight)
+	if g.keys == nil {
+		g.keys = map[string]int{}
+	}
+	g.keys[r.Header.Get("Idempotency-Key")]++
+	g.mu.Unlock()
+	var p notify.WebhookPayload
+	json.NewDecoder(r.Body).Decode(&p)
+	time.Sleep(g.latency)
+	g.mu.Lock()
+	g.inFlight--
+	g.mu.Unlock()
+}
+
+// playbookNotices declares an agent with n merchants missing, which queues
+// a notice to each merchant, and returns a worker whose every channel goes
+// to gateway g.
+func playbookNotices(tb testing.TB, n int, g *slowGateway, senders int) (*notify.Worker, *sqlstore.Store, int) {
+	ctx := context.Background()
+	s := testenv.Open(tb, filepath.Join(tb.TempDir(), "n.db"))
+	w := fx.Build(tb, s)
+	agent := w.Users[poscare.RoleAgent]
+	items := demo.NewGenerator(rand.New(rand.NewPCG(5, 5))).Merchants(n, func(int) (int64, int64, *int64) { return w.Team1.ID, agent.ID, &w.Spare.ID })
+	if err := s.CreateMerchants(ctx, fx.Actor(w.Users[poscare.RoleOps]), items); err != nil {
+		tb.Fatal(err)
+	}
+	x, err := s.DeclareIncident(ctx, fx.Actor(w.Users[poscare.RoleOps]), agent.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "三天联系不上", Strategy: poscare.StrategyBackup})
+	if err != nil || x.Handed.Notifications < n {
+		tb.Fatalf("declare: %+v %v", x, err)
+	}
+	srv := httptest.NewServer(g)
+	tb.Cleanup(srv.Close)
+	gw := notify.Webhook{URL: srv.URL}
+	worker := &notify.Worker{Store: s, Senders: senders, Interval: 10 * time.Millisecond,
+		Channels: map[string]notify.Channel{"email": gw, "sms": gw, "wechat": gw}}
+	return worker, s, x.Handed.Notifications
+}
+
+// drain runs the worker until the outbox has nothing queued or sending.
+func drain(tb testing.TB, worker *notify.Worker, s *sqlstore.Store) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { worker.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Minute)
+	for time.Now().Before(deadline) {
+		counts, err := s.OutboxCounts(context.Background())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if counts["queued"] == 0 && counts["sending"] == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tb.Fatal("the outbox did not drain in 10 minutes")
+}
+
+// TestWorkerSendsConcurrentlyOnce: a batch goes out over several
+// connections at once, never more than Senders, and every notice reaches
+// the gateway exactly once.
+func TestWorkerSendsConcurrentlyOnce(t *testing.T) {
+	g := &slowGateway{latency: 30 * time.Millisecond}
+	worker, s, n := playbookNotices(t, 150, g, 6)
+	drain(t, worker, s)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.keys) != n {
+		t.Fatalf("gateway got %d distinct notices, want %d", len(g.keys), n)
+	}
+	for k, c := range g.keys {
+		if c != 1 {
+			t.Fatalf("notice %s sent %d times", k, c)
+		}
+	}
+	if g.maxIn < 2 || g.maxIn > 6 {
+		t.Fatalf("at most %d requests at once, want 2 to 6", g.maxIn)
+	}
+	counts, _ := s.OutboxCounts(context.Background())
+	if counts["sent"] != n {
+		t.Fatalf("outbox %v, want %d sent", counts, n)
+	}
+}
+
+// BenchmarkDeliverPlaybookNotices10k: after a playbook for an agent with
+// 10,000 merchants, how long until every merchant's notice has been
+// accepted by a gateway that takes 20 ms per message (SQLite). One op is
+// the whole outbox.
+func BenchmarkDeliverPlaybookNotices10k(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		g := &slowGateway{latency: 20 * time.Millisecond}
+		worker, s, n := playbookNotices(b, 10_000, g, 0)
+		b.StartTimer()
+		drain(b, worker, s)
+		b.StopTimer()
+		if len(g.keys) != n {
+			b.Fatalf("gateway got %d of %d", len(g.keys), n)
+		}
+		b.StartTimer()
+	}
+}
