@@ -58,6 +58,10 @@ type Store struct {
 	// Policy holds the continuity thresholds (silence, bulk removals,
 	// contact freshness); the server sets it from configuration.
 	Policy poscare.ContinuityPolicy
+	// AlertChannels are how staff alerts go out: "email", and "sms" to
+	// the reader's mobile when an SMS gateway is configured. Open sets
+	// email only.
+	AlertChannels []string
 	// Log receives what the store cannot return to a caller, such as an
 	// alert that could not be queued after a refused removal. Open sets
 	// slog.Default().
@@ -81,7 +85,7 @@ func DialectOf(dsn string) Dialect {
 // CheckSchema.
 func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 	s := &Store{dialect: DialectOf(dsn), vault: v, Now: time.Now, ServiceCentre: DefaultServiceCentre,
-		Policy: poscare.DefaultContinuityPolicy, Log: slog.Default()}
+		Policy: poscare.DefaultContinuityPolicy, AlertChannels: []string{"email"}, Log: slog.Default()}
 	switch s.dialect {
 	case Postgres:
 		db, err := sql.Open("pgx", dsn)

@@ -146,13 +146,15 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 	return marked, err
 }
 
-// alertStaff queues an email about a person to their team lead, to every
+// alertStaff queues an alert about a person to their team lead, to every
 // ops user at work and to the service centre, each in the language the
-// reader uses the console in (the centre: Chinese). key names the alert:
-// one message per key and address, however often it is raised.
+// reader uses the console in (the centre: Chinese), through every one of
+// the store's AlertChannels the reader has an address for: the whole alert
+// by email, its subject by SMS (the centre's number is a hotline, so it
+// gets email only). key names the alert: one message per key and address,
+// however often it is raised.
 func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, subject, body poscare.Text) error {
-	type reader struct{ addr, lang string }
-	var to []reader
+	type reader struct{ email, mobile, lang string }
 	// Ops at work, and the team's lead unless gone (a lead on leave still
 	// reads mail), never the person the alert is about.
 	who := "role = 'ops' AND status = 'active'"
@@ -161,29 +163,36 @@ func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, su
 		who = "(" + who + ") OR (id IN (SELECT lead_id FROM teams WHERE id = ?) AND status NOT IN ('missing', 'departed'))"
 		args = append(args, *about.TeamID)
 	}
-	q := "SELECT email, lang FROM users WHERE (" + who + ") AND id <> ? AND email <> '' AND archived_at IS NULL"
+	q := "SELECT email, mobile, lang FROM users WHERE (" + who + ") AND id <> ? AND archived_at IS NULL ORDER BY id"
 	args = append(args, about.ID)
-	readers, err := queryAllTx(ctx, t, q, args, func(r scanner) (*reader, error) { var x reader; return &x, r.Scan(&x.addr, &x.lang) })
+	readers, err := queryAllTx(ctx, t, q, args, func(r scanner) (*reader, error) {
+		var x reader
+		return &x, r.Scan(&x.email, &x.mobile, &x.lang)
+	})
 	if err != nil {
 		return err
 	}
-	for _, r := range readers {
-		to = append(to, *r)
-	}
 	if t.s.ServiceCentre.Email != "" {
-		to = append(to, reader{t.s.ServiceCentre.Email, "zh"})
+		readers = append(readers, &reader{email: t.s.ServiceCentre.Email, lang: "zh"})
 	}
 	seen := map[string]bool{}
-	for _, r := range to {
-		if seen[r.addr] {
-			continue
-		}
-		seen[r.addr] = true
-		k := key + ":" + r.addr
-		if _, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
-			SELECT ?, 'email', ?, ?, ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)`,
-			k, r.addr, r.lang, subject.In(r.lang), body.In(r.lang), micros(t.now), micros(t.now), k); err != nil {
-			return err
+	for _, r := range readers {
+		for _, channel := range t.s.AlertChannels {
+			addr, text := r.email, body.In(r.lang)
+			if channel == "sms" {
+				addr = r.mobile
+				text = subject.In(r.lang) + map[string]string{"zh": "。详情请查看邮件或控制台。", "en": ". Details in your email and the console."}[r.lang]
+			}
+			if addr == "" || seen[channel+":"+addr] {
+				continue
+			}
+			seen[channel+":"+addr] = true
+			k := key + ":" + addr
+			if _, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
+				SELECT ?, ?, ?, ?, ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)`,
+				k, channel, addr, r.lang, subject.In(r.lang), text, micros(t.now), micros(t.now), k); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -288,6 +288,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	}
 	if c["sms-webhook"] != "" {
 		channels["sms"] = notify.Webhook{URL: c["sms-webhook"]}
+		// Staff alerts reach the lead's and ops' phones too.
+		store.AlertChannels = []string{"email", "sms"}
 	}
 	if c["wechat-webhook"] != "" {
 		channels["wechat"] = notify.Webhook{URL: c["wechat-webhook"]}
