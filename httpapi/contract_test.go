@@ -500,6 +500,9 @@ func TestMerchantExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := e.token(ops)
+	// Pages of 50, so that every export below spans many of them.
+	defer func(old int) { *httpapi.ExportPage = old }(*httpapi.ExportPage)
+	*httpapi.ExportPage = 50
 	export := func(query string) [][]string {
 		t.Helper()
 		res := e.do("GET", "/api/v1/merchants.csv"+query, tok, nil)
@@ -553,6 +556,37 @@ func TestMerchantExport(t *testing.T) {
 		if res := e.do("GET", "/api/v1/merchants.csv?type=shop", tok, nil); res.status != 422 {
 			t.Fatalf("bad type: %d %s", res.status, res.body)
 		}
+	})
+	t.Run("SearchPagesByKeyToo", func(t *testing.T) {
+		// The most common two-character fragment of the names, so that
+		// the search spans pages.
+		freq := map[string]int{}
+		for _, it := range items {
+			r := []rune(it.Merchant.LegalName)
+			for i := 0; i+1 < len(r); i++ {
+				freq[string(r[i:i+2])]++
+			}
+		}
+		best := ""
+		for k, n := range freq {
+			if n > freq[best] || (n == freq[best] && k < best) {
+				best = k
+			}
+		}
+		rows := export("?q=" + url.QueryEscape(best))
+		want := count(poscare.MerchantFilter{Q: best})
+		if len(rows) != want || want < 2 {
+			t.Fatalf("q=%s: %d rows, want %d", best, len(rows), want)
+		}
+		last := int64(math.MaxInt64)
+		for _, r := range rows {
+			id, _ := strconv.ParseInt(r[0], 10, 64)
+			if id >= last || !strings.Contains(r[2]+r[4], best) {
+				t.Fatalf("q=%s: row %v after id %d", best, r, last)
+			}
+			last = id
+		}
+		t.Logf("q=%s: %d rows", best, len(rows))
 	})
 	t.Run("RecordedWithItsFilter", func(t *testing.T) {
 		es, err := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityMerchant, EntityID: 0})

@@ -51,3 +51,6 @@ func (qr *QueryReads) Routes() []string {
 	slices.Sort(routes)
 	return routes
 }
+
+// ExportPage lets tests make the merchant export read small pages.
+var ExportPage = &exportPage

@@ -404,10 +404,13 @@ type AuditVerify struct {
 
 // exportMerchants streams every visible merchant as CSV, page by page, and
 // records the export with its row count in the audit trail.
+// exportPage is how many merchants the export reads at a time.
+var exportPage = 500
+
 func (s *Server) exportMerchants(r *Request) (any, error) {
 	q := newQuery(r)
 	f := merchantFilter(q)
-	f.Limit = 500
+	f.Limit = exportPage
 	if err := q.p.Err(); err != nil {
 		return nil, err
 	}

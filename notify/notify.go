@@ -258,14 +258,24 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 		wg   sync.WaitGroup
 		next = make(chan *sqlstore.Message)
 	)
+	// Every outcome is recorded, even after another write failed or ctx
+	// ended (a shutdown): a message the gateway took but not marked sent
+	// would go out again after its lease. The first error is returned.
+	recordCtx := context.WithoutCancel(ctx)
 	record := func(m *sqlstore.Message, sendErr error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if err != nil {
-			return
+		wctx, cancel := context.WithTimeout(recordCtx, 30*time.Second)
+		defer cancel()
+		keep := func(e error) {
+			if err == nil {
+				err = e
+			}
 		}
 		if sendErr == nil {
-			if err = w.Store.MessageSent(ctx, m.ID); err == nil {
+			if e := w.Store.MessageSent(wctx, m.ID); e != nil {
+				keep(e)
+			} else {
 				sent++
 			}
 			return
@@ -276,7 +286,9 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 			w.Logger.Warn("notification failed", "id", m.ID, "channel", m.Channel, "to", maskAddress(m.Address),
 				"attempt", m.Attempts+1, "err", strings.ReplaceAll(sendErr.Error(), m.Address, maskAddress(m.Address)))
 		}
-		if err = w.Store.MessageFailed(ctx, m, sendErr); err == nil {
+		if e := w.Store.MessageFailed(wctx, m, sendErr); e != nil {
+			keep(e)
+		} else {
 			failed++
 		}
 	}
@@ -285,6 +297,11 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 		go func() {
 			defer wg.Done()
 			for m := range next {
+				if sendCtx.Err() != nil {
+					// The lease is over (or the worker stops): the message
+					// stays claimed and is taken up again, attempt intact.
+					continue
+				}
 				ch, ok := w.Channels[m.Channel]
 				var sendErr error
 				if !ok || ch == nil {
@@ -296,14 +313,19 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 			}
 		}()
 	}
+hand:
 	for _, m := range ms {
 		mu.Lock()
 		stop := err != nil
 		mu.Unlock()
-		if stop || time.Now().After(leaseEnd) {
+		if stop {
 			break
 		}
-		next <- m
+		select {
+		case next <- m:
+		case <-sendCtx.Done():
+			break hand
+		}
 	}
 	close(next)
 	wg.Wait()

@@ -136,3 +136,33 @@ func BenchmarkDeliverPlaybookNotices10k(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// TestLeaseEndLeavesUntriedMessagesIntact: messages still waiting for a
+// sender when the batch's lease nears its end are not tried (nor counted
+// as a failed attempt): they stay claimed and are taken up again.
+func TestLeaseEndLeavesUntriedMessagesIntact(t *testing.T) {
+	old := sqlstore.SendLease
+	sqlstore.SendLease = 2 * time.Second
+	defer func() { sqlstore.SendLease = old }()
+	g := &slowGateway{latency: time.Second}
+	worker, s, n := playbookNotices(t, 2, g, 1) // and the fixture's merchant
+	if n != 3 {
+		t.Fatalf("%d notices, want 3", n)
+	}
+	sent, failed, err := worker.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.mu.Lock()
+	reached := len(g.keys)
+	g.mu.Unlock()
+	// The first is sent; the second is cut off by the lease (a real,
+	// failed attempt); the third never reaches the gateway.
+	if sent != 1 || failed != 1 || reached != 2 {
+		t.Fatalf("sent %d, failed %d, gateway reached %d times; want 1, 1, 2", sent, failed, reached)
+	}
+	ns, _, err := s.IncidentNotifications(context.Background(), poscare.SystemActor("t"), 1, sqlstore.DeliveryFilter{Status: "sending"})
+	if err != nil || len(ns) != 1 || ns[0].Attempts != 0 {
+		t.Fatalf("untried message: %+v %v; want one still claimed with no attempt counted", ns, err)
+	}
+}

@@ -58,9 +58,9 @@ type Store struct {
 	// Policy holds the continuity thresholds (silence, bulk removals,
 	// contact freshness); the server sets it from configuration.
 	Policy poscare.ContinuityPolicy
-	// AlertChannels are how staff alerts go out: "email", and "sms" to
-	// the reader's mobile when an SMS gateway is configured. Open sets
-	// email only.
+	// AlertChannels are how staff alerts go out: "email", "sms" (to the
+	// reader's mobile), "wechat" (to their WeChat ID); the server sets the
+	// channels it has. Open sets email only.
 	AlertChannels []string
 	// Log receives what the store cannot return to a caller, such as an
 	// alert that could not be queued after a refused removal. Open sets

@@ -437,10 +437,6 @@ func (s *Store) ListMerchants(ctx context.Context, a poscare.Actor, f poscare.Me
 		where = append(where, "m.account_manager_id = ?")
 		args = append(args, *f.AccountManagerID)
 	}
-	if f.BeforeID > 0 {
-		where = append(where, "m.id < ?")
-		args = append(args, f.BeforeID)
-	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		found, ok := s.searchCond(q, sc)
 		if !ok {
@@ -451,6 +447,16 @@ func (s *Store) ListMerchants(ctx context.Context, a poscare.Actor, f poscare.Me
 		if found.from != "" {
 			from, order = found.from, found.order
 		}
+	}
+	if f.BeforeID > 0 {
+		// Bound the column the rows are read in order of, so that a page
+		// starts where the last ended instead of walking past it.
+		key := "m.id"
+		if strings.HasPrefix(order, "s.rowid") {
+			key = "s.rowid"
+		}
+		where = append(where, key+" < ?")
+		args = append(args, f.BeforeID)
 	}
 	query := "SELECT " + merchantCols + " FROM " + from + " WHERE " + strings.Join(where, " AND ") +
 		" ORDER BY " + order + " LIMIT ? OFFSET ?"

@@ -78,7 +78,7 @@ func (s *Store) alertOnBlock(ctx context.Context, a poscare.Actor, err error) er
 			list = append(list, fmt.Sprintf("%s %s %d", x.action, x.entity, x.id))
 			what := poscare.Text{Zh: "归档", En: "archived"}
 			if x.action == "remove_channel" {
-				what = poscare.Text{Zh: "删除联系方式", En: "removed contact details of"}
+				what = poscare.Text{Zh: "删除了联系方式：", En: "removed contact details of"}
 			}
 			kind := poscare.Text{Zh: "商户", En: "merchant"}
 			if x.entity == poscare.EntityContact {
@@ -97,7 +97,7 @@ func (s *Store) alertOnBlock(ctx context.Context, a poscare.Actor, err error) er
 		limit, span := t.s.Policy.BulkLimit, poscare.DurationText(window)
 		subject := poscare.Text{Zh: "【预警】批量删除客户已被拦截：" + person.Name, En: "[Alert] bulk removal of customers blocked: " + person.Name}
 		body := poscare.Text{
-			Zh: fmt.Sprintf("%s（%s）在 %s 内删除或归档客户已达 %d 次，后续操作已被拦截。最近的操作：\n%s\n主管可在控制台一键恢复。",
+			Zh: fmt.Sprintf("%s（%s）在 %s内删除或归档客户已达 %d 次，后续操作已被拦截。最近的操作：\n%s\n主管可在控制台一键恢复。",
 				person.Name, person.Login, span.Zh, limit, zh.String()),
 			En: fmt.Sprintf("%s (%s) removed or archived customers %d times within %s; further removals are refused. Latest:\n%s\nA lead can restore them all in one action from the console.",
 				person.Name, person.Login, limit, span.En, en.String()),
@@ -164,15 +164,22 @@ func (s *Store) Removals(ctx context.Context, a poscare.Actor, userID int64, sin
 			}
 			return &x, err
 		}
-		q := `SELECT 'merchant', id, legal_name, id, legal_name, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), COALESCE(archive_reason, ''), archived_at
-				FROM merchants WHERE archived_by = ? AND archived_at >= ?
+		// Only merchants the actor may see now: a person's removals can
+		// include merchants they backed up for another team.
+		cond, sa := s.scopeSQL(a.MerchantScope())
+		q := `SELECT 'merchant', m.id, m.legal_name, m.id, m.legal_name, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), COALESCE(m.archive_reason, ''), m.archived_at
+				FROM merchants m WHERE m.archived_by = ? AND m.archived_at >= ? AND ` + cond + `
 			UNION ALL SELECT 'contact', c.id, c.name, m.id, m.legal_name, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), COALESCE(c.archive_reason, ''), c.archived_at
-				FROM contacts c JOIN merchants m ON m.id = c.merchant_id WHERE c.archived_by = ? AND c.archived_at >= ?
+				FROM contacts c JOIN merchants m ON m.id = c.merchant_id WHERE c.archived_by = ? AND c.archived_at >= ? AND ` + cond + `
 			UNION ALL SELECT 'contact', c.id, c.name, m.id, m.legal_name, ch.id, ch.kind, ch.value, ch.removed_reason, ch.removed_at
 				FROM contact_channels ch JOIN contacts c ON c.id = ch.contact_id JOIN merchants m ON m.id = c.merchant_id
-				WHERE ch.removed_by = ? AND ch.removed_at >= ?
+				WHERE ch.removed_by = ? AND ch.removed_at >= ? AND ` + cond + `
 			ORDER BY 10 DESC LIMIT ?`
-		rs, err := queryAllTx(ctx, t, q, []any{userID, from, userID, from, userID, from, MaxRemovalsListed}, scan)
+		var args []any
+		for range 3 {
+			args = append(append(args, userID, from), sa...)
+		}
+		rs, err := queryAllTx(ctx, t, q, append(args, MaxRemovalsListed), scan)
 		for _, r := range rs {
 			out = append(out, *r)
 		}
@@ -183,8 +190,9 @@ func (s *Store) Removals(ctx context.Context, a poscare.Actor, userID int64, sin
 
 // RestoreRemovals undoes, in one action, every merchant and contact
 // archive and every contact-detail removal a person made since a time: a
-// lead's answer to a salesperson who deleted customers. Each restored
-// record gets its own audit entry. It returns how many it restored.
+// lead's answer to a salesperson who deleted customers. Like Removals, it
+// touches only merchants the actor may see. Each restored record gets its
+// own audit entry. It returns how many it restored.
 // Errors: EForbidden, ENotFound.
 func (s *Store) RestoreRemovals(ctx context.Context, a poscare.Actor, userID int64, since time.Time) (int, error) {
 	if !a.Can(poscare.EntityUser, poscare.ActStatus) {
@@ -197,8 +205,13 @@ func (s *Store) RestoreRemovals(ctx context.Context, a poscare.Actor, userID int
 			return err
 		}
 		why := map[string]any{"reason": "undo removals by " + person.Login}
-		for _, k := range []struct{ table, entity string }{{"merchants", poscare.EntityMerchant}, {"contacts", poscare.EntityContact}} {
-			ids, err := queryAllTx(ctx, t, "SELECT id FROM "+k.table+" WHERE archived_by = ? AND archived_at >= ?", []any{userID, micros(since)},
+		cond, sa := s.scopeSQL(a.MerchantScope())
+		args := append([]any{userID, micros(since)}, sa...)
+		for _, k := range []struct{ table, from, entity string }{
+			{"merchants", "merchants x JOIN merchants m ON m.id = x.id", poscare.EntityMerchant},
+			{"contacts", "contacts x JOIN merchants m ON m.id = x.merchant_id", poscare.EntityContact},
+		} {
+			ids, err := queryAllTx(ctx, t, "SELECT x.id FROM "+k.from+" WHERE x.archived_by = ? AND x.archived_at >= ? AND "+cond, args,
 				func(r scanner) (*int64, error) { var id int64; return &id, r.Scan(&id) })
 			if err != nil {
 				return err
@@ -217,8 +230,10 @@ func (s *Store) RestoreRemovals(ctx context.Context, a poscare.Actor, userID int
 			contact int64
 			ch      poscare.Channel
 		}
-		chs, err := queryAllTx(ctx, t, "SELECT contact_id, id, kind, value FROM contact_channels WHERE removed_by = ? AND removed_at >= ? ORDER BY contact_id, id",
-			[]any{userID, micros(since)}, func(r scanner) (*removed, error) {
+		chs, err := queryAllTx(ctx, t, `SELECT ch.contact_id, ch.id, ch.kind, ch.value FROM contact_channels ch
+			JOIN contacts c ON c.id = ch.contact_id JOIN merchants m ON m.id = c.merchant_id
+			WHERE ch.removed_by = ? AND ch.removed_at >= ? AND `+cond+" ORDER BY ch.contact_id, ch.id",
+			args, func(r scanner) (*removed, error) {
 				var x removed
 				return &x, r.Scan(&x.contact, &x.ch.ID, &x.ch.Kind, &x.ch.Value)
 			})

@@ -83,7 +83,7 @@ func TestStoreDeletionProtection(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, want := range []string{fmt.Sprintf("归档商户 #%d %s", first.ID, first.LegalName), "在 1 小时 内", "已达 5 次"} {
+				for _, want := range []string{fmt.Sprintf("归档商户 #%d %s", first.ID, first.LegalName), "在 1 小时内", "已达 5 次"} {
 					if !strings.Contains(zh, want) {
 						t.Errorf("lead's alert lacks %q:\n%s", want, zh)
 					}
@@ -159,6 +159,11 @@ func TestStoreRemovalsListedAndUndone(t *testing.T) {
 			must(t, s.UpdateContact(ctx, agent, c))
 			// Someone else's archive is not the agent's.
 			must(t, s.Archive(ctx, fx.Actor(w.Users[poscare.RoleOps]), poscare.EntityMerchant, ids[2], "运营清理"))
+			// The agent backs up a team-2 merchant and archives it too: team
+			// 1's lead may not see that merchant, so neither its removal.
+			across := fx.NewMerchant(w.Team2.ID, w.AgentB.ID, &agent.UserID)
+			must(t, s.CreateMerchant(ctx, sys, across))
+			must(t, s.Archive(ctx, agent, poscare.EntityMerchant, across.ID, "二部的客户，不做了"))
 
 			t.Run("LeadSeesEachWithItsReason", func(t *testing.T) {
 				rs, err := s.Removals(ctx, lead, agent.UserID, start)
@@ -172,7 +177,11 @@ func TestStoreRemovalsListedAndUndone(t *testing.T) {
 					got[key+":"+r.Reason] = r
 				}
 				if len(rs) != 4 || len(got) != 4 {
-					t.Fatalf("%d removals %+v, want 4", len(rs), rs)
+					t.Fatalf("%d removals %+v, want 4 (and not team 2's merchant)", len(rs), rs)
+				}
+				all, err := s.Removals(ctx, fx.Actor(w.Users[poscare.RoleOps]), agent.UserID, start)
+				if err != nil || len(all) != 5 {
+					t.Fatalf("ops sees %d removals, want 5 with team 2's merchant: %v", len(all), err)
 				}
 				if r := got["merchant:客户已倒闭"]; r.ID != ids[0] || r.Name == "" || r.MerchantID != ids[0] {
 					t.Errorf("archived merchant %+v", r)
@@ -223,6 +232,9 @@ func TestStoreRemovalsListedAndUndone(t *testing.T) {
 				}
 				if m, _ := s.GetMerchant(ctx, lead, ids[2]); m.Archived == nil {
 					t.Fatal("ops' archive was undone too")
+				}
+				if m, _ := s.GetMerchant(ctx, sys, across.ID); m.Archived == nil {
+					t.Fatal("team 1's lead restored a team-2 merchant")
 				}
 				es, _ := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityContact, EntityID: w.Contact.ID})
 				if es[0].Action != "restore_channel" && es[len(es)-1].Action != "restore_channel" {

@@ -150,11 +150,11 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 // ops user at work and to the service centre, each in the language the
 // reader uses the console in (the centre: Chinese), through every one of
 // the store's AlertChannels the reader has an address for: the whole alert
-// by email, its subject by SMS (the centre's number is a hotline, so it
-// gets email only). key names the alert: one message per key and address,
+// by email, its subject by SMS and WeChat (the centre's number is a
+// hotline, so it gets email only). key names the alert: one message per key and address,
 // however often it is raised.
 func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, subject, body poscare.Text) error {
-	type reader struct{ email, mobile, lang string }
+	type reader struct{ email, mobile, wechat, lang string }
 	// Ops at work, and the team's lead unless gone (a lead on leave still
 	// reads mail), never the person the alert is about.
 	who := "role = 'ops' AND status = 'active'"
@@ -163,11 +163,11 @@ func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, su
 		who = "(" + who + ") OR (id IN (SELECT lead_id FROM teams WHERE id = ?) AND status NOT IN ('missing', 'departed'))"
 		args = append(args, *about.TeamID)
 	}
-	q := "SELECT email, mobile, lang FROM users WHERE (" + who + ") AND id <> ? AND archived_at IS NULL ORDER BY id"
+	q := "SELECT email, mobile, wechat, lang FROM users WHERE (" + who + ") AND id <> ? AND archived_at IS NULL ORDER BY id"
 	args = append(args, about.ID)
 	readers, err := queryAllTx(ctx, t, q, args, func(r scanner) (*reader, error) {
 		var x reader
-		return &x, r.Scan(&x.email, &x.mobile, &x.lang)
+		return &x, r.Scan(&x.email, &x.mobile, &x.wechat, &x.lang)
 	})
 	if err != nil {
 		return err
@@ -179,9 +179,9 @@ func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, su
 	for _, r := range readers {
 		for _, channel := range t.s.AlertChannels {
 			addr, text := r.email, body.In(r.lang)
-			if channel == "sms" {
-				addr = r.mobile
-				text = subject.In(r.lang) + map[string]string{"zh": "。详情请查看邮件或控制台。", "en": ". Details in your email and the console."}[r.lang]
+			if channel == "sms" || channel == "wechat" {
+				addr = map[string]string{"sms": r.mobile, "wechat": r.wechat}[channel]
+				text = subject.In(r.lang) + poscare.Text{Zh: "。详情请查看邮件或控制台。", En: ". Details in your email and the console."}.In(r.lang)
 			}
 			if addr == "" || seen[channel+":"+addr] {
 				continue

@@ -43,16 +43,22 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 				if err := s.RecordContactAttempt(ctx, lead, agent.ID, "gone", ""); poscare.ErrorCode(err) != poscare.EInvalid {
 					t.Fatalf("bad outcome: %v", err)
 				}
-				// An SMS gateway is configured: alerts go to phones as well.
-				s.AlertChannels = []string{"email", "sms"}
+				// SMS and WeChat gateways are configured: alerts go to
+				// phones and WeChat as well.
+				s.AlertChannels = []string{"email", "sms", "wechat"}
+				leadUser := w.Users[poscare.RoleLead]
+				leadUser.WeChat = "lead_team1"
+				must(t, s.UpdateUser(ctx, sys, leadUser))
 				defer func() { s.AlertChannels = []string{"email"} }()
 				got, err := s.SweepSilence(ctx)
 				if err != nil || len(got) != 1 || got[0].User.ID != agent.ID || got[0].FailedAttempts != 3 {
 					t.Fatalf("sweep: %+v %v", got, err)
 				}
-				leadUser := w.Users[poscare.RoleLead]
 				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND body LIKE '%疑似失联%' AND address = ?", leadUser.Mobile); n != 1 {
 					t.Errorf("%d SMS alerts to the lead's mobile, want 1", n)
+				}
+				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'wechat' AND address = ?", leadUser.WeChat); n != 1 {
+					t.Errorf("%d WeChat alerts to the lead, want 1", n)
 				}
 				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = ?", agent.Mobile); n != 0 {
 					t.Errorf("the silent agent was alerted about themselves %d times", n)

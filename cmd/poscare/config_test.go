@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/notify"
 )
 
 func TestPolicySettings(t *testing.T) {
@@ -69,4 +70,21 @@ func TestPolicySettings(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, out)
 		}
 	})
+}
+
+func TestAlertChannelsAreTheConfiguredOnes(t *testing.T) {
+	gw := notify.Webhook{URL: "http://127.0.0.1:1"}
+	for _, c := range []struct {
+		have map[string]notify.Channel
+		want string
+	}{
+		{map[string]notify.Channel{}, "email"},
+		{map[string]notify.Channel{"sms": gw}, "sms"},
+		{map[string]notify.Channel{"email": notify.SMTP{Addr: "127.0.0.1:25"}, "wechat": gw}, "email,wechat"},
+		{map[string]notify.Channel{"email": notify.SMTP{Addr: "127.0.0.1:25"}, "sms": gw, "wechat": gw}, "email,sms,wechat"},
+	} {
+		if got := strings.Join(alertChannels(c.have), ","); got != c.want {
+			t.Errorf("channels %v: alerts by %s, want %s", c.have, got, c.want)
+		}
+	}
 }

@@ -288,12 +288,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	}
 	if c["sms-webhook"] != "" {
 		channels["sms"] = notify.Webhook{URL: c["sms-webhook"]}
-		// Staff alerts reach the lead's and ops' phones too.
-		store.AlertChannels = []string{"email", "sms"}
 	}
 	if c["wechat-webhook"] != "" {
 		channels["wechat"] = notify.Webhook{URL: c["wechat-webhook"]}
 	}
+	store.AlertChannels = alertChannels(channels)
 	// Without any channel the messages wait, queued, until one is
 	// configured, instead of burning their attempts.
 	if len(channels) == 0 {
@@ -509,4 +508,20 @@ func openMigrated(ctx context.Context, c config) (*sqlstore.Store, error) {
 		return nil, err
 	}
 	return store, nil
+}
+
+// alertChannels are the channels staff alerts go through: every one there
+// is, or, with none configured, email, which waits queued like everything
+// else until a mail server is set.
+func alertChannels(channels map[string]notify.Channel) []string {
+	var out []string
+	for _, ch := range []string{"email", "sms", "wechat"} {
+		if channels[ch] != nil {
+			out = append(out, ch)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"email"}
+	}
+	return out
 }
