@@ -19,9 +19,13 @@ import (
 // through its preferred channel, writes a risk report from the audit trail
 // and opens an incident with checklist and timeline.
 //
-// All or nothing: a crash leaves no half-done handover, and running it
-// again finds the open incident and changes nothing more.
-// Errors: EForbidden, ENotFound, EInvalid, EConflict (nobody to take over).
+// The request is put on record first, in a transaction of its own, so a
+// crash before the playbook commits is finished by the next start
+// (ResumePlaybooks). The playbook itself is all or nothing: a crash leaves
+// no half-done handover, and running it again finds the open incident and
+// changes nothing more. A declaration while another for the same person is
+// pending joins it.
+// Errors: EForbidden, ENotFound, EInvalid, EConflict.
 func (s *Store) DeclareIncident(ctx context.Context, a poscare.Actor, userID int64, d poscare.Declaration) (*poscare.Incident, error) {
 	if !a.Can(poscare.EntityIncident, poscare.ActCreate) {
 		return nil, poscare.Forbidden()
@@ -29,38 +33,198 @@ func (s *Store) DeclareIncident(ctx context.Context, a poscare.Actor, userID int
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	var incidentID int64
-	err := s.inWrite(ctx, func(t *Tx) error {
-		person, err := t.getUser(ctx, userID)
-		if err != nil {
+	var requestID, incidentID int64
+	record := func(t *Tx) error {
+		if _, err := t.declarable(ctx, a, userID); err != nil {
 			return err
 		}
-		if !a.CanSeeUser(person) {
-			return poscare.NotFound(poscare.EntityUser)
+		var err error
+		if incidentID, err = t.openIncident(ctx, userID); err != nil || incidentID != 0 {
+			return err // already declared: idempotent
 		}
-		if !a.CanSetStatus(person) {
-			return poscare.Forbidden()
-		}
-		err = t.queryRow(ctx, "SELECT id FROM incidents WHERE user_id = ? AND closed_at IS NULL ORDER BY id DESC LIMIT 1", userID).Scan(&incidentID)
-		if err == nil {
-			return nil // already declared: idempotent
-		}
+		err = t.queryRow(ctx, "SELECT id FROM playbook_requests WHERE user_id = ? AND done_at IS NULL", userID).Scan(&requestID)
 		if err != sql.ErrNoRows {
 			return t.s.translate(err)
 		}
-		return t.runPlaybook(ctx, a, person, d, &incidentID)
-	})
+		requestID, err = t.insert(ctx, `INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, d.Kind, d.Reason, d.Strategy, a.UserID, a.Source, micros(t.now))
+		return err
+	}
+	err := s.inWrite(ctx, record)
+	if poscare.ErrorCode(err) == poscare.EConflict {
+		// Another caller recorded a request for the same person at the
+		// same moment (PostgreSQL): join it.
+		err = s.inWrite(ctx, record)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if incidentID == 0 {
+		if incidentID, err = s.runRequest(ctx, a, requestID, false); err != nil {
+			return nil, err
+		}
 	}
 	return s.GetIncident(ctx, a, incidentID)
 }
 
-func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.User, d poscare.Declaration, incidentID *int64) error {
+// ResumePlaybooks finishes every declaration that was put on record but
+// whose playbook never committed (the process died in between), in the
+// name of whoever asked. serve calls it at start and with every sweep; a
+// run that another instance finishes first changes nothing. It returns
+// how many it finished.
+func (s *Store) ResumePlaybooks(ctx context.Context) (int, error) {
+	type pending struct {
+		id, actorID int64
+		source      string
+	}
+	var todo []*pending
+	err := s.inRead(ctx, func(t *Tx) error {
+		var err error
+		todo, err = queryAllTx(ctx, t, "SELECT id, actor_id, actor_source FROM playbook_requests WHERE done_at IS NULL ORDER BY id", nil,
+			func(r scanner) (*pending, error) { var p pending; return &p, r.Scan(&p.id, &p.actorID, &p.source) })
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, p := range todo {
+		a := poscare.SystemActor(p.source)
+		if p.actorID != 0 {
+			u, err := s.GetUser(ctx, poscare.SystemActor("resume"), p.actorID)
+			if poscare.ErrorCode(err) == poscare.ENotFound {
+				s.failRequest(ctx, p.id, err)
+				continue
+			}
+			if err != nil {
+				return done, err
+			}
+			a = poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: p.source}
+		}
+		if _, err := s.runRequest(ctx, a, p.id, true); err != nil {
+			if poscare.ErrorCode(err) == poscare.EInternal {
+				return done, err
+			}
+			continue // refused for good, and recorded as such
+		}
+		done++
+	}
+	return done, nil
+}
+
+// runRequest runs the playbook of one recorded request and marks the
+// request done with its incident, in the playbook's transaction. A refusal
+// (the person is out of the actor's reach by now, say) ends the request
+// with the reason; an internal error leaves it pending for the next start.
+func (s *Store) runRequest(ctx context.Context, a poscare.Actor, requestID int64, resumed bool) (int64, error) {
+	var incidentID int64
+	err := s.inWrite(ctx, func(t *Tx) error {
+		var userID, requested int64
+		var d poscare.Declaration
+		var done sql.NullInt64
+		if err := t.queryRow(ctx, "SELECT user_id, kind, reason, strategy, requested_at, done_at, COALESCE(incident_id, 0) FROM playbook_requests WHERE id = ?", requestID).
+			Scan(&userID, &d.Kind, &d.Reason, &d.Strategy, &requested, &done, &incidentID); err != nil {
+			return t.s.translate(err)
+		}
+		if done.Valid && incidentID != 0 {
+			return nil
+		}
+		person, err := t.declarable(ctx, a, userID)
+		if err != nil {
+			return err
+		}
+		if incidentID, err = t.openIncident(ctx, userID); err != nil {
+			return err
+		}
+		if incidentID == 0 {
+			if err := t.runPlaybook(ctx, a, person, d, fromMicros(requested), resumed, &incidentID); err != nil {
+				return err
+			}
+		}
+		_, err = t.exec(ctx, "UPDATE playbook_requests SET done_at = ?, incident_id = ?, attempts = attempts + 1, last_error = '' WHERE id = ?", micros(t.now), incidentID, requestID)
+		return err
+	})
+	if err == nil {
+		return incidentID, nil
+	}
+	// Another instance may have opened the incident at the same moment
+	// (the one-open-incident index refused ours): then it is done.
+	if poscare.ErrorCode(err) == poscare.EConflict {
+		if id, ok := s.openIncidentOf(ctx, requestID); ok {
+			return id, nil
+		}
+	}
+	s.failRequest(ctx, requestID, err)
+	return 0, err
+}
+
+// failRequest records why a request's run failed. A refusal ends the
+// request; an internal error leaves it pending for the next start.
+func (s *Store) failRequest(ctx context.Context, requestID int64, cause error) {
+	s.inWrite(ctx, func(t *Tx) error {
+		var doneAt any
+		if poscare.ErrorCode(cause) != poscare.EInternal {
+			doneAt = micros(t.now)
+		}
+		_, err := t.exec(ctx, "UPDATE playbook_requests SET attempts = attempts + 1, last_error = ?, done_at = COALESCE(done_at, ?) WHERE id = ?", cause.Error(), doneAt, requestID)
+		return err
+	})
+}
+
+// openIncidentOf marks a request done with the open incident of its person,
+// when there is one.
+func (s *Store) openIncidentOf(ctx context.Context, requestID int64) (int64, bool) {
+	var id int64
+	err := s.inWrite(ctx, func(t *Tx) error {
+		var userID int64
+		if err := t.queryRow(ctx, "SELECT user_id FROM playbook_requests WHERE id = ?", requestID).Scan(&userID); err != nil {
+			return t.s.translate(err)
+		}
+		var err error
+		if id, err = t.openIncident(ctx, userID); err != nil || id == 0 {
+			return err
+		}
+		_, err = t.exec(ctx, "UPDATE playbook_requests SET done_at = ?, incident_id = ?, attempts = attempts + 1 WHERE id = ? AND done_at IS NULL", micros(t.now), id, requestID)
+		return err
+	})
+	return id, err == nil && id != 0
+}
+
+// declarable is the person a playbook is declared for, when the actor may.
+func (t *Tx) declarable(ctx context.Context, a poscare.Actor, userID int64) (*poscare.User, error) {
+	person, err := t.getUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !a.CanSeeUser(person) {
+		return nil, poscare.NotFound(poscare.EntityUser)
+	}
+	if !a.CanSetStatus(person) {
+		return nil, poscare.Forbidden()
+	}
+	return person, nil
+}
+
+// openIncident is the id of the person's open incident, or 0.
+func (t *Tx) openIncident(ctx context.Context, userID int64) (int64, error) {
+	var id int64
+	err := t.queryRow(ctx, "SELECT id FROM incidents WHERE user_id = ? AND closed_at IS NULL ORDER BY id DESC LIMIT 1", userID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	return id, t.s.translate(err)
+}
+
+func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.User, d poscare.Declaration, requested time.Time, resumed bool, incidentID *int64) error {
 	before := *person
 	events := []poscare.Event{}
 	note := func(zh, en string) {
 		events = append(events, poscare.Event{At: t.now, ByID: a.UserID, Text: poscare.Text{Zh: zh, En: en}})
+	}
+	if resumed {
+		events = append(events, poscare.Event{At: requested, ByID: a.UserID, Text: poscare.Text{
+			Zh: "提交应急预案申请：" + person.Name, En: "playbook requested for " + person.Name}})
+		note("上次运行中断，重启后继续完成", "the run was interrupted and is finished after a restart")
 	}
 	note(fmt.Sprintf("启动应急预案：%s（%s）", person.Name, d.Reason), fmt.Sprintf("playbook started for %s (%s)", person.Name, d.Reason))
 

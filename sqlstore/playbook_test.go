@@ -378,3 +378,108 @@ func TestLeadsIncidentPagesAreFull(t *testing.T) {
 		})
 	}
 }
+
+// TestPlaybookResumesAfterCrash leaves a declaration on record as a crash
+// after the request's commit would, and checks that ResumePlaybooks
+// finishes it in the requester's name, says so in the timeline, and that a
+// second resume and a second declaration change nothing.
+func TestPlaybookResumesAfterCrash(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			agent, lead := w.Users[poscare.RoleAgent], w.Users[poscare.RoleLead]
+			ids := portfolio(t, s, w, 20)
+			db := rawDB(t, dsn)
+			q := "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES (?, 'missing', '连续三天联系不上', 'backup', ?, '10.0.0.7', 1)"
+			if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
+				q = "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES ($1, 'missing', '连续三天联系不上', 'backup', $2, '10.0.0.7', 1)"
+			}
+			if _, err := db.Exec(q, agent.ID, lead.ID); err != nil {
+				t.Fatal(err)
+			}
+			n, err := s.ResumePlaybooks(ctx)
+			if err != nil || n != 1 {
+				t.Fatalf("resumed %d, %v", n, err)
+			}
+			xs, err := s.ListIncidents(ctx, fx.Actor(lead), true, poscare.Page{})
+			if err != nil || len(xs) != 1 {
+				t.Fatalf("incidents %d, %v", len(xs), err)
+			}
+			x := xs[0]
+			if x.UserID != agent.ID || x.OpenedBy != lead.ID || x.Reason != "连续三天联系不上" || x.Handed.Merchants != len(ids)+1 {
+				t.Fatalf("incident %+v", x)
+			}
+			if x.Timeline[0].At.UnixMicro() != 1 || !strings.Contains(x.Timeline[1].Text.En, "interrupted") {
+				t.Fatalf("timeline does not say it was resumed: %+v", x.Timeline[:2])
+			}
+			for _, id := range ids {
+				if m, _ := s.GetMerchant(ctx, poscare.SystemActor("t"), id); m.AccountManagerID == agent.ID {
+					t.Fatalf("merchant %d still with the missing agent", id)
+				}
+			}
+			es, err := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityUser, EntityID: agent.ID, Page: poscare.Page{Limit: 1}})
+			if err != nil || len(es) != 1 || es[0].ActorID != lead.ID || es[0].Action != "declare_missing" || es[0].Source != "10.0.0.7" {
+				t.Fatalf("audited as %+v (%v), want the lead who asked, from where they asked", es, err)
+			}
+			if n, err := s.ResumePlaybooks(ctx); err != nil || n != 0 {
+				t.Fatalf("second resume: %d, %v", n, err)
+			}
+			again, err := s.DeclareIncident(ctx, fx.Actor(lead), agent.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "再次申报"})
+			if err != nil || again.ID != x.ID {
+				t.Fatalf("second declaration: %v %v", again, err)
+			}
+			if got := count(t, s, dsn, "SELECT COUNT(*) FROM playbook_requests WHERE done_at IS NULL"); got != 0 {
+				t.Fatalf("%d requests still pending", got)
+			}
+		})
+	}
+}
+
+// TestPlaybookDeclaredTwiceAtOnce declares the same person from several
+// callers at the same moment: one incident, the same one for everybody.
+func TestPlaybookDeclaredTwiceAtOnce(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			agent := w.Users[poscare.RoleAgent]
+			portfolio(t, s, w, 30)
+			const callers = 6
+			got := make(chan int64, callers)
+			errs := make(chan error, callers)
+			for i := 0; i < callers; i++ {
+				go func() {
+					x, err := s.DeclareIncident(ctx, fx.Actor(w.Users[poscare.RoleOps]), agent.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "多人同时申报"})
+					if err != nil {
+						errs <- err
+						return
+					}
+					got <- x.ID
+				}()
+			}
+			var first int64
+			for i := 0; i < callers; i++ {
+				select {
+				case err := <-errs:
+					t.Fatal(err)
+				case id := <-got:
+					if first == 0 {
+						first = id
+					}
+					if id != first {
+						t.Fatalf("two incidents: %d and %d", first, id)
+					}
+				}
+			}
+			if n := count(t, s, dsn, "SELECT COUNT(*) FROM incidents"); n != 1 {
+				t.Fatalf("%d incidents", n)
+			}
+			if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox"); n != count(t, s, dsn, "SELECT COUNT(DISTINCT merchant_id) FROM outbox") {
+				t.Fatalf("a merchant was told twice")
+			}
+		})
+	}
+}

@@ -301,7 +301,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		worker := &notify.Worker{Store: store, Channels: channels, Logger: logger}
 		go worker.Run(ctx)
 	}
-	go sweepSilence(ctx, store, logger)
+	// A declaration whose playbook a crash interrupted is finished before
+	// anyone is served, then again by every sweep (another instance's).
+	resumePlaybooks(ctx, store, logger)
+	go sweep(ctx, store, logger)
 	root := http.NewServeMux()
 	root.Handle("/api/", api)
 	root.Handle("/healthz", api)
@@ -472,12 +475,22 @@ func cmdStaff(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// sweepSilence looks every 10 minutes for staff who went silent and for
-// contacts due for verification.
-func sweepSilence(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
+// resumePlaybooks finishes interrupted playbook runs and says so.
+func resumePlaybooks(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
+	if n, err := store.ResumePlaybooks(ctx); err != nil && ctx.Err() == nil {
+		logger.Error("resume playbooks", "err", err)
+	} else if n > 0 {
+		logger.Warn("interrupted playbook runs finished", "count", n)
+	}
+}
+
+// sweep looks every 10 minutes for interrupted playbooks, for staff who
+// went silent and for contacts due for verification.
+func sweep(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
+		resumePlaybooks(ctx, store, logger)
 		if n, err := store.SweepStaleContacts(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("stale contacts sweep", "err", err)
 		} else if n > 0 {
