@@ -195,6 +195,9 @@ func (c *StatusChange) Validate(u *User) error {
 	if err := ValidateReason(c.Reason); err != nil {
 		p.Add("reason", "必须说明原因（2-500字）", "a reason of 2 to 500 characters is required")
 	}
+	if c.Status == UserMissing || c.Status == UserDeparted {
+		p.Add("status", "失踪或离职须通过应急预案申报，由它交接全部工作并通知商户", "missing or departed is declared through the emergency playbook, which hands over everything and tells the merchants")
+	}
 	if c.Status == UserOnLeave {
 		if c.CoverID == nil || *c.CoverID == u.ID {
 			p.Add("cover_id", "休假必须指定另一位同事代岗", "leave needs another colleague as cover")

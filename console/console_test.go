@@ -342,7 +342,7 @@ func TestConsole(t *testing.T) {
 			t.Fatalf("idle session still works: %d", res.StatusCode)
 		}
 	})
-	t.Run("LeadDeclaresAgentMissingPortalShowsBackup", func(t *testing.T) {
+	t.Run("LeadDisablesAgentPortalShowsBackup", func(t *testing.T) {
 		c := s.browser()
 		s.login(c, "lead1")
 		path := "/staff/" + itoa(w.Users[poscare.RoleAgent].ID) + "/status"
@@ -351,15 +351,24 @@ func TestConsole(t *testing.T) {
 			t.Fatalf("status form: %d", code)
 		}
 		token := csrfRe.FindStringSubmatch(body)[1]
-		res, _ := c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "status": {"missing"}, "reason": {""}})
+		if strings.Contains(body, `value="missing"`) || !strings.Contains(body, "应急预案") {
+			t.Fatal("the status form offers missing instead of pointing to the playbook")
+		}
+		res, _ := c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "status": {"unreachable"}, "reason": {""}})
 		res.Body.Close()
 		if res.StatusCode != 422 {
-			t.Fatalf("missing without reason: %d", res.StatusCode)
+			t.Fatalf("unreachable without reason: %d", res.StatusCode)
 		}
 		res, _ = c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "status": {"missing"}, "reason": {"连续三天电话关机，微信不回"}})
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 422 || !strings.Contains(string(b), "应急预案") {
+			t.Fatalf("missing through the status form: %d", res.StatusCode)
+		}
+		res, _ = c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "status": {"disabled"}, "reason": {"连续三天电话关机，微信不回，暂停账号"}})
 		res.Body.Close()
 		if res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("declare missing: %d", res.StatusCode)
+			t.Fatalf("disable: %d", res.StatusCode)
 		}
 		shop := s.browser()
 		s.login(shop, "shop1")
@@ -371,7 +380,7 @@ func TestConsole(t *testing.T) {
 		res, _ = agent.PostForm(s.srv.URL+"/login", url.Values{"login": {"agenta"}, "password": {fixture.Password}})
 		res.Body.Close()
 		if res.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("missing agent logged in: %d", res.StatusCode)
+			t.Fatalf("disabled agent logged in: %d", res.StatusCode)
 		}
 	})
 	t.Run("OpsRunsPlaybookFromConsole", func(t *testing.T) {

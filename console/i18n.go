@@ -192,6 +192,7 @@ var messages = map[string]msg{
 	"action.declare_departed":   {"宣告离职并启动预案", "declared departed and ran the playbook"},
 	"action.check":              {"完成检查项", "ticked a checklist item"},
 	"staff.status.change":       {"变更在岗状态", "Change status"},
+	"staff.status.playbook":     {"失踪或离职请在员工页使用「启动应急预案」：交接全部工作并通知商户", "For missing or departed, use \"Run the emergency playbook\" on the staff page: it hands over everything and tells the merchants"},
 	"ustatus.active":            {"在岗", "At work"},
 	"ustatus.disabled":          {"已停用", "Disabled"},
 	"ustatus.on_leave":          {"休假", "On leave"},

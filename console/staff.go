@@ -183,6 +183,11 @@ func (c *Console) statusForm(q *request) {
 	fields := func() []field {
 		var statuses, covers []option
 		for _, s := range poscare.UserStatuses {
+			// Missing and departed come only from the playbook, which
+			// hands everything over; the hint points there.
+			if (s == poscare.UserMissing || s == poscare.UserDeparted) && s != u.Status {
+				continue
+			}
 			statuses = append(statuses, option{string(s), p.Enum("ustatus", s)})
 		}
 		covers = append(covers, option{"", p.T("common.none")})
@@ -196,7 +201,7 @@ func (c *Console) statusForm(q *request) {
 			until = string(*change.AwayUntil)
 		}
 		return []field{
-			{Name: "status", Label: p.Field("status"), Kind: "select", Value: string(change.Status), Options: statuses},
+			{Name: "status", Label: p.Field("status"), Kind: "select", Value: string(change.Status), Options: statuses, Hint: p.T("staff.status.playbook")},
 			{Name: "reason", Label: p.Field("reason"), Kind: "text", Value: change.Reason, Required: true},
 			{Name: "cover_id", Label: p.Field("cover_id"), Kind: "select", Value: ptrStr(change.CoverID), Options: covers},
 			{Name: "away_until", Label: p.Field("away_until"), Kind: "date", Value: until},

@@ -105,6 +105,11 @@ func (s *Store) setArchived(ctx context.Context, a poscare.Actor, entity string,
 			}
 			return poscare.Errorf(poscare.EConflict, "记录未归档", "the record is not archived")
 		}
+		if archive && entity == poscare.EntityUser {
+			if err := t.stillHolds(ctx, id); err != nil {
+				return err
+			}
+		}
 		if archive && (entity == poscare.EntityMerchant || entity == poscare.EntityContact) {
 			if err := t.guardRemovals(ctx, a); err != nil {
 				return err

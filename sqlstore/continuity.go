@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 
 	"poscare"
 )
@@ -29,12 +30,11 @@ func (s *Store) SetUserStatus(ctx context.Context, a poscare.Actor, id int64, c 
 		if err := c.Validate(before); err != nil {
 			return err
 		}
-		if c.Status != poscare.UserActive {
-			// The last cover of a portfolio may not go without a replacement.
-			var name string
-			err := t.queryRow(ctx, "SELECT name FROM users WHERE cover_id = ? AND status = 'on_leave' AND archived_at IS NULL LIMIT 1", id).Scan(&name)
-			if err == nil {
-				return poscare.Errorf(poscare.EConflict, "此人正在为休假的%s代岗，请先安排新的代岗人", "this person covers for %s, who is on leave: name a new cover first", name)
+		// Leave and disabling are decisions, refused while a portfolio
+		// depends on the person; unreachable is a fact and always taken.
+		if c.Status == poscare.UserOnLeave || c.Status == poscare.UserDisabled {
+			if err := t.lastCover(ctx, id); err != nil {
+				return err
 			}
 		}
 		if c.CoverID != nil {
@@ -96,4 +96,43 @@ func (s *Store) ServiceContact(ctx context.Context, a poscare.Actor, merchantID 
 		return nil, err
 	}
 	return &out, nil
+}
+
+// lastCover refuses to let a person stop working while a portfolio has
+// nobody else before the team lead: they cover a colleague on leave, or
+// they back up merchants whose account manager is away with no cover.
+// Errors: EConflict naming the colleague.
+func (t *Tx) lastCover(ctx context.Context, id int64) error {
+	var name string
+	err := t.queryRow(ctx, "SELECT name FROM users WHERE cover_id = ? AND status = 'on_leave' AND archived_at IS NULL LIMIT 1", id).Scan(&name)
+	if err == nil {
+		return poscare.Errorf(poscare.EConflict, "此人正在为休假的%s代岗，请先安排新的代岗人", "this person covers for %s, who is on leave: name a new cover first", name)
+	}
+	if err != sql.ErrNoRows {
+		return t.s.translate(err)
+	}
+	err = t.queryRow(ctx, `SELECT u.name FROM users u JOIN merchants m ON m.account_manager_id = u.id
+		WHERE u.status <> 'active' AND u.cover_id IS NULL AND m.backup_manager_id = ? AND m.archived_at IS NULL LIMIT 1`, id).Scan(&name)
+	if err == nil {
+		return poscare.Errorf(poscare.EConflict, "%s不在岗，此人是其商户仅剩的备岗，请先为这些商户安排新的备岗",
+			"%s is away and this person is the last backup of their merchants: name a new backup for them first", name)
+	}
+	if err != sql.ErrNoRows {
+		return t.s.translate(err)
+	}
+	return nil
+}
+
+// stillHolds refuses to archive a person who still manages merchants:
+// they are handed over first (the playbook, or a reassignment), so that no
+// merchant is left with somebody who is no longer there.
+func (t *Tx) stillHolds(ctx context.Context, id int64) error {
+	var n int
+	if err := t.queryRow(ctx, "SELECT COUNT(*) FROM merchants WHERE account_manager_id = ? AND archived_at IS NULL", id).Scan(&n); err != nil {
+		return t.s.translate(err)
+	}
+	if n > 0 {
+		return poscare.Errorf(poscare.EConflict, "此人仍是 %d 家商户的客户经理，请先交接", "this person still manages %d merchants: hand them over first", n)
+	}
+	return t.lastCover(ctx, id)
 }

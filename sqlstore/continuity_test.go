@@ -36,10 +36,19 @@ func TestStoreContinuity(t *testing.T) {
 			if v := via(); v != poscare.ViaAccountManager {
 				t.Fatalf("start: %s", v)
 			}
-			t.Run("MissingAgentLosesAccessAndBackupServes", func(t *testing.T) {
+			t.Run("MissingOrDepartedOnlyThroughThePlaybook", func(t *testing.T) {
+				for _, st := range []poscare.UserStatus{poscare.UserMissing, poscare.UserDeparted} {
+					err := set(lead, agent.ID, poscare.StatusChange{Status: st, Reason: "三天联系不上，电话关机"})
+					wantFields(t, err, "status")
+				}
+				if u, _ := s.GetUser(ctx, ops, agent.ID); u.Status != poscare.UserActive {
+					t.Fatalf("status %s after a refused change", u.Status)
+				}
+			})
+			t.Run("DisabledAgentLosesAccessAndBackupServes", func(t *testing.T) {
 				tok, _ := s.IssueToken(ctx, agent.ID)
 				sess, _ := s.CreateSession(ctx, agent.ID)
-				if err := set(lead, agent.ID, poscare.StatusChange{Status: poscare.UserMissing, Reason: "三天联系不上，电话关机"}); err != nil {
+				if err := set(lead, agent.ID, poscare.StatusChange{Status: poscare.UserDisabled, Reason: "账号暂停，等待调查"}); err != nil {
 					t.Fatal(err)
 				}
 				if _, err := s.ActorForToken(ctx, tok, "t"); poscare.ErrorCode(err) != poscare.EUnauthenticated {
@@ -55,8 +64,24 @@ func TestStoreContinuity(t *testing.T) {
 					t.Fatalf("service contact %s, want backup", v)
 				}
 			})
+			t.Run("LastBackupCannotLeave", func(t *testing.T) {
+				// Spare is the only one left before the lead for the away
+				// agent's merchant: no leave, no disabling, no archiving.
+				until := poscare.Date("2030-01-10")
+				err := set(ops, w.Spare.ID, poscare.StatusChange{Status: poscare.UserOnLeave, Reason: "年假", CoverID: &w.Users[poscare.RoleLead].ID, AwayUntil: &until})
+				wantCode(t, err, poscare.EConflict)
+				wantCode(t, set(ops, w.Spare.ID, poscare.StatusChange{Status: poscare.UserDisabled, Reason: "停用"}), poscare.EConflict)
+				wantCode(t, s.Archive(ctx, fx.Actor(w.Users[poscare.RoleAdmin]), poscare.EntityUser, w.Spare.ID, "离职归档"), poscare.EConflict)
+				if u, _ := s.GetUser(ctx, ops, w.Spare.ID); u.Status != poscare.UserActive || u.Archived != nil {
+					t.Fatalf("the last backup went: %s %v", u.Status, u.Archived)
+				}
+			})
+			t.Run("ManagerCannotBeArchivedHoldingMerchants", func(t *testing.T) {
+				wantCode(t, s.Archive(ctx, fx.Actor(w.Users[poscare.RoleAdmin]), poscare.EntityUser, agent.ID, "离职归档"), poscare.EConflict)
+			})
 			t.Run("LeadWhenBackupAlsoGone", func(t *testing.T) {
-				if err := set(ops, w.Spare.ID, poscare.StatusChange{Status: poscare.UserDeparted, Reason: "离职"}); err != nil {
+				// Unreachable is a fact, not a request: it is never refused.
+				if err := set(ops, w.Spare.ID, poscare.StatusChange{Status: poscare.UserUnreachable, Reason: "电话停机"}); err != nil {
 					t.Fatal(err)
 				}
 				if v := via(); v != poscare.ViaTeamLead {

@@ -157,6 +157,16 @@ func (s *Store) UpdateUser(ctx context.Context, a poscare.Actor, u *poscare.User
 		if err := t.checkUserRefs(ctx, u); err != nil {
 			return err
 		}
+		if u.Role == poscare.RoleAgent && u.Status == poscare.UserActive && before.BackupID != nil && u.BackupID == nil {
+			p := poscare.Problems{}
+			p.Add("backup_id", "在岗业务员必须有备岗人员，请改为指定另一位同事", "an agent at work must have a backup: name another colleague instead")
+			return p.Err()
+		}
+		if u.Status != before.Status && u.Status.LocksOut() {
+			if err := t.lastCover(ctx, u.ID); err != nil {
+				return err
+			}
+		}
 		if _, err := t.exec(ctx, `UPDATE users SET login = ?, name = ?, role = ?, status = ?, team_id = ?, manager_id = ?,
 			backup_id = ?, merchant_id = ?, mobile = ?, email = ?, wechat = ?, updated_at = ? WHERE id = ?`,
 			u.Login, u.Name, u.Role, u.Status, nullInt(u.TeamID), nullInt(u.ManagerID), nullInt(u.BackupID),
