@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"poscare"
@@ -68,7 +69,7 @@ func (s *Store) MessageSent(ctx context.Context, id int64) error {
 
 // MessageFailed records a failed attempt: the message is retried with
 // exponential backoff (30 s, 1 min, 2 min …) until MaxAttempts, then fails
-// and falls back to the next channel of the merchant's contact.
+// and falls back to the merchant's next preferred channel (see fallBack).
 func (s *Store) MessageFailed(ctx context.Context, m *Message, cause error) error {
 	return s.inWrite(ctx, func(t *Tx) error {
 		attempts := m.Attempts + 1
@@ -85,46 +86,121 @@ func (s *Store) MessageFailed(ctx context.Context, m *Message, cause error) erro
 	})
 }
 
-// fallBack queues a copy of a failed message through another channel of
-// the merchant's contacts that has not been tried for it.
+// fallBack queues a copy of a failed message through the merchant's next
+// preferred channel that this message chain (the first message and its
+// copies) has not tried: first the other channels of the contact the chain
+// began with, then the merchant's other contacts, first contact first;
+// within each contact its preferred kind of channel comes first.
 func (t *Tx) fallBack(ctx context.Context, m *Message) error {
 	if m.MerchantID == nil {
 		return nil
 	}
-	rows, err := t.query(ctx, `SELECT ch.kind, ch.value FROM contacts c JOIN contact_channels ch ON ch.contact_id = c.id
+	// Every copy keeps the merchant of the first message, so the chain is
+	// found among the merchant's few messages by its base key; a LIKE on
+	// the key would also take merchant 12's chain for merchant 1's.
+	base := baseKey(m.DedupeKey)
+	first := route{m.Channel, m.Address}
+	tried := map[route]bool{first: true}
+	rows, err := t.query(ctx, "SELECT dedupe_key, channel, address FROM outbox WHERE merchant_id = ?", *m.MerchantID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var key string
+		var r route
+		if err := rows.Scan(&key, &r.channel, &r.address); err != nil {
+			rows.Close()
+			return t.s.translate(err)
+		}
+		if baseKey(key) != base {
+			continue
+		}
+		tried[r] = true
+		if key == base {
+			first = r
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return t.s.translate(err)
+	}
+
+	rows, err = t.query(ctx, `SELECT c.id, c.preferred_channel, ch.kind, ch.value FROM contacts c JOIN contact_channels ch ON ch.contact_id = c.id
 		WHERE c.merchant_id = ? AND c.archived_at IS NULL AND ch.removed_at IS NULL ORDER BY c.id, ch.id`, *m.MerchantID)
 	if err != nil {
 		return err
 	}
-	type option struct{ channel, address string }
-	var options []option
+	var contacts []reachable
 	for rows.Next() {
-		var kind, value string
-		if err := rows.Scan(&kind, &value); err != nil {
+		var id int64
+		var preferred, kind, value string
+		if err := rows.Scan(&id, &preferred, &kind, &value); err != nil {
 			rows.Close()
 			return t.s.translate(err)
 		}
-		options = append(options, option{channelFor[poscare.ChannelKind(kind)], value})
+		if n := len(contacts); n == 0 || contacts[n-1].id != id {
+			contacts = append(contacts, reachable{id: id, preferred: channelFor[poscare.ChannelKind(preferred)]})
+		}
+		c := &contacts[len(contacts)-1]
+		c.routes = append(c.routes, route{channelFor[poscare.ChannelKind(kind)], value})
 	}
 	rows.Close()
-	for _, o := range options {
-		if o.channel == m.Channel && o.address == m.Address {
+	if err := rows.Err(); err != nil {
+		return t.s.translate(err)
+	}
+
+	for _, r := range fallbackOrder(contacts, first) {
+		if tried[r] {
 			continue
 		}
-		key := m.DedupeKey + ":via:" + o.channel + ":" + o.address
-		var tried int
-		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM outbox WHERE dedupe_key = ? OR (dedupe_key LIKE ? AND channel = ? AND address = ?)",
-			key, baseKey(m.DedupeKey)+"%", o.channel, o.address).Scan(&tried); err != nil {
-			return t.s.translate(err)
-		}
-		if tried > 0 {
-			continue
-		}
+		key := m.DedupeKey + ":via:" + r.channel + ":" + r.address
 		_, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, merchant_id, incident_id, channel, address, lang, subject, body, status, next_attempt_at, created_at)
-			SELECT ?, merchant_id, incident_id, ?, ?, lang, subject, body, 'queued', ?, ? FROM outbox WHERE id = ?`, key, o.channel, o.address, micros(t.now), micros(t.now), m.ID)
+			SELECT ?, merchant_id, incident_id, ?, ?, lang, subject, body, 'queued', ?, ? FROM outbox WHERE id = ?`, key, r.channel, r.address, micros(t.now), micros(t.now), m.ID)
 		return err
 	}
 	return nil
+}
+
+// route is where a message goes: an outbox channel and an address on it.
+type route struct{ channel, address string }
+
+// reachable is a contact's live channels as routes, in the order they were
+// added, with the outbox channel of its preferred kind.
+type reachable struct {
+	id        int64
+	preferred string
+	routes    []route
+}
+
+// fallbackOrder lists the routes to a merchant in the order a message tries
+// them: the contact holding first (the chain's first route), if any is
+// still live, then the other contacts in order; each contact's routes of
+// its preferred kind before its others.
+func fallbackOrder(contacts []reachable, first route) []route {
+	ordered := make([]reachable, 0, len(contacts))
+	for i, c := range contacts {
+		if slices.Contains(c.routes, first) {
+			ordered = append(append(append(ordered, c), contacts[:i]...), contacts[i+1:]...)
+			break
+		}
+	}
+	if len(ordered) == 0 {
+		ordered = contacts
+	}
+	var out []route
+	for _, c := range ordered {
+		for _, r := range c.routes {
+			if r.channel == c.preferred {
+				out = append(out, r)
+			}
+		}
+		for _, r := range c.routes {
+			if r.channel != c.preferred {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // baseKey is the dedupe key of the first message of a fallback chain.
