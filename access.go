@@ -60,6 +60,7 @@ var Permissions = map[Role]map[string]actions{
 		EntityTerminal:    readWrite,
 		EntityApplication: readWrite,
 		EntityContract:    readWrite,
+		EntityCallback:    {ActCreate},
 	},
 	RoleLead: {
 		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly,
@@ -69,6 +70,7 @@ var Permissions = map[Role]map[string]actions{
 		EntityTerminal:    readOnly,
 		EntityApplication: readWrite,
 		EntityContract:    readWrite,
+		EntityCallback:    {ActCreate},
 	},
 	RoleAgent: {
 		EntityUser: readOnly, EntityTeam: readOnly,
@@ -77,12 +79,14 @@ var Permissions = map[Role]map[string]actions{
 		EntityTerminal:    readOnly,
 		EntityApplication: readWrite,
 		EntityContract:    readOnly,
+		EntityCallback:    {ActCreate},
 	},
 	RoleTech: {
 		EntityUser: readOnly, EntityTeam: readOnly,
 		EntityMerchant: readOnly, EntityContact: readOnly,
 		EntityTerminal:    readWrite,
 		EntityApplication: {ActRead, ActUpdate},
+		EntityCallback:    {ActCreate},
 	},
 	RoleAuditor: {
 		EntityUser: readOnly, EntityTeam: readOnly, EntityAudit: readOnly, EntityIncident: readOnly,
@@ -95,6 +99,7 @@ var Permissions = map[Role]map[string]actions{
 	RoleMerchant: {
 		EntityMerchant: readOnly, EntityContact: readOnly, EntityTerminal: readOnly,
 		EntityApplication: readOnly, EntityContract: readOnly,
+		EntityCallback: {ActCreate},
 	},
 }
 

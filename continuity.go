@@ -17,12 +17,13 @@ type ContinuityPolicy struct {
 	BulkLimit      int           // archives or contact removals one person may make …
 	BulkWindow     time.Duration // … within this window; further ones are refused
 	StaleAfter     time.Duration // a contact unverified this long gets a verification task
+	CallbackWithin time.Duration // a merchant's callback request is due this long after it is made
 }
 
 // DefaultContinuityPolicy is the policy until configuration says otherwise.
 var DefaultContinuityPolicy = ContinuityPolicy{
 	SilentDays: 3, FailedAttempts: 3, AttemptWindow: 48 * time.Hour, OverdueTasks: 5,
-	BulkLimit: 20, BulkWindow: time.Hour, StaleAfter: 180 * 24 * time.Hour,
+	BulkLimit: 20, BulkWindow: time.Hour, StaleAfter: 180 * 24 * time.Hour, CallbackWithin: 4 * time.Hour,
 }
 
 // Validate checks that every threshold can be crossed and is not absurd:
@@ -47,6 +48,7 @@ func (p ContinuityPolicy) Validate() error {
 	span("attempt_window", p.AttemptWindow, time.Minute, 30*24*time.Hour, " 1 分钟到 30 天", "from 1 minute to 30 days")
 	span("bulk_window", p.BulkWindow, time.Minute, 30*24*time.Hour, " 1 分钟到 30 天", "from 1 minute to 30 days")
 	span("stale_after", p.StaleAfter, 24*time.Hour, 3*365*24*time.Hour, " 1 天到 3 年", "from 1 day to 3 years")
+	span("callback_within", p.CallbackWithin, 5*time.Minute, 7*24*time.Hour, " 5 分钟到 7 天", "from 5 minutes to 7 days")
 	return pr.Err()
 }
 

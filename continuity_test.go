@@ -94,6 +94,8 @@ func TestContinuityPolicyValidate(t *testing.T) {
 		{"attempt_window", func(p *ContinuityPolicy) { p.AttemptWindow = time.Second }},
 		{"bulk_window", func(p *ContinuityPolicy) { p.BulkWindow = 31 * 24 * time.Hour }},
 		{"stale_after", func(p *ContinuityPolicy) { p.StaleAfter = time.Hour }},
+		{"callback_within", func(p *ContinuityPolicy) { p.CallbackWithin = time.Minute }},
+		{"callback_within", func(p *ContinuityPolicy) { p.CallbackWithin = 8 * 24 * time.Hour }},
 	}
 	for _, c := range cases {
 		t.Run(c.field, func(t *testing.T) {
@@ -107,7 +109,7 @@ func TestContinuityPolicyValidate(t *testing.T) {
 	}
 	// The edges are allowed.
 	edge := ContinuityPolicy{SilentDays: 1, FailedAttempts: 1000, AttemptWindow: time.Minute, OverdueTasks: 1,
-		BulkLimit: 1, BulkWindow: 30 * 24 * time.Hour, StaleAfter: 24 * time.Hour}
+		BulkLimit: 1, BulkWindow: 30 * 24 * time.Hour, StaleAfter: 24 * time.Hour, CallbackWithin: 5 * time.Minute}
 	if err := edge.Validate(); err != nil {
 		t.Fatalf("edges: %v", err)
 	}

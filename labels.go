@@ -85,6 +85,8 @@ const (
 	EntityContract    = "contract"
 	EntityAudit       = "audit"
 	EntityIncident    = "incident"
+	// EntityCallback is a merchant's request to be called back (回电请求).
+	EntityCallback = "callback"
 )
 
 var entityNames = map[string]Text{
@@ -97,6 +99,7 @@ var entityNames = map[string]Text{
 	EntityContract:    {"合同", "contract"},
 	EntityAudit:       {"审计记录", "audit entry"},
 	EntityIncident:    {"应急事件", "incident"},
+	EntityCallback:    {"回电请求", "callback request"},
 }
 
 // EntityName returns the bilingual name of an entity kind.

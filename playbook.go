@@ -148,6 +148,18 @@ type Incident struct {
 	Risk      *RiskReport  `json:"risk_report,omitempty"`
 }
 
+// ChecklistDone counts the checklist items ticked, for progress shown as
+// "3/5".
+func (x *Incident) ChecklistDone() int {
+	n := 0
+	for _, c := range x.Checklist {
+		if c.Done != nil {
+			n++
+		}
+	}
+	return n
+}
+
 // HandoverSum counts what the playbook handed over.
 type HandoverSum struct {
 	Merchants     int `json:"merchants"`

@@ -114,7 +114,10 @@ type User struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	LastSeenAt   *time.Time `json:"last_seen_at,omitempty"`
-	Archived     *Archival  `json:"archived,omitempty"`
+	// ContactCheckedAt is when the person last confirmed their own
+	// mobile, email and WeChat.
+	ContactCheckedAt *time.Time `json:"contact_checked_at,omitempty"`
+	Archived         *Archival  `json:"archived,omitempty"`
 }
 
 // Validate checks a user's own fields. Whether the referenced team, manager,
@@ -251,6 +254,31 @@ func ValidateReason(reason string) error {
 	n := utf8.RuneCountInString(strings.TrimSpace(reason))
 	if n < 2 || n > 500 {
 		p.Add("reason", "必须说明原因（2-500字）", "a reason of 2 to 500 characters is required")
+	}
+	return p.Err()
+}
+
+// OwnContact is how a staff member can be reached, as they keep it current
+// themselves: a mobile is required, since merchants and colleagues must
+// always be able to call.
+type OwnContact struct {
+	Mobile string `json:"mobile"`
+	Email  string `json:"email"`
+	WeChat string `json:"wechat"`
+}
+
+// Validate checks each channel with its real rule.
+func (c *OwnContact) Validate() error {
+	p := Problems{}
+	c.Mobile, c.Email, c.WeChat = strings.TrimSpace(c.Mobile), strings.TrimSpace(c.Email), strings.TrimSpace(c.WeChat)
+	if !ValidMobile(c.Mobile) {
+		p.Add("mobile", "必填，应为以1开头的11位数字", "is required: 11 digits starting with 1")
+	}
+	if c.Email != "" && !ValidEmail(c.Email) {
+		p.Add("email", "格式不正确", "is not a valid address")
+	}
+	if c.WeChat != "" && !ValidWeChatID(c.WeChat) {
+		p.Add("wechat", "应为6-20位，字母开头", "must be 6-20 characters starting with a letter")
 	}
 	return p.Err()
 }

@@ -48,7 +48,7 @@ func mustZone(name string) *time.Location {
 // pages lists every page template; each is parsed with the layout at
 // start-up, so a broken template stops the server, not a request.
 var pages = []string{"login", "home", "merchants", "merchant", "form", "contact_form", "history", "terminals",
-	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "confirm", "removals"}
+	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "confirm", "removals", "tasks"}
 
 // Console serves the console and the portal.
 type Console struct {
@@ -308,6 +308,7 @@ func (c *Console) routes() {
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	m.HandleFunc("GET /login", c.loginPage)
 	m.HandleFunc("GET /confirm", c.confirm)
+	m.HandleFunc("POST /confirm", c.confirm)
 	m.HandleFunc("POST /login", c.loginSubmit)
 	m.Handle("POST /logout", c.handler(false, c.logout))
 	m.Handle("POST /lang", c.handler(false, c.switchLang))
@@ -360,5 +361,9 @@ func (c *Console) routes() {
 	m.Handle("POST /{entity}/{id}/archive", c.handler(true, c.archive))
 	m.Handle("POST /{entity}/{id}/restore", c.handler(true, c.archive))
 	m.Handle("GET /portal", c.handler(false, c.portal))
+	m.Handle("POST /portal/callback", c.handler(false, c.portalCallback))
+	m.Handle("GET /tasks", c.handler(true, c.tasks))
+	m.Handle("POST /tasks/{id}/done", c.handler(true, c.taskDone))
+	m.Handle("POST /me/contact", c.handler(true, c.ownContact))
 	c.mux = m
 }

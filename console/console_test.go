@@ -208,11 +208,33 @@ func TestConsole(t *testing.T) {
 			t.Fatal("no confirmation link in the portal")
 		}
 		anon := s.browser()
-		if code, page := s.get(anon, strings.ReplaceAll(link[1], "&amp;", "&")); code != 200 || !strings.Contains(page, "已确认") {
-			t.Fatalf("confirm link: %d", code)
+		href := strings.ReplaceAll(link[1], "&amp;", "&")
+		verified := func() bool {
+			ct, _ := s.s.GetContact(context.Background(), poscare.SystemActor("t"), w.Contact.ID)
+			return ct.LastVerifiedAt != nil
 		}
-		if code, _ := s.get(anon, strings.ReplaceAll(link[1], "&amp;", "&")+"0"); code != 400 {
+		// Opening the link (as a mail scanner would) confirms nothing.
+		code, page := s.get(anon, href)
+		if code != 200 || strings.Contains(page, "已确认") || !strings.Contains(page, "confirm-yes") || verified() {
+			t.Fatalf("opening the confirm link: %d, verified %v", code, verified())
+		}
+		q, _ := url.ParseQuery(strings.TrimPrefix(href, "/confirm?"))
+		res, err := anon.PostForm(s.srv.URL+"/confirm", url.Values{"c": {q.Get("c")}, "s": {q.Get("s")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(b), "已确认") || !verified() {
+			t.Fatalf("pressing confirm: %d, verified %v", res.StatusCode, verified())
+		}
+		if code, _ := s.get(anon, href+"0"); code != 400 {
 			t.Fatalf("forged confirm link: %d", code)
+		}
+		res, _ = anon.PostForm(s.srv.URL+"/confirm", url.Values{"c": {q.Get("c")}, "s": {q.Get("s") + "0"}})
+		res.Body.Close()
+		if res.StatusCode != 400 {
+			t.Fatalf("forged confirm post: %d", res.StatusCode)
 		}
 	})
 	t.Run("PostWithoutCSRFTokenIsRefused", func(t *testing.T) {

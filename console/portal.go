@@ -19,6 +19,7 @@ type portalData struct {
 	Contact      *poscare.ServiceContact
 	Names        map[int64]string
 	Confirm      []confirmRow
+	Callback     *sqlstore.Task // the open callback request, if any
 }
 
 // confirmRow is one of the merchant's contacts with its signed link.
@@ -83,23 +84,42 @@ func (c *Console) portal(q *request) {
 	}
 	// Never empty: the chain ends at the 24-hour service centre.
 	d.Contact, _ = c.Store.ServiceContact(ctx, a, m.ID)
+	d.Callback, _ = c.Store.OpenCallback(ctx, a, m.ID)
 	p.Data = d
 	q.render(http.StatusOK, "portal", p)
 }
 
-// confirm is the page behind a signed link: the merchant confirms a
-// contact's details are still right. No login: the signature is the proof.
+// confirmData is the page behind a signed link.
+type confirmData struct {
+	C         *poscare.Contact
+	Link, Sig string
+	Done      bool
+}
+
+// confirm is the page behind a signed link: opening it shows the contact's
+// details and a button; only pressing it (a POST) confirms them, so a mail
+// scanner that fetches the link confirms nothing. No login: the signature
+// is the proof.
 func (c *Console) confirm(w http.ResponseWriter, r *http.Request) {
 	q := &request{w: w, r: r, c: c}
 	p := q.page("", nil)
 	p.Title = p.T("confirm.title")
-	ct, err := c.Store.ConfirmContact(r.Context(), r.URL.Query().Get("c"), r.URL.Query().Get("s"), clientIP(r))
+	var link, sig string
+	var ct *poscare.Contact
+	var err error
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		link, sig = r.PostFormValue("c"), r.PostFormValue("s")
+		ct, err = c.Store.ConfirmContact(r.Context(), link, sig, clientIP(r))
+	} else {
+		link, sig = r.URL.Query().Get("c"), r.URL.Query().Get("s")
+		ct, err = c.Store.LinkedContact(r.Context(), link, sig)
+	}
 	if err != nil {
 		p.Error = p.T("confirm.bad")
 		q.render(http.StatusBadRequest, "error", p)
 		return
 	}
-	p.Flash = "1"
-	p.Data = ct
+	p.Data = &confirmData{C: ct, Link: link, Sig: sig, Done: r.Method == http.MethodPost}
 	q.render(http.StatusOK, "confirm", p)
 }

@@ -290,6 +290,12 @@ func (e *env) plan(rt httpapi.Route) call {
 		if rt.Method == "POST" {
 			c.success = http.StatusNotFound // no task of this caller with that id
 		}
+	case "POST /api/v1/merchants/{id}/callback-requests":
+		c.body = func() any { return httpapi.CallbackBody{Note: "终端无法联网，请回电"} }
+	case "PUT /api/v1/me/contact":
+		// Staff keep their own details; a merchant user has none to keep.
+		c.forbidden = map[poscare.Role]bool{poscare.RoleMerchant: true}
+		c.body = func() any { return poscare.OwnContact{Mobile: "13912345678", Email: "me@poscare.example"} }
 	case "POST /api/v1/users/{id}/contact-attempts":
 		c.body = func() any { return httpapi.AttemptBody{Outcome: "no_answer", Notes: "电话无人接听"} }
 	case "POST /api/v1/users/{id}/restore-removals":

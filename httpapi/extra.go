@@ -113,6 +113,29 @@ func (s *Server) extraRoutes() []Route {
 				}
 				return st.ServiceContact(r.Context(), r.Actor, id)
 			}},
+		{Method: "POST", Pattern: "/api/v1/merchants/{id}/callback-requests", Entity: poscare.EntityCallback, Action: poscare.ActCreate,
+			Summary: "The merchant asks to be called back (or staff log that it did): a task for its service contact, due within --callback-within; an open request is returned instead of a second one",
+			Body:    CallbackBody{}, Response: &sqlstore.CallbackRequest{Task: &sqlstore.Task{}},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				var body CallbackBody
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				return st.RequestCallback(r.Context(), r.Actor, id, body.Note)
+			}},
+		{Method: "PUT", Pattern: "/api/v1/me/contact", Summary: "Staff keep their own mobile, email and WeChat current: saves them, records the check and closes the reminder",
+			Body: poscare.OwnContact{}, Response: &poscare.User{},
+			Handle: func(r *Request) (any, error) {
+				var body poscare.OwnContact
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				return st.ConfirmOwnContact(r.Context(), r.Actor, body)
+			}},
 		{Method: "POST", Pattern: "/api/v1/users/{id}/declare", Entity: poscare.EntityIncident, Action: poscare.ActCreate,
 			Summary: "Run the emergency playbook for a missing or departed staff member: block access, hand over everything, notify merchants, risk report, incident",
 			Body:    poscare.Declaration{}, Response: &poscare.Incident{},
@@ -353,6 +376,11 @@ func (s *Server) extraRoutes() []Route {
 				return AuditVerify{OK: brk == nil, Checked: n, Break: brk}, nil
 			}},
 	}
+}
+
+// AttemptBody is a failed attempt to reach a colleague.
+type CallbackBody struct {
+	Note string `json:"note"`
 }
 
 // AttemptBody is a failed attempt to reach a colleague.

@@ -78,24 +78,29 @@ func (s *Store) ServiceContact(ctx context.Context, a poscare.Actor, merchantID 
 		if err != nil {
 			return err
 		}
-		var p poscare.People
-		p.Manager, _ = t.getUser(ctx, m.AccountManagerID)
-		if p.Manager != nil && p.Manager.CoverID != nil {
-			p.Cover, _ = t.getUser(ctx, *p.Manager.CoverID)
-		}
-		if m.BackupManagerID != nil {
-			p.Backup, _ = t.getUser(ctx, *m.BackupManagerID)
-		}
-		if tm, err := t.getTeam(ctx, m.TeamID); err == nil && tm.LeadID != nil {
-			p.Lead, _ = t.getUser(ctx, *tm.LeadID)
-		}
-		out = poscare.ResolveServiceContact(p, s.ServiceCentre)
+		out = t.serviceContact(ctx, m)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// serviceContact resolves a merchant's service contact inside t.
+func (t *Tx) serviceContact(ctx context.Context, m *poscare.Merchant) poscare.ServiceContact {
+	var p poscare.People
+	p.Manager, _ = t.getUser(ctx, m.AccountManagerID)
+	if p.Manager != nil && p.Manager.CoverID != nil {
+		p.Cover, _ = t.getUser(ctx, *p.Manager.CoverID)
+	}
+	if m.BackupManagerID != nil {
+		p.Backup, _ = t.getUser(ctx, *m.BackupManagerID)
+	}
+	if tm, err := t.getTeam(ctx, m.TeamID); err == nil && tm.LeadID != nil {
+		p.Lead, _ = t.getUser(ctx, *tm.LeadID)
+	}
+	return poscare.ResolveServiceContact(p, t.s.ServiceCentre)
 }
 
 // lastCover refuses to let a person stop working while a portfolio has

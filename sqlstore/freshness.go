@@ -20,6 +20,7 @@ type Task struct {
 	MerchantID *int64     `json:"merchant_id,omitempty"`
 	ContactID  *int64     `json:"contact_id,omitempty"`
 	Title      string     `json:"title"`
+	Notes      string     `json:"notes,omitempty"`
 	DueAt      time.Time  `json:"due_at"`
 	DoneAt     *time.Time `json:"done_at,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
@@ -53,7 +54,7 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 		rows.Close()
 		period := t.now.Unix() / int64(t.s.Policy.StaleAfter.Seconds())
 		// Staff are reminded to keep their own contact data current too.
-		staff, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE role IN ('agent', 'lead', 'tech', 'ops') AND status = 'active' AND archived_at IS NULL AND updated_at < ?",
+		staff, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE role IN ('agent', 'lead', 'tech', 'ops') AND status = 'active' AND archived_at IS NULL AND COALESCE(contact_checked_at, created_at) < ?",
 			[]any{cutoff}, scanUser)
 		if err != nil {
 			return err
@@ -68,6 +69,14 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 			}
 			if k, _ := res.RowsAffected(); k > 0 {
 				n++
+				subject := poscare.Text{Zh: "请核对您本人的联系方式", En: "Please check your own contact details"}
+				body := poscare.Text{
+					Zh: "商户和同事需要随时联系到您。请登录控制台，在「我的任务」中核对手机、邮箱和微信：有变化请更新，无误请确认。",
+					En: "Merchants and colleagues must always be able to reach you. Please open My tasks in the console and check your mobile, email and WeChat: update what changed, confirm what did not.",
+				}
+				if err := t.tellStaff(ctx, u.ID, key, subject, body); err != nil {
+					return err
+				}
 			}
 		}
 		for _, x := range found {
@@ -91,12 +100,12 @@ func scanTask(r scanner) (*Task, error) {
 	var x Task
 	var merchant, contact, done sql.NullInt64
 	var due, created int64
-	err := r.Scan(&x.ID, &x.Kind, &x.UserID, &merchant, &contact, &x.Title, &due, &done, &created)
+	err := r.Scan(&x.ID, &x.Kind, &x.UserID, &merchant, &contact, &x.Title, &x.Notes, &due, &done, &created)
 	x.MerchantID, x.ContactID, x.DueAt, x.DoneAt, x.CreatedAt = int64Ptr(merchant), int64Ptr(contact), fromMicros(due), timePtr(done), fromMicros(created)
 	return &x, err
 }
 
-const taskCols = "id, kind, user_id, merchant_id, contact_id, title, due_at, done_at, created_at"
+const taskCols = "id, kind, user_id, merchant_id, contact_id, title, notes, due_at, done_at, created_at"
 
 // MyTasks lists the actor's open tasks, soonest due first.
 func (s *Store) MyTasks(ctx context.Context, a poscare.Actor) ([]*Task, error) {
@@ -120,10 +129,22 @@ func (s *Store) CompleteTask(ctx context.Context, a poscare.Actor, id int64) err
 		if err != nil {
 			return t.s.translate(err)
 		}
+		// A task about a merchant the person can no longer see is not
+		// theirs to close (nor its contact theirs to mark verified).
+		if x.MerchantID != nil {
+			if _, err := t.visibleMerchant(ctx, a, *x.MerchantID); err != nil {
+				return poscare.NotFound("task")
+			}
+		}
 		if _, err := t.exec(ctx, "UPDATE tasks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL", micros(t.now), a.UserID, id); err != nil {
 			return err
 		}
-		if x.Kind == "verify_contact" && x.ContactID != nil {
+		if x.Kind == TaskVerifySelf {
+			if _, err := t.exec(ctx, "UPDATE users SET contact_checked_at = ? WHERE id = ?", micros(t.now), a.UserID); err != nil {
+				return err
+			}
+		}
+		if x.Kind == TaskVerifyContact && x.ContactID != nil {
 			if _, err := t.exec(ctx, "UPDATE contacts SET last_verified_at = ? WHERE id = ?", micros(t.now), *x.ContactID); err != nil {
 				return err
 			}
@@ -143,18 +164,12 @@ func (s *Store) ConfirmLink(contactID int64, expiry time.Time) string {
 // verified (and its open verification task done). Errors: EInvalid for a
 // forged or expired link, ENotFound.
 func (s *Store) ConfirmContact(ctx context.Context, c, sig, source string) (*poscare.Contact, error) {
-	bad := poscare.Errorf(poscare.EInvalid, "链接无效或已过期", "the link is invalid or has expired")
-	if !hmac.Equal([]byte(sig), []byte(s.vault.BlindIndex("confirm", c))) {
-		return nil, bad
-	}
-	idStr, expStr, _ := strings.Cut(c, ".")
-	id, err1 := strconv.ParseInt(idStr, 10, 64)
-	exp, err2 := strconv.ParseInt(expStr, 10, 64)
-	if err1 != nil || err2 != nil || s.Now().Unix() > exp {
-		return nil, bad
+	id, err := s.linkedContactID(c, sig)
+	if err != nil {
+		return nil, err
 	}
 	var out *poscare.Contact
-	err := s.inWrite(ctx, func(t *Tx) error {
+	err = s.inWrite(ctx, func(t *Tx) error {
 		before, err := t.getContact(ctx, id)
 		if err != nil {
 			return err
@@ -169,6 +184,65 @@ func (s *Store) ConfirmContact(ctx context.Context, c, sig, source string) (*pos
 			return err
 		}
 		return t.record(ctx, poscare.Actor{Login: "merchant-link", Source: source}, "confirm", poscare.EntityContact, id, before, out)
+	})
+	return out, err
+}
+
+// LinkedContact shows the contact behind a signed link without confirming
+// anything, so that opening the link (or a mail scanner fetching it) is
+// not taken for the merchant's word. Errors: EInvalid, ENotFound.
+func (s *Store) LinkedContact(ctx context.Context, c, sig string) (*poscare.Contact, error) {
+	id, err := s.linkedContactID(c, sig)
+	if err != nil {
+		return nil, err
+	}
+	return readOne(ctx, s, func(t *Tx) (*poscare.Contact, error) { return t.getContact(ctx, id) })
+}
+
+// linkedContactID checks a confirmation link's signature and expiry.
+func (s *Store) linkedContactID(c, sig string) (int64, error) {
+	bad := poscare.Errorf(poscare.EInvalid, "链接无效或已过期", "the link is invalid or has expired")
+	if !hmac.Equal([]byte(sig), []byte(s.vault.BlindIndex("confirm", c))) {
+		return 0, bad
+	}
+	idStr, expStr, _ := strings.Cut(c, ".")
+	id, err1 := strconv.ParseInt(idStr, 10, 64)
+	exp, err2 := strconv.ParseInt(expStr, 10, 64)
+	if err1 != nil || err2 != nil || s.Now().Unix() > exp {
+		return 0, bad
+	}
+	return id, nil
+}
+
+// ConfirmOwnContact is a staff member keeping their own contact details
+// current: the details as they are now (changed or not) are saved, the
+// time is kept as their last check, and their open reminder is done.
+// Errors: EForbidden, EInvalid.
+func (s *Store) ConfirmOwnContact(ctx context.Context, a poscare.Actor, c poscare.OwnContact) (*poscare.User, error) {
+	if !a.Role.IsStaff() {
+		return nil, poscare.Forbidden()
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	var out *poscare.User
+	err := s.inWrite(ctx, func(t *Tx) error {
+		before, err := t.getUser(ctx, a.UserID)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE users SET mobile = ?, email = ?, wechat = ?, contact_checked_at = ?, updated_at = ? WHERE id = ?",
+			c.Mobile, c.Email, c.WeChat, micros(t.now), micros(t.now), a.UserID); err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE tasks SET done_at = ?, done_by = ? WHERE user_id = ? AND kind = ? AND done_at IS NULL",
+			micros(t.now), a.UserID, a.UserID, TaskVerifySelf); err != nil {
+			return err
+		}
+		if out, err = t.getUser(ctx, a.UserID); err != nil {
+			return err
+		}
+		return t.record(ctx, a, "confirm_own_contact", poscare.EntityUser, a.UserID, before, out)
 	})
 	return out, err
 }

@@ -326,6 +326,14 @@ func (s *Store) UpdateMerchant(ctx context.Context, a poscare.Actor, m *poscare.
 		if _, err := t.exec(ctx, q+" WHERE id = ?", append(args, m.ID)...); err != nil {
 			return err
 		}
+		// What the old account manager owed this merchant goes with it to
+		// the new one: the old one may no longer see the merchant at all.
+		if m.AccountManagerID != before.AccountManagerID {
+			if _, err := t.exec(ctx, "UPDATE tasks SET user_id = ? WHERE merchant_id = ? AND user_id = ? AND done_at IS NULL",
+				m.AccountManagerID, m.ID, before.AccountManagerID); err != nil {
+				return err
+			}
+		}
 		m.CreatedAt, m.UpdatedAt, m.Archived = before.CreatedAt, t.now, nil
 		return t.record(ctx, a, "update", poscare.EntityMerchant, m.ID, before, m)
 	})

@@ -80,7 +80,7 @@ func (t *Tx) silences(ctx context.Context) ([]Silence, error) {
 	users, err := queryAllTx(ctx, t, "SELECT "+userCols+` FROM users WHERE role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL
 		AND (COALESCE(last_seen_at, created_at) < ?
 			OR id IN (SELECT user_id FROM contact_attempts WHERE at >= ? GROUP BY user_id HAVING COUNT(*) >= ?)
-			OR id IN (SELECT user_id FROM tasks WHERE done_at IS NULL AND due_at < ? GROUP BY user_id HAVING COUNT(*) >= ?))`,
+			OR id IN (SELECT user_id FROM tasks WHERE done_at IS NULL AND due_at < ? AND kind IN `+merchantTaskKinds+` GROUP BY user_id HAVING COUNT(*) >= ?))`,
 		[]any{micros(cutoff), micros(t.now.Add(-p.AttemptWindow)), p.FailedAttempts, micros(t.now), p.OverdueTasks}, scanUser)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (t *Tx) signals(ctx context.Context, u *poscare.User) (Silence, error) {
 	}
 	si := Silence{User: u, DaysSilent: int(t.now.Sub(seen).Hours() / 24)}
 	err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM contact_attempts WHERE user_id = ? AND at >= ?),
-		(SELECT COUNT(*) FROM tasks WHERE user_id = ? AND done_at IS NULL AND due_at < ?)`,
+		(SELECT COUNT(*) FROM tasks WHERE user_id = ? AND done_at IS NULL AND due_at < ? AND kind IN `+merchantTaskKinds+`)`,
 		u.ID, micros(t.now.Add(-t.s.Policy.AttemptWindow)), u.ID, micros(t.now)).Scan(&si.FailedAttempts, &si.OverdueTasks)
 	return si, t.s.translate(err)
 }
@@ -154,7 +154,6 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 // hotline, so it gets email only). key names the alert: one message per key and address,
 // however often it is raised.
 func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, subject, body poscare.Text) error {
-	type reader struct{ email, mobile, wechat, lang string }
 	// Ops at work, and the team's lead unless gone (a lead on leave still
 	// reads mail), never the person the alert is about.
 	who := "role = 'ops' AND status = 'active'"
@@ -175,6 +174,26 @@ func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, su
 	if t.s.ServiceCentre.Email != "" {
 		readers = append(readers, &reader{email: t.s.ServiceCentre.Email, lang: "zh"})
 	}
+	return t.queueForStaff(ctx, readers, key, subject, body)
+}
+
+// tellStaff queues a message to one staff member, as alertStaff does to
+// many: the whole text by email, the subject by SMS and WeChat.
+func (t *Tx) tellStaff(ctx context.Context, userID int64, key string, subject, body poscare.Text) error {
+	var r reader
+	if err := t.queryRow(ctx, "SELECT email, mobile, wechat, lang FROM users WHERE id = ?", userID).Scan(&r.email, &r.mobile, &r.wechat, &r.lang); err != nil {
+		return t.s.translate(err)
+	}
+	return t.queueForStaff(ctx, []*reader{&r}, key, subject, body)
+}
+
+// reader is a staff member's addresses and language, for messages.
+type reader struct{ email, mobile, wechat, lang string }
+
+// queueForStaff queues one message per reader and configured channel they
+// have an address for; key names the message, so it is queued once per
+// address however often it is raised.
+func (t *Tx) queueForStaff(ctx context.Context, readers []*reader, key string, subject, body poscare.Text) error {
 	seen := map[string]bool{}
 	for _, r := range readers {
 		for _, channel := range t.s.AlertChannels {
@@ -201,11 +220,19 @@ func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, su
 // Continuity is what the continuity dashboard shows, over what the actor
 // may see.
 type Continuity struct {
-	WithoutBackup []*poscare.User      `json:"agents_without_backup"`
-	Unreachable   []Silence            `json:"unreachable"`
-	Incidents     []*poscare.Incident  `json:"open_incidents"`
-	ToCentre      int                  `json:"merchants_to_service_centre"`
-	BulkBlocked   []poscare.AuditEntry `json:"bulk_deletions_blocked"`
+	WithoutBackup []*poscare.User     `json:"agents_without_backup"`
+	Unreachable   []Silence           `json:"unreachable"`
+	Incidents     []*poscare.Incident `json:"open_incidents"`
+	ToCentre      int                 `json:"merchants_to_service_centre"`
+	// CentreMerchants are the first 50 of them, to pick up by name.
+	CentreMerchants []MerchantRef        `json:"service_centre_merchants"`
+	BulkBlocked     []poscare.AuditEntry `json:"bulk_deletions_blocked"`
+}
+
+// MerchantRef names a merchant in a list.
+type MerchantRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
 }
 
 // ContinuityStatus gathers the continuity dashboard: agents without an
@@ -275,17 +302,28 @@ func (s *Store) ContinuityStatus(ctx context.Context, a poscare.Actor) (*Continu
 			if t.s.dialect == SQLite {
 				from += " INDEXED BY merchants_manager"
 			}
-			var n int
-			err = t.queryRow(ctx, `SELECT COUNT(*) FROM `+from+`
+			fallen := from + `
 				LEFT JOIN users bk ON bk.id = m.backup_manager_id
 				JOIN teams tm ON tm.id = m.team_id LEFT JOIN users ld ON ld.id = tm.lead_id
-				WHERE m.account_manager_id IN `+in+` AND m.archived_at IS NULL AND `+cond+`
+				WHERE m.account_manager_id IN ` + in + ` AND m.archived_at IS NULL AND ` + cond + `
 				AND (bk.id IS NULL OR bk.status <> 'active' OR bk.archived_at IS NOT NULL)
-				AND (ld.id IS NULL OR ld.status <> 'active' OR ld.archived_at IS NOT NULL)`, append(inArgs, args...)...).Scan(&n)
-			if err != nil {
+				AND (ld.id IS NULL OR ld.status <> 'active' OR ld.archived_at IS NOT NULL)`
+			var n int
+			if err := t.queryRow(ctx, "SELECT COUNT(*) FROM "+fallen, append(inArgs, args...)...).Scan(&n); err != nil {
 				return t.s.translate(err)
 			}
 			out.ToCentre += n
+			// The first of them by name, for someone to pick up now.
+			if room := 50 - len(out.CentreMerchants); n > 0 && room > 0 {
+				ms, err := queryAllTx(ctx, t, "SELECT m.id, m.legal_name FROM "+fallen+" ORDER BY m.id LIMIT ?", append(append(inArgs, args...), room),
+					func(r scanner) (*MerchantRef, error) { var x MerchantRef; return &x, r.Scan(&x.ID, &x.Name) })
+				if err != nil {
+					return err
+				}
+				for _, m := range ms {
+					out.CentreMerchants = append(out.CentreMerchants, *m)
+				}
+			}
 		}
 		// Through the entity index: entries about users are few beside
 		// those about merchants.

@@ -28,22 +28,22 @@ const (
 )
 
 const userCols = `id, login, name, role, status, team_id, manager_id, backup_id, merchant_id, mobile, email, wechat,
-	created_at, updated_at, last_seen_at, archived_at, archived_by, archive_reason, cover_id, away_until, status_reason`
+	created_at, updated_at, last_seen_at, archived_at, archived_by, archive_reason, cover_id, away_until, status_reason, contact_checked_at`
 
 type scanner interface{ Scan(...any) error }
 
 func scanUser(r scanner) (*poscare.User, error) {
 	var u poscare.User
-	var team, mgr, backup, merchant, lastSeen, cover sql.NullInt64
+	var team, mgr, backup, merchant, lastSeen, cover, checked sql.NullInt64
 	var away sql.NullString
 	var created, updated int64
 	var arch archCols
 	err := r.Scan(&u.ID, &u.Login, &u.Name, &u.Role, &u.Status, &team, &mgr, &backup, &merchant,
-		&u.Mobile, &u.Email, &u.WeChat, &created, &updated, &lastSeen, &arch.at, &arch.by, &arch.reason, &cover, &away, &u.StatusReason)
+		&u.Mobile, &u.Email, &u.WeChat, &created, &updated, &lastSeen, &arch.at, &arch.by, &arch.reason, &cover, &away, &u.StatusReason, &checked)
 	if err != nil {
 		return nil, err
 	}
-	u.CoverID = int64Ptr(cover)
+	u.CoverID, u.ContactCheckedAt = int64Ptr(cover), timePtr(checked)
 	if away.Valid {
 		d := poscare.Date(away.String)
 		u.AwayUntil = &d

@@ -47,6 +47,7 @@ var options = []option{
 	{name: "bulk-limit", def: "20", help: "merchant/contact archives and contact-detail removals one person may make within bulk-window; more are refused and alerted"},
 	{name: "bulk-window", def: "1h", help: "window for bulk-limit (Go duration)"},
 	{name: "stale-days", def: "180", help: "days a contact may go unverified before its account manager gets a verification task"},
+	{name: "callback-within", def: "4h", help: "how soon a merchant's callback request must be answered (Go duration); overdue ones are a silence signal"},
 }
 
 // policyOptions are the settings of the continuity policy, by the field
@@ -54,6 +55,7 @@ var options = []option{
 var policyOptions = map[string]string{
 	"silent_days": "silent-days", "failed_attempts": "failed-attempts", "attempt_window": "attempt-window",
 	"overdue_tasks": "overdue-tasks", "bulk_limit": "bulk-limit", "bulk_window": "bulk-window", "stale_after": "stale-days",
+	"callback_within": "callback-within",
 }
 
 // policy reads the continuity policy from the settings. A value that is
@@ -79,7 +81,7 @@ func (c config) policy() (poscare.ContinuityPolicy, error) {
 		return d
 	}
 	p.SilentDays, p.FailedAttempts, p.OverdueTasks, p.BulkLimit = count("silent_days"), count("failed_attempts"), count("overdue_tasks"), count("bulk_limit")
-	p.AttemptWindow, p.BulkWindow = span("attempt_window"), span("bulk_window")
+	p.AttemptWindow, p.BulkWindow, p.CallbackWithin = span("attempt_window"), span("bulk_window"), span("callback_within")
 	p.StaleAfter = time.Duration(count("stale_after")) * 24 * time.Hour
 	err := bad.Err()
 	if err == nil {

@@ -1,0 +1,125 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"poscare"
+)
+
+// Task kinds. Callbacks and follow-ups are owed to merchants: left past
+// their deadline they are a silence signal. Verifications are upkeep.
+const (
+	TaskCallback      = "callback"       // 回电: a merchant asked to be called back
+	TaskFollowUp      = "follow_up"      // 跟进: a promised follow-up with a merchant
+	TaskVerifyContact = "verify_contact" // a merchant contact unverified too long
+	TaskVerifySelf    = "verify_self"    // staff: confirm one's own contact details
+)
+
+// merchantTaskKinds is the SQL list of the task kinds owed to merchants.
+const merchantTaskKinds = "('" + TaskCallback + "', '" + TaskFollowUp + "')"
+
+// CallbackRequest is a merchant's request to be called back and who it
+// went to.
+type CallbackRequest struct {
+	Task    *Task                  `json:"task"`
+	Contact poscare.ServiceContact `json:"service_contact"`
+	// Existing is true when an open request was already there: asking
+	// twice does not queue a second call.
+	Existing bool `json:"existing"`
+}
+
+// RequestCallback records that a merchant wants to be called back — asked
+// in the portal by the merchant, or logged by staff who took the call. It
+// becomes a task for whoever is the merchant's service contact right now
+// (the account manager, their cover, the backup or the team lead; the
+// account manager when it falls to the service centre, which ops watch),
+// due within Policy.CallbackWithin, and the assignee is told by message.
+// A request while one is open returns the open one.
+// Errors: EForbidden, ENotFound, EInvalid.
+func (s *Store) RequestCallback(ctx context.Context, a poscare.Actor, merchantID int64, note string) (*CallbackRequest, error) {
+	if !a.Can(poscare.EntityCallback, poscare.ActCreate) {
+		return nil, poscare.Forbidden()
+	}
+	note = strings.TrimSpace(note)
+	if utf8.RuneCountInString(note) > 500 {
+		p := poscare.Problems{}
+		p.Add("note", "最多 500 字", "at most 500 characters")
+		return nil, p.Err()
+	}
+	out := &CallbackRequest{}
+	err := s.inWrite(ctx, func(t *Tx) error {
+		m, err := t.visibleMerchant(ctx, a, merchantID)
+		if err != nil {
+			return err
+		}
+		out.Contact = t.serviceContact(ctx, m)
+		open, err := scanTask(t.queryRow(ctx, "SELECT "+taskCols+" FROM tasks WHERE merchant_id = ? AND kind = ? AND done_at IS NULL ORDER BY id LIMIT 1", m.ID, TaskCallback))
+		if err == nil {
+			out.Task, out.Existing = open, true
+			return nil
+		}
+		if err != sql.ErrNoRows {
+			return t.s.translate(err)
+		}
+		assignee := m.AccountManagerID
+		if out.Contact.UserID != nil {
+			assignee = *out.Contact.UserID
+		}
+		due := t.now.Add(t.s.Policy.CallbackWithin)
+		title := "商户请求回电：" + m.LegalName
+		id, err := t.insert(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, notes, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			fmt.Sprintf("callback:%d:%d", m.ID, t.now.UnixMicro()), TaskCallback, assignee, m.ID, title, note, micros(due), micros(t.now))
+		if err != nil {
+			return err
+		}
+		if out.Task, err = scanTask(t.queryRow(ctx, "SELECT "+taskCols+" FROM tasks WHERE id = ?", id)); err != nil {
+			return t.s.translate(err)
+		}
+		within := poscare.DurationText(t.s.Policy.CallbackWithin)
+		subject := poscare.Text{Zh: "【回电】" + m.LegalName + " 请求回电", En: "[Callback] " + m.LegalName + " asks to be called back"}
+		body := poscare.Text{
+			Zh: fmt.Sprintf("商户 %s 请求回电，请在 %s内联系。留言：%s", m.LegalName, within.Zh, orNone(note, "无")),
+			En: fmt.Sprintf("Merchant %s asks to be called back; please call within %s. Message: %s", m.LegalName, within.En, orNone(note, "none")),
+		}
+		if err := t.tellStaff(ctx, assignee, fmt.Sprintf("task:%d", id), subject, body); err != nil {
+			return err
+		}
+		return t.record(ctx, a, "callback_request", poscare.EntityMerchant, m.ID, nil, out.Task)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// OpenCallback is the merchant's open callback request, if any, for the
+// portal to say it is on its way. Errors: EForbidden, ENotFound.
+func (s *Store) OpenCallback(ctx context.Context, a poscare.Actor, merchantID int64) (*Task, error) {
+	if !a.Can(poscare.EntityMerchant, poscare.ActRead) {
+		return nil, poscare.Forbidden()
+	}
+	var out *Task
+	err := s.inRead(ctx, func(t *Tx) error {
+		if _, err := t.visibleMerchant(ctx, a, merchantID); err != nil {
+			return err
+		}
+		x, err := scanTask(t.queryRow(ctx, "SELECT "+taskCols+" FROM tasks WHERE merchant_id = ? AND kind = ? AND done_at IS NULL ORDER BY id LIMIT 1", merchantID, TaskCallback))
+		if err == sql.ErrNoRows {
+			return nil
+		}
+		out = x
+		return t.s.translate(err)
+	})
+	return out, err
+}
+
+func orNone(s, none string) string {
+	if s == "" {
+		return none
+	}
+	return s
+}
