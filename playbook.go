@@ -168,6 +168,9 @@ type HandoverSum struct {
 	CoveredStaff  int `json:"staff_backups"`
 	Tasks         int `json:"tasks"`
 	Notifications int `json:"notifications_queued"`
+	// Unreachable merchants have no live phone, email or WeChat: their
+	// new account manager gets a task to tell them in person.
+	Unreachable int `json:"merchants_without_contact"`
 }
 
 // Event is one line of an incident's timeline.

@@ -341,13 +341,23 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	delivered := 0
 	for {
-		_, _, full, err := w.runBatch(ctx)
+		sent, _, full, err := w.runBatch(ctx)
 		if err != nil && ctx.Err() == nil && w.Logger != nil {
 			w.Logger.Error("outbox", "err", err)
 		}
+		delivered += sent
 		if full && err == nil && ctx.Err() == nil {
 			continue
+		}
+		// The queue ran dry after deliveries: an incident whose merchants
+		// have all been told gets its checklist item ticked.
+		if delivered > 0 && ctx.Err() == nil {
+			if _, err := w.Store.MarkIncidentsInformed(ctx); err != nil && w.Logger != nil {
+				w.Logger.Error("outbox: incidents informed", "err", err)
+			}
+			delivered = 0
 		}
 		select {
 		case <-ctx.Done():

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -298,13 +299,21 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	plan, backup, candidates, handovers := run.plan, run.backup, run.candidates, run.rows
 
 	// 4. Tell every affected merchant who their new contact is.
-	n, err := t.queueHandoverNotices(ctx, id, plan, candidates, backup)
+	n, silent, err := t.queueHandoverNotices(ctx, id, plan, candidates, backup)
 	if err != nil {
 		return err
 	}
-	sum.Notifications = n
+	sum.Notifications, sum.Unreachable = n, len(silent)
 	if n > 0 {
-		note(fmt.Sprintf("已向 %d 家商户发送新联系人通知（排队中）", n), fmt.Sprintf("%d merchants notified of their new contact (queued)", n))
+		note(fmt.Sprintf("已向 %d 家商户发送新联系人通知（排队中，全部送达后自动勾选“已通知商户”）", n),
+			fmt.Sprintf("%d merchants notified of their new contact (queued; \"merchants informed\" is ticked once all are delivered)", n))
+	}
+	if len(silent) > 0 {
+		if err := t.tellInPerson(ctx, id, silent, plan); err != nil {
+			return err
+		}
+		note(fmt.Sprintf("%d 家商户没有可用的联系方式，已给新客户经理派发任务：电话或上门告知", len(silent)),
+			fmt.Sprintf("%d merchants have no live contact detail: their new account managers have a task to tell them by phone or in person", len(silent)))
 	}
 
 	// 5. Risk report of the last 30 days.
@@ -325,7 +334,7 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	checklist := make([]poscare.CheckItem, len(poscare.ChecklistItems))
 	for i, item := range poscare.ChecklistItems {
 		checklist[i] = poscare.CheckItem{Item: item}
-		if item == poscare.CheckMerchantsInformed && (n > 0 || len(plan) == 0) {
+		if item == poscare.CheckMerchantsInformed && len(plan) == 0 {
 			now, by := t.now, a.UserID
 			checklist[i].Done, checklist[i].ByID = &now, &by
 		}
@@ -382,7 +391,8 @@ var channelFor = map[poscare.ChannelKind]string{poscare.ChannelPhone: "sms", pos
 // queueHandoverNotices queues one notice per handed-over merchant, to its
 // first contact through that contact's preferred channel. The dedupe key
 // makes a second run queue nothing.
-func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan map[int64]int64, candidates []*poscare.User, backup *poscare.User) (int, error) {
+// It returns how many it queued and the merchants it could not reach.
+func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan map[int64]int64, candidates []*poscare.User, backup *poscare.User) (int, []int64, error) {
 	people := map[int64]*poscare.User{}
 	for _, c := range candidates {
 		people[c.ID] = c
@@ -395,6 +405,7 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 		ids = append(ids, m)
 	}
 	var rows [][]any
+	var silent []int64
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
 		in, args := inList(chunk)
@@ -403,7 +414,7 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 			JOIN contact_channels ch ON ch.contact_id = c.id AND ch.removed_at IS NULL
 			WHERE m.id IN `+in+` ORDER BY m.id, c.id, ch.id`, args...)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		type pick struct {
 			name, lang, kind, value string
@@ -416,7 +427,7 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 			var name, pref, lang, kind, value string
 			if err := r.Scan(&mid, &name, &cid, &pref, &lang, &kind, &value); err != nil {
 				r.Close()
-				return 0, t.s.translate(err)
+				return 0, nil, t.s.translate(err)
 			}
 			cur, seen := best[mid]
 			// The first contact wins; within it, its preferred channel.
@@ -428,6 +439,7 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 		for _, mid := range chunk {
 			p, ok := best[mid]
 			if !ok {
+				silent = append(silent, mid)
 				continue
 			}
 			to := people[plan[mid]]
@@ -442,7 +454,73 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 	}
 	err := t.insertRows(ctx, "outbox", []string{"dedupe_key", "merchant_id", "incident_id", "channel", "address", "lang", "subject", "body", "status",
 		"next_attempt_at", "created_at"}, rows)
-	return len(rows), err
+	return len(rows), silent, err
+}
+
+// tellInPerson gives each merchant's new account manager a follow-up to
+// tell, by phone or in person, a merchant the playbook could not message.
+func (t *Tx) tellInPerson(ctx context.Context, incidentID int64, merchants []int64, plan map[int64]int64) error {
+	rows := make([][]any, 0, len(merchants))
+	due := micros(t.now.Add(24 * time.Hour))
+	for _, mid := range merchants {
+		var name string
+		if err := t.queryRow(ctx, "SELECT legal_name FROM merchants WHERE id = ?", mid).Scan(&name); err != nil {
+			return t.s.translate(err)
+		}
+		rows = append(rows, []any{fmt.Sprintf("incident:%d:tell:%d", incidentID, mid), TaskFollowUp, plan[mid], mid,
+			"无可用联系方式，请电话或上门告知新联系人：" + name, "", due, micros(t.now)})
+	}
+	return t.insertRows(ctx, "tasks", []string{"dedupe_key", "kind", "user_id", "merchant_id", "title", "notes", "due_at", "created_at"}, rows)
+}
+
+// MarkIncidentsInformed ticks "merchants informed" on every open incident
+// whose notices have all been delivered (each merchant has one sent
+// message), with a line in the timeline. The outbox worker calls it when
+// its queue runs dry. It returns how many incidents it ticked.
+func (s *Store) MarkIncidentsInformed(ctx context.Context) (int, error) {
+	ticked := 0
+	err := s.inWrite(ctx, func(t *Tx) error {
+		type open struct {
+			id        int64
+			checklist string
+		}
+		xs, err := queryAllTx(ctx, t, "SELECT id, checklist FROM incidents WHERE closed_at IS NULL", nil,
+			func(r scanner) (*open, error) { var x open; return &x, r.Scan(&x.id, &x.checklist) })
+		if err != nil {
+			return err
+		}
+		for _, x := range xs {
+			var items []poscare.CheckItem
+			if err := json.Unmarshal([]byte(x.checklist), &items); err != nil {
+				return poscare.Internal(err)
+			}
+			i := slices.IndexFunc(items, func(c poscare.CheckItem) bool { return c.Item == poscare.CheckMerchantsInformed })
+			if i < 0 || items[i].Done != nil {
+				continue
+			}
+			var total, sent int
+			if err := t.queryRow(ctx, `SELECT COUNT(DISTINCT merchant_id), COUNT(DISTINCT CASE WHEN status = 'sent' THEN merchant_id END)
+				FROM outbox WHERE incident_id = ? AND merchant_id IS NOT NULL`, x.id).Scan(&total, &sent); err != nil {
+				return t.s.translate(err)
+			}
+			if total == 0 || sent < total {
+				continue
+			}
+			now, by := t.now, int64(0)
+			items[i].Done, items[i].ByID = &now, &by
+			cl, _ := json.Marshal(items)
+			if _, err := t.exec(ctx, "UPDATE incidents SET checklist = ? WHERE id = ?", string(cl), x.id); err != nil {
+				return err
+			}
+			if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", x.id, micros(t.now), 0,
+				fmt.Sprintf("全部 %d 家商户已收到新联系人通知：已通知商户", total), fmt.Sprintf("all %d merchants have received their new contact: merchants informed", total)); err != nil {
+				return err
+			}
+			ticked++
+		}
+		return nil
+	})
+	return ticked, err
 }
 
 // GetIncident returns an incident with its timeline. Leads see their

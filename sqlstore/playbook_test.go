@@ -55,6 +55,10 @@ func TestStorePlaybook(t *testing.T) {
 				t.Fatal(err)
 			}
 			ids := append(portfolio(t, s, w, 40), w.Merchant.ID)
+			// One merchant has no contact at all: it is told in person.
+			bare := fx.NewMerchant(w.Team1.ID, agent.ID, nil)
+			must(t, s.CreateMerchant(ctx, sys, bare))
+			ids = append(ids, bare.ID)
 			// Agent A reads sensitive data and archives a contact before vanishing.
 			if _, err := s.RevealMerchant(ctx, fx.Actor(agent), w.Merchant.ID); err != nil {
 				t.Fatal(err)
@@ -178,7 +182,8 @@ func TestStorePlaybook(t *testing.T) {
 				}
 			})
 			t.Run("IncidentHasChecklistTimelineAndRiskReport", func(t *testing.T) {
-				if len(x.Checklist) != 5 || x.Checklist[4].Item != poscare.CheckMerchantsInformed || x.Checklist[4].Done == nil || x.Checklist[0].Done != nil {
+				// Merchants are informed when their notices arrive, not when queued.
+				if len(x.Checklist) != 5 || x.Checklist[4].Item != poscare.CheckMerchantsInformed || x.Checklist[4].Done != nil || x.Checklist[0].Done != nil {
 					t.Fatalf("checklist %+v", x.Checklist)
 				}
 				if len(x.Timeline) < 4 {
@@ -190,6 +195,48 @@ func TestStorePlaybook(t *testing.T) {
 				y, err := s.CheckIncident(ctx, lead, x.ID, poscare.CheckPoliceReport, "报案回执 2026-1123-01")
 				if err != nil || y.Checklist[1].Done == nil || y.Checklist[1].Notes == "" || len(y.Timeline) != len(x.Timeline)+1 {
 					t.Fatalf("check: %v %+v", err, y)
+				}
+			})
+			t.Run("MerchantsInformedWhenAllDelivered", func(t *testing.T) {
+				db := rawDB(t, dsn)
+				q := "SELECT id FROM outbox WHERE incident_id = ? ORDER BY id"
+				if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
+					q = "SELECT id FROM outbox WHERE incident_id = $1 ORDER BY id"
+				}
+				rows, err := db.Query(q, x.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var msgs []int64
+				for rows.Next() {
+					var id int64
+					rows.Scan(&id)
+					msgs = append(msgs, id)
+				}
+				rows.Close()
+				for _, id := range msgs[1:] {
+					must(t, s.MessageSent(ctx, id))
+				}
+				if n, err := s.MarkIncidentsInformed(ctx); err != nil || n != 0 {
+					t.Fatalf("ticked %d with one notice still queued: %v", n, err)
+				}
+				must(t, s.MessageSent(ctx, msgs[0]))
+				if n, err := s.MarkIncidentsInformed(ctx); err != nil || n != 1 {
+					t.Fatalf("ticked %d once all were delivered: %v", n, err)
+				}
+				y, _ := s.GetIncident(ctx, sys, x.ID)
+				if y.Checklist[4].Done == nil || !strings.Contains(y.Timeline[len(y.Timeline)-1].Text.Zh, "已收到新联系人通知") {
+					t.Fatalf("checklist %+v, last event %+v", y.Checklist[4], y.Timeline[len(y.Timeline)-1])
+				}
+				if n, _ := s.MarkIncidentsInformed(ctx); n != 0 {
+					t.Fatal("ticked twice")
+				}
+				// Merchants without any contact detail are told in person.
+				if y.Handed.Unreachable == 0 || y.Handed.Unreachable != len(ids)-len(msgs) {
+					t.Fatalf("%d merchants without contact, %d notices for %d merchants", y.Handed.Unreachable, len(msgs), len(ids))
+				}
+				if got := count(t, s, dsn, "SELECT COUNT(*) FROM tasks WHERE kind = 'follow_up' AND done_at IS NULL AND title LIKE '无可用联系方式%'"); got != y.Handed.Unreachable {
+					t.Fatalf("%d in-person tasks for %d merchants without contact", got, y.Handed.Unreachable)
 				}
 			})
 			t.Run("SecondRunChangesNothing", func(t *testing.T) {

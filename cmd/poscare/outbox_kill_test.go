@@ -212,6 +212,29 @@ func TestOutboxSurvivesSIGKILL(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// With every notice delivered, the worker ticks "merchants informed"
+	// on the incident by itself.
+	informed := func() bool {
+		var cl string
+		if err := raw.QueryRow("SELECT checklist FROM incidents").Scan(&cl); err != nil {
+			t.Fatal(err)
+		}
+		var items []poscare.CheckItem
+		json.Unmarshal([]byte(cl), &items)
+		for _, c := range items {
+			if c.Item == poscare.CheckMerchantsInformed {
+				return c.Done != nil
+			}
+		}
+		return false
+	}
+	for !informed() {
+		if time.Now().After(deadline) {
+			kill(cmd)
+			t.Fatalf("all notices delivered, but the incident does not say the merchants are informed; the log:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	kill(cmd)
 
 	final := outbox()
