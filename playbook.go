@@ -181,50 +181,60 @@ type Event struct {
 }
 
 // RiskReport is what the person did in the trail during the last 30 days,
-// the riskiest first: views of sensitive fields, exports and bulk
-// archives, then changes.
+// the riskiest first: views of sensitive fields, exports and blocked bulk
+// removals, then archives and removed contact details, then changes. The
+// counts cover the whole window; Entries holds the riskiest of them.
 type RiskReport struct {
 	Since          time.Time    `json:"since"`
 	SensitiveViews int          `json:"sensitive_views"`
 	Exports        int          `json:"exports"`
-	Archives       int          `json:"archives"`
+	BulkBlocked    int          `json:"bulk_removals_blocked"`
+	Archives       int          `json:"archives"` // archives and removed contact details
 	Changes        int          `json:"changes"`
 	Logins         int          `json:"logins"`
 	Entries        []AuditEntry `json:"entries"`
 }
 
-// riskRank orders audit actions by how much they worry a compliance team.
-var riskRank = map[string]int{AuditView: 0, AuditExport: 1, "archive": 2, "restore_channel": 3, "update": 4, "create": 5, "advance": 6}
+// RiskRank orders audit actions by how much they worry a compliance team:
+// lower is riskier. Actions not listed rank last.
+var RiskRank = map[string]int{AuditView: 0, AuditExport: 1, "bulk_blocked": 1, "archive": 2, "remove_channel": 2,
+	"restore_channel": 3, "update": 4, "create": 5, "advance": 6}
 
-// BuildRiskReport summarises a person's recent audit entries, riskiest
-// first and, within a kind, newest first.
-func BuildRiskReport(since time.Time, es []AuditEntry) *RiskReport {
+// riskOf is an action's rank.
+func riskOf(action string) int {
+	if v, ok := RiskRank[action]; ok {
+		return v
+	}
+	return 9
+}
+
+// BuildRiskReport summarises a person's audit entries since a time.
+// counts is the number of entries per action over the whole window (the
+// store counts them all); entries are the ones to list, put riskiest
+// first and, within a rank, newest first.
+func BuildRiskReport(since time.Time, counts map[string]int, es []AuditEntry) *RiskReport {
 	r := &RiskReport{Since: since}
-	for _, e := range es {
-		switch e.Action {
+	for action, n := range counts {
+		switch action {
 		case AuditView:
-			r.SensitiveViews++
+			r.SensitiveViews += n
 		case AuditExport:
-			r.Exports++
-		case "archive":
-			r.Archives++
-		case AuditLogin:
-			r.Logins++
+			r.Exports += n
+		case "bulk_blocked":
+			r.BulkBlocked += n
+		case "archive", "remove_channel":
+			r.Archives += n
+		case AuditLogin, AuditLoginFailed:
+			r.Logins += n
 		default:
-			r.Changes++
+			r.Changes += n
 		}
 	}
 	r.Entries = append([]AuditEntry(nil), es...)
-	rank := func(a string) int {
-		if v, ok := riskRank[a]; ok {
-			return v
-		}
-		return 9
-	}
 	sort.SliceStable(r.Entries, func(i, j int) bool {
 		a, b := r.Entries[i], r.Entries[j]
-		if rank(a.Action) != rank(b.Action) {
-			return rank(a.Action) < rank(b.Action)
+		if riskOf(a.Action) != riskOf(b.Action) {
+			return riskOf(a.Action) < riskOf(b.Action)
 		}
 		return a.Seq > b.Seq
 	})

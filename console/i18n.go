@@ -159,6 +159,8 @@ var messages = map[string]msg{
 	"continuity.silent":         {"无活动天数", "days without activity"},
 	"continuity.attempts":       {"联系失败次数", "failed contact attempts"},
 	"continuity.overdue":        {"逾期任务", "overdue tasks"},
+	"incident.risk.bulk":        {"批量删除被拦截", "bulk removals blocked"},
+	"incident.risk.archives":    {"归档或删除联系方式", "archives or removed contact details"},
 	"continuity.handed":         {"已交接商户", "merchants handed over"},
 	"continuity.checklist":      {"检查项", "checklist"},
 	"continuity.more":           {"仅列出前 50 家，共", "only the first 50 are listed, of"},

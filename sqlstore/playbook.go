@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -318,7 +319,27 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 
 	// 5. Risk report of the last 30 days.
 	since := t.now.AddDate(0, 0, -30)
-	es, err := queryAllTx(ctx, t, "SELECT "+auditCols+" FROM audit_log WHERE actor_id = ? AND at >= ? ORDER BY seq DESC LIMIT 2000", []any{person.ID, micros(since)},
+	// Counted over the whole window; listed, the riskiest 500 (a sort of
+	// one person's month, through the actor index).
+	type tally struct {
+		action string
+		n      int
+	}
+	tallies, err := queryAllTx(ctx, t, "SELECT action, COUNT(*) FROM audit_log WHERE actor_id = ? AND at >= ? GROUP BY action", []any{person.ID, micros(since)},
+		func(r scanner) (*tally, error) { var x tally; return &x, r.Scan(&x.action, &x.n) })
+	if err != nil {
+		return err
+	}
+	counts := map[string]int{}
+	for _, x := range tallies {
+		counts[x.action] = x.n
+	}
+	rank := "CASE action"
+	for _, action := range slices.Sorted(maps.Keys(poscare.RiskRank)) {
+		rank += fmt.Sprintf(" WHEN '%s' THEN %d", action, poscare.RiskRank[action])
+	}
+	rank += " ELSE 9 END"
+	es, err := queryAllTx(ctx, t, "SELECT "+auditCols+" FROM audit_log WHERE actor_id = ? AND at >= ? ORDER BY "+rank+", seq DESC LIMIT 500", []any{person.ID, micros(since)},
 		func(r scanner) (*poscare.AuditEntry, error) { e, err := scanAuditRow(r); return &e, err })
 	if err != nil {
 		return err
@@ -327,9 +348,11 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	for i, e := range es {
 		entries[i] = *e
 	}
-	risk := poscare.BuildRiskReport(since, entries)
-	note(fmt.Sprintf("风险报告：查看敏感信息 %d 次，导出 %d 次，归档 %d 次，修改 %d 次", risk.SensitiveViews, risk.Exports, risk.Archives, risk.Changes),
-		fmt.Sprintf("risk report: %d sensitive views, %d exports, %d archives, %d changes", risk.SensitiveViews, risk.Exports, risk.Archives, risk.Changes))
+	risk := poscare.BuildRiskReport(since, counts, entries)
+	note(fmt.Sprintf("风险报告（近30天）：查看敏感信息 %d 次，导出 %d 次，批量删除被拦截 %d 次，归档或删除联系方式 %d 次，修改 %d 次",
+		risk.SensitiveViews, risk.Exports, risk.BulkBlocked, risk.Archives, risk.Changes),
+		fmt.Sprintf("risk report (30 days): %d sensitive views, %d exports, %d bulk removals blocked, %d archives or removed contact details, %d changes",
+			risk.SensitiveViews, risk.Exports, risk.BulkBlocked, risk.Archives, risk.Changes))
 
 	checklist := make([]poscare.CheckItem, len(poscare.ChecklistItems))
 	for i, item := range poscare.ChecklistItems {

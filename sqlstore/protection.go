@@ -28,6 +28,14 @@ func (t *Tx) guardRemovals(ctx context.Context, a poscare.Actor) error {
 	if a.UserID == 0 {
 		return nil
 	}
+	// On PostgreSQL two removals at once would each count without the
+	// other: the audit chain's lock, taken now rather than at the audit
+	// entry, makes the count see every removal committed before it.
+	if t.s.dialect == Postgres {
+		if err := t.readAuditHead(ctx); err != nil {
+			return err
+		}
+	}
 	var n int
 	err := t.queryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE actor_id = ? AND at >= ? AND
 		((action = 'archive' AND entity IN ('merchant', 'contact')) OR action = 'remove_channel')`, a.UserID, micros(t.now.Add(-t.s.Policy.BulkWindow))).Scan(&n)

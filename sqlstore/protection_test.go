@@ -245,3 +245,37 @@ func TestStoreRemovalsListedAndUndone(t *testing.T) {
 		})
 	}
 }
+
+// TestRemovalLimitHoldsUnderConcurrency: removals sent at the same moment
+// cannot slip past the limit together.
+func TestRemovalLimitHoldsUnderConcurrency(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			s.Policy.BulkLimit = 3
+			w := fx.Build(t, s)
+			agent := fx.Actor(w.Users[poscare.RoleAgent])
+			ids := portfolio(t, s, w, 12)
+			errs := make(chan error, len(ids))
+			for _, id := range ids {
+				go func() { errs <- s.Archive(ctx, agent, poscare.EntityMerchant, id, "同时删除") }()
+			}
+			done, refused := 0, 0
+			for range ids {
+				switch err := <-errs; poscare.ErrorCode(err) {
+				case "":
+					done++
+				case poscare.EForbidden:
+					refused++
+				default:
+					t.Fatal(err)
+				}
+			}
+			archived := count(t, s, dsn, "SELECT COUNT(*) FROM merchants WHERE archived_by = ?", w.Users[poscare.RoleAgent].ID)
+			if done != 3 || refused != 9 || archived != 3 {
+				t.Fatalf("%d archived (%d in the table), %d refused; the limit is 3", done, archived, refused)
+			}
+		})
+	}
+}
