@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"poscare"
 )
@@ -31,6 +32,10 @@ var holdings = []holding{
 	{kind: "merchant", count: func(s *poscare.HandoverSum) *int { return &s.Merchants }, hand: handMerchants,
 		done: func(n int, run *handoverRun) poscare.Text {
 			s := strategyName(run.strategy)
+			if run.fellBack {
+				s.Zh += "：备岗人员不在岗或不在本团队，未能全部交给备岗"
+				s.En += ": the backup is away or in another team, so not all to the backup"
+			}
 			return poscare.Text{Zh: fmt.Sprintf("已移交 %d 家商户（%s）", n, s.Zh), En: fmt.Sprintf("%d merchants handed over (%s)", n, s.En)}
 		}},
 	{kind: "backup", count: func(s *poscare.HandoverSum) *int { return &s.BackupRoles }, hand: handBackupRoles,
@@ -59,7 +64,8 @@ type handoverRun struct {
 	strategy   poscare.Strategy
 	backup     *poscare.User   // the person's backup, if at work
 	candidates []*poscare.User // the team's agents and leads at work
-	load       map[int64]int   // merchants each candidate manages now
+	load       map[int64]int   // each candidate's merchants, open stages and tasks now
+	fellBack   bool            // asked for all to the backup, who cannot take them
 	plan       map[int64]int64 // merchant → new account manager
 	rows       [][]any         // handovers rows, written at the end
 	left       int             // items nobody at work could take
@@ -90,13 +96,25 @@ func (r *handoverRun) takerFor(ctx context.Context, t *Tx, merchant int64) (int6
 			return am, nil
 		}
 	}
-	if r.backup != nil {
+	if r.strategy == poscare.StrategyBackup && r.backup != nil {
 		return r.backup.ID, nil
 	}
-	if len(r.candidates) > 0 {
-		return r.candidates[0].ID, nil
+	// Spread: the least loaded colleague at work, who is then one item
+	// busier; ties by id, so a rerun would choose the same.
+	var best *poscare.User
+	for _, c := range r.candidates {
+		if best == nil || r.load[c.ID] < r.load[best.ID] || (r.load[c.ID] == r.load[best.ID] && c.ID < best.ID) {
+			best = c
+		}
 	}
-	return 0, nil
+	if best == nil {
+		if r.backup != nil {
+			return r.backup.ID, nil
+		}
+		return 0, nil
+	}
+	r.load[best.ID]++
+	return best.ID, nil
 }
 
 // handMerchants gives the person's merchants to their backup or spreads
@@ -112,11 +130,18 @@ func handMerchants(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 	for i, m := range ms {
 		ids[i] = m.id
 	}
+	if run.strategy == poscare.StrategyBackup && !slices.ContainsFunc(run.candidates, func(c *poscare.User) bool { return run.backup != nil && c.ID == run.backup.ID }) {
+		// The backup cannot take them: spread, and say so.
+		run.strategy, run.fellBack = poscare.StrategySpread, len(ids) > 0
+	}
 	plan, ok := poscare.PlanHandover(ids, run.strategy, run.backup, run.candidates, run.load)
 	if !ok {
 		return 0, poscare.Errorf(poscare.EConflict, "团队中没有可接手的在岗人员，请先安排人员", "nobody at work in the team can take over; assign someone first")
 	}
 	run.plan = plan
+	for _, to := range plan {
+		run.load[to]++
+	}
 	byTo := map[int64][]int64{}
 	for _, m := range ids {
 		byTo[plan[m]] = append(byTo[plan[m]], m)

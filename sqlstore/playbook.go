@@ -257,13 +257,21 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 			id int64
 			n  int
 		}
-		loads, err := queryAllTx(ctx, t, "SELECT account_manager_id, COUNT(*) FROM merchants WHERE team_id = ? AND archived_at IS NULL GROUP BY account_manager_id",
-			[]any{*person.TeamID}, func(r scanner) (*load, error) { var l load; return &l, r.Scan(&l.id, &l.n) })
-		if err != nil {
-			return err
-		}
-		for _, l := range loads {
-			run.load[l.id] = l.n
+		// Load is what each holds now: merchants, open onboarding stages
+		// and open tasks owed to merchants, one each.
+		for _, q := range []string{
+			"SELECT account_manager_id, COUNT(*) FROM merchants WHERE team_id = ? AND archived_at IS NULL GROUP BY account_manager_id",
+			`SELECT s.responsible_id, COUNT(*) FROM application_stages s JOIN users u ON u.id = s.responsible_id
+				WHERE u.team_id = ? AND s.completed_at IS NULL GROUP BY s.responsible_id`,
+			"SELECT k.user_id, COUNT(*) FROM tasks k JOIN users u ON u.id = k.user_id WHERE u.team_id = ? AND k.done_at IS NULL AND k.kind IN " + merchantTaskKinds + " GROUP BY k.user_id",
+		} {
+			loads, err := queryAllTx(ctx, t, q, []any{*person.TeamID}, func(r scanner) (*load, error) { var l load; return &l, r.Scan(&l.id, &l.n) })
+			if err != nil {
+				return err
+			}
+			for _, l := range loads {
+				run.load[l.id] += l.n
+			}
 		}
 	}
 	if person.BackupID != nil {

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -529,4 +530,78 @@ func TestPlaybookDeclaredTwiceAtOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPlaybookBackupAwaySpreadsAndSaysSo: asked to give everything to the
+// backup, who is away, the playbook spreads by load and the timeline says
+// why; a task tied to no merchant goes to the least loaded colleague.
+func TestPlaybookBackupAwaySpreadsAndSaysSo(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "p.db")
+	s := testenv.Open(t, path)
+	w := fx.Build(t, s)
+	sys := poscare.SystemActor("t")
+	agent := w.Users[poscare.RoleAgent]
+	agent.BackupID = &w.Spare.ID
+	must(t, s.UpdateUser(ctx, sys, agent))
+	third := &poscare.User{Login: "third", Name: "第三人", Role: poscare.RoleAgent, TeamID: &w.Team1.ID, Mobile: "13900000003"}
+	must(t, s.CreateUser(ctx, sys, third, fx.Password))
+	// The agent holds 20 merchants; the lead is busy with 30 of their
+	// own; the third agent has none.
+	lead := w.Users[poscare.RoleLead]
+	items := demo.NewGenerator(rand.New(rand.NewPCG(4, 4))).Merchants(50, func(i int) (int64, int64, *int64) {
+		if i < 20 {
+			return w.Team1.ID, agent.ID, nil
+		}
+		return w.Team1.ID, lead.ID, nil
+	})
+	must(t, s.CreateMerchants(ctx, fx.Actor(w.Users[poscare.RoleOps]), items))
+	if _, err := s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserUnreachable, Reason: "电话关机"}); err != nil {
+		t.Fatal(err)
+	}
+	db := rawDB(t, path)
+	if _, err := db.Exec("INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at) VALUES ('t1', 'follow_up', ?, '整理交接材料', 1, 1)", agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	x, err := s.DeclareIncident(ctx, sys, agent.ID, poscare.Declaration{Kind: poscare.IncidentDeparted, Reason: "离职", Strategy: poscare.StrategyBackup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := false
+	for _, e := range x.Timeline {
+		said = said || strings.Contains(e.Text.Zh, "备岗人员不在岗")
+	}
+	if !said {
+		t.Fatalf("the timeline does not say the backup could not take over: %+v", x.Timeline)
+	}
+	var owner int64
+	if err := db.QueryRow("SELECT user_id FROM tasks WHERE dedupe_key = 't1'").Scan(&owner); err != nil {
+		t.Fatal(err)
+	}
+	if owner != third.ID {
+		t.Fatalf("the task went to %d, want the least loaded colleague %d", owner, third.ID)
+	}
+	got := map[int64]int{}
+	for _, h := range mustHandovers(t, db, x.ID) {
+		got[h]++
+	}
+	if got[w.Spare.ID] != 0 || got[third.ID] <= got[lead.ID] {
+		t.Fatalf("merchants went %v: none to the away backup, most to the idle colleague", got)
+	}
+}
+
+func mustHandovers(t *testing.T, db *sql.DB, incident int64) []int64 {
+	t.Helper()
+	rows, err := db.Query("SELECT to_user FROM handovers WHERE incident_id = ? AND kind = 'merchant'", incident)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var to int64
+		rows.Scan(&to)
+		out = append(out, to)
+	}
+	return out
 }
