@@ -538,6 +538,10 @@ removal:
 		}
 	}
 
+	if err := sd.callbacks(); err != nil {
+		return err
+	}
+
 	quitter := first[len(first)-1]
 	x, err := sd.s.DeclareIncident(sd.ctx, firstLead, quitter.ID, poscare.Declaration{Kind: poscare.IncidentDeparted,
 		Reason: "已离职三天，未办理交接，手机停机", Strategy: poscare.StrategySpread})
@@ -554,6 +558,33 @@ removal:
 	if len(sd.teams) > 1 && len(last) >= 3 {
 		sd.note(last[0], "疑似失联：主管 3 次联系失败 / suspected unreachable: 3 failed calls by the lead")
 		sd.note(last[1], "休假中，由 "+last[2].Login+" 代岗 / on leave, covered by "+last[2].Login)
+	}
+	return nil
+}
+
+// callbacks: merchants ask to be called back. The first merchant user
+// asks from the portal just now; the second asked six hours ago and nobody
+// has called yet, so the request is overdue on its service contact's task
+// list.
+func (sd *seeder) callbacks() error {
+	users, err := sd.s.ListUsers(sd.ctx, sd.system, sqlstore.UserFilter{Role: poscare.RoleMerchant, Page: poscare.Page{Limit: 10}})
+	if err != nil {
+		return err
+	}
+	asks := []struct {
+		ago  time.Duration
+		note string
+	}{{0, "POS机屏幕显示“通讯失败”，请尽快回电"}, {6 * time.Hour, "想加一台POS机，请客户经理联系我"}}
+	for i, u := range users[:min(len(users), len(asks))] {
+		a := poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, MerchantID: u.MerchantID, Source: "demo"}
+		at, now := sd.now.Add(-asks[i].ago), sd.s.Now
+		sd.s.Now = func() time.Time { return at }
+		_, err := sd.s.RequestCallback(sd.ctx, a, *u.MerchantID, asks[i].note)
+		sd.s.Now = now
+		if err != nil {
+			return fmt.Errorf("demo: callback request: %w", err)
+		}
+		sd.note(u, []string{"刚请求回电 / just asked for a callback", "6 小时前请求回电，仍无人联系 / asked for a callback 6 hours ago, still waiting"}[i])
 	}
 	return nil
 }

@@ -538,4 +538,27 @@ func checkContinuityStory(t *testing.T, s *sqlstore.Store, ops poscare.Actor, lo
 	if err != nil || len(rs) != storyArchived+1 {
 		t.Fatalf("removals of %s: %+v %v, want %d archives and a removed contact detail", remover.Login, rs, err, storyArchived)
 	}
+	// Two merchants asked to be called back, one of them six hours ago:
+	// overdue on somebody's task list.
+	overdue, open := 0, 0
+	for _, u := range users {
+		if u.Role != poscare.RoleAgent && u.Role != poscare.RoleLead {
+			continue
+		}
+		ts, err := s.MyTasks(ctx, poscare.Actor{UserID: u.ID, Role: u.Role, TeamID: u.TeamID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range ts {
+			if x.Kind == sqlstore.TaskCallback {
+				open++
+				if x.DueAt.Before(time.Now()) {
+					overdue++
+				}
+			}
+		}
+	}
+	if open != 2 || overdue != 1 {
+		t.Errorf("%d open callback requests (%d overdue), want 2 (1 overdue)", open, overdue)
+	}
 }
