@@ -33,7 +33,13 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 	n := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
 		cutoff := micros(t.now.Add(-t.s.Policy.StaleAfter))
-		rows, err := t.query(ctx, `SELECT c.id, c.name, m.id, m.legal_name, m.account_manager_id FROM contacts c JOIN merchants m ON m.id = c.merchant_id
+		// The task goes to whoever serves the merchant now: the account
+		// manager, else their cover, else the backup (else, with nobody at
+		// work, the manager still, where the lead sees it overdue).
+		rows, err := t.query(ctx, `SELECT c.id, c.name, m.id, m.legal_name,
+				CASE WHEN am.status = 'active' THEN am.id WHEN cv.status = 'active' THEN cv.id WHEN bk.status = 'active' THEN bk.id ELSE am.id END
+			FROM contacts c JOIN merchants m ON m.id = c.merchant_id JOIN users am ON am.id = m.account_manager_id
+			LEFT JOIN users cv ON cv.id = am.cover_id LEFT JOIN users bk ON bk.id = m.backup_manager_id
 			WHERE c.archived_at IS NULL AND m.archived_at IS NULL AND COALESCE(c.last_verified_at, c.created_at) < ?`, cutoff)
 		if err != nil {
 			return err

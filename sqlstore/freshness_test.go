@@ -99,3 +99,30 @@ func kind(ts []*sqlstore.Task, k string) []*sqlstore.Task {
 	}
 	return out
 }
+
+// TestVerificationGoesToWhoServesNow: a stale contact of a merchant whose
+// account manager cannot be reached gives the task to the backup.
+func TestVerificationGoesToWhoServesNow(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := fx.Build(t, s)
+			if _, err := s.SetUserStatus(ctx, poscare.SystemActor("t"), w.Users[poscare.RoleAgent].ID, poscare.StatusChange{Status: poscare.UserUnreachable, Reason: "电话停机"}); err != nil {
+				t.Fatal(err)
+			}
+			later := time.Now().Add(200 * 24 * time.Hour)
+			s.Now = func() time.Time { return later }
+			defer func() { s.Now = time.Now }()
+			if _, err := s.SweepStaleContacts(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ts := kind(mustTasks(t, s, fx.Actor(w.Spare)), sqlstore.TaskVerifyContact)
+			if len(ts) != 1 || *ts[0].ContactID != w.Contact.ID {
+				t.Fatalf("the backup's verification tasks: %+v", ts)
+			}
+			if got := kind(mustTasks(t, s, fx.Actor(w.Users[poscare.RoleAgent])), sqlstore.TaskVerifyContact); len(got) != 0 {
+				t.Fatalf("the unreachable manager got %d", len(got))
+			}
+		})
+	}
+}
