@@ -1,5 +1,7 @@
 package poscare
 
+import "slices"
+
 // Action is something an actor does to a kind of record.
 type Action string
 
@@ -24,6 +26,9 @@ type Actor struct {
 	TeamID     *int64
 	MerchantID *int64
 	Source     string
+	// Covers are the colleagues on leave this agent covers for (代岗): while
+	// they are away their merchants are the agent's to serve and see.
+	Covers []int64
 }
 
 // SystemActor is used by commands run on the server itself (migrations,
@@ -122,10 +127,11 @@ func (a Actor) Can(entity string, act Action) bool {
 // Exactly one of the fields is set, or All.
 type Scope struct {
 	All        bool
-	ManagerID  int64 // an agent: merchants they manage or back up
-	TeamID     int64 // a lead: the team's merchants
-	MerchantID int64 // a merchant user: that merchant only
-	None       bool  // sees no merchant
+	ManagerID  int64   // an agent: merchants they manage or back up …
+	Covers     []int64 // … and those of the colleagues on leave they cover
+	TeamID     int64   // a lead: the team's merchants
+	MerchantID int64   // a merchant user: that merchant only
+	None       bool    // sees no merchant
 }
 
 // MerchantScope returns which merchants the actor may see.
@@ -138,7 +144,7 @@ func (a Actor) MerchantScope() Scope {
 			return Scope{TeamID: *a.TeamID}
 		}
 	case RoleAgent:
-		return Scope{ManagerID: a.UserID}
+		return Scope{ManagerID: a.UserID, Covers: a.Covers}
 	case RoleMerchant:
 		if a.MerchantID != nil {
 			return Scope{MerchantID: *a.MerchantID}
@@ -156,7 +162,8 @@ func (s Scope) Holds(m *Merchant) bool {
 	case s.All:
 		return true
 	case s.ManagerID != 0:
-		return m.AccountManagerID == s.ManagerID || (m.BackupManagerID != nil && *m.BackupManagerID == s.ManagerID)
+		return m.AccountManagerID == s.ManagerID || (m.BackupManagerID != nil && *m.BackupManagerID == s.ManagerID) ||
+			slices.Contains(s.Covers, m.AccountManagerID)
 	case s.TeamID != 0:
 		return m.TeamID == s.TeamID
 	case s.MerchantID != 0:

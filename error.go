@@ -123,3 +123,13 @@ func (p Problems) Err() error {
 	}
 	return &Error{Code: EInvalid, Message: Text{Zh: "输入有误，请检查标出的字段", En: "some fields are invalid"}, Fields: map[string]Text(p)}
 }
+
+// Message is err's user-safe message in a language: the Error's own text,
+// or a generic one for a foreign error, whose cause stays in the logs.
+func Message(err error, lang string) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EInternal {
+		return e.Message.In(lang)
+	}
+	return Text{Zh: "系统内部错误", En: "internal error"}.In(lang)
+}

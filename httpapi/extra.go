@@ -378,7 +378,8 @@ func (s *Server) extraRoutes() []Route {
 	}
 }
 
-// AttemptBody is a failed attempt to reach a colleague.
+// CallbackBody is a merchant's request to be called back, with an
+// optional message.
 type CallbackBody struct {
 	Note string `json:"note"`
 }

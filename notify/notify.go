@@ -341,7 +341,8 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	delivered := 0
+	// A start after a crash may follow the last delivery: look once.
+	delivered := 1
 	for {
 		sent, _, full, err := w.runBatch(ctx)
 		if err != nil && ctx.Err() == nil && w.Logger != nil {
@@ -354,10 +355,13 @@ func (w *Worker) Run(ctx context.Context) {
 		// The queue ran dry after deliveries: an incident whose merchants
 		// have all been told gets its checklist item ticked.
 		if delivered > 0 && ctx.Err() == nil {
-			if _, err := w.Store.MarkIncidentsInformed(ctx); err != nil && w.Logger != nil {
-				w.Logger.Error("outbox: incidents informed", "err", err)
+			if _, err := w.Store.MarkIncidentsInformed(ctx); err != nil {
+				if w.Logger != nil {
+					w.Logger.Error("outbox: incidents informed", "err", err)
+				}
+			} else {
+				delivered = 0
 			}
-			delivered = 0
 		}
 		select {
 		case <-ctx.Done():

@@ -35,8 +35,9 @@ type CallbackRequest struct {
 // RequestCallback records that a merchant wants to be called back — asked
 // in the portal by the merchant, or logged by staff who took the call. It
 // becomes a task for whoever is the merchant's service contact right now
-// (the account manager, their cover, the backup or the team lead; the
-// account manager when it falls to the service centre, which ops watch),
+// (the account manager, their cover, the backup or the team lead; when it
+// falls to the service centre, the account manager's list, and the centre,
+// the lead and ops are alerted),
 // due within Policy.CallbackWithin, and the assignee is told by message.
 // A request while one is open returns the open one.
 // Errors: EForbidden, ENotFound, EInvalid.
@@ -87,6 +88,17 @@ func (s *Store) RequestCallback(ctx context.Context, a poscare.Actor, merchantID
 		}
 		if err := t.tellStaff(ctx, assignee, fmt.Sprintf("task:%d", id), subject, body); err != nil {
 			return err
+		}
+		// Nobody in the chain is at work: the service centre, the lead and
+		// ops get the request, so that somebody calls as promised.
+		if out.Contact.Via == poscare.ViaServiceCentre {
+			am, err := t.getUser(ctx, m.AccountManagerID)
+			if err != nil {
+				return err
+			}
+			if err := t.alertStaff(ctx, am, fmt.Sprintf("task:%d:centre", id), subject, body); err != nil {
+				return err
+			}
 		}
 		return t.record(ctx, a, "callback_request", poscare.EntityMerchant, m.ID, nil, out.Task)
 	})

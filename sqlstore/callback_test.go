@@ -66,6 +66,27 @@ func TestStoreCallbackRequests(t *testing.T) {
 					t.Fatalf("callback while the manager is away: %+v %v", cb, err)
 				}
 			})
+			t.Run("CentreAlertedWhenNobodyIsAtWork", func(t *testing.T) {
+				must(t, s.CompleteTask(ctx, fx.Actor(w.Spare), mustOpen(t, s, shop, w.Merchant.ID).ID))
+				if _, err := s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserUnreachable, Reason: "电话关机"}); err != nil {
+					t.Fatal(err)
+				}
+				cb, err := s.RequestCallback(ctx, shop, w.Merchant.ID, "联系不上客户经理")
+				if err != nil || cb.Contact.Via != poscare.ViaServiceCentre {
+					t.Fatalf("%+v %v", cb, err)
+				}
+				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = ? AND subject LIKE '%回电%'", sqlstore.DefaultServiceCentre.Email); n != 0 {
+					t.Fatalf("the centre got the request by SMS only? %d", n)
+				}
+				s.AlertChannels = []string{"email", "sms"}
+				must(t, s.CompleteTask(ctx, fx.Actor(agent), cb.Task.ID))
+				if _, err := s.RequestCallback(ctx, shop, w.Merchant.ID, "还是联系不上"); err != nil {
+					t.Fatal(err)
+				}
+				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = ? AND subject LIKE '%回电%'", sqlstore.DefaultServiceCentre.Email); n != 1 {
+					t.Fatalf("%d callback mails to the service centre, want 1", n)
+				}
+			})
 			t.Run("Refusals", func(t *testing.T) {
 				_, err := s.RequestCallback(ctx, shop, w.OtherMerchant.ID, "")
 				wantCode(t, err, poscare.ENotFound)

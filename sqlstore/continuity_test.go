@@ -155,3 +155,67 @@ func TestStoreContinuity(t *testing.T) {
 		})
 	}
 }
+
+// TestCoverSeesTheColleaguesMerchantsWhileOnLeave: while an agent is on
+// leave, the colleague covering sees and serves their merchants (through
+// the same token a request would bring), and no longer once they return.
+func TestCoverSeesTheColleaguesMerchantsWhileOnLeave(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w := fx.Build(t, s)
+			sys := poscare.SystemActor("t")
+			agent := w.Users[poscare.RoleAgent]
+			// Agent B of the other team covers (the fixture's Spare backs
+			// the merchant up already, so it could see it anyway).
+			cover := w.AgentB
+			tok, err := s.IssueToken(ctx, cover.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			as := func() poscare.Actor {
+				a, err := s.ActorForToken(ctx, tok, "t")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
+			sees := func() (bool, bool) {
+				a := as()
+				_, err := s.GetMerchant(ctx, a, w.Merchant.ID)
+				ms, lerr := s.ListMerchants(ctx, a, poscare.MerchantFilter{Page: poscare.Page{Limit: 100}})
+				if lerr != nil {
+					t.Fatal(lerr)
+				}
+				listed := false
+				for _, m := range ms {
+					listed = listed || m.ID == w.Merchant.ID
+				}
+				return err == nil, listed
+			}
+			if got, listed := sees(); got || listed {
+				t.Fatal("agent B sees the merchant before covering")
+			}
+			until := poscare.Date("2030-03-01")
+			if _, err := s.SetUserStatus(ctx, sys, agent.ID, poscare.StatusChange{Status: poscare.UserOnLeave, Reason: "探亲假", CoverID: &cover.ID, AwayUntil: &until}); err != nil {
+				t.Fatal(err)
+			}
+			if got, listed := sees(); !got || !listed {
+				t.Fatalf("the cover does not see the merchant: get %v, listed %v", got, listed)
+			}
+			cb, err := s.RequestCallback(ctx, fx.Actor(w.Users[poscare.RoleMerchant]), w.Merchant.ID, "请回电")
+			if err != nil || cb.Task.UserID != cover.ID {
+				t.Fatalf("callback while covered: %+v %v", cb, err)
+			}
+			if err := s.CompleteTask(ctx, as(), cb.Task.ID); err != nil {
+				t.Fatalf("the cover cannot close the callback: %v", err)
+			}
+			if _, err := s.SetUserStatus(ctx, sys, agent.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "休假结束"}); err != nil {
+				t.Fatal(err)
+			}
+			if got, listed := sees(); got || listed {
+				t.Fatal("the cover still sees the merchant after the colleague returned")
+			}
+		})
+	}
+}

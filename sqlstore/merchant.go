@@ -392,9 +392,14 @@ func (s *Store) scopeSQL(sc poscare.Scope) (string, []any) {
 		// An agent's portfolio is a few thousand merchants at most: start
 		// from the two indexes. SQLite's planner, seeing a few giant
 		// portfolios in its statistics, would otherwise scan the table.
+		covered, args := coveredSQL(sc)
 		return `m.id IN (SELECT id FROM merchants INDEXED BY merchants_manager WHERE account_manager_id = ?
-			UNION ALL SELECT id FROM merchants INDEXED BY merchants_backup WHERE backup_manager_id = ?)`, []any{sc.ManagerID, sc.ManagerID}
+			UNION ALL SELECT id FROM merchants INDEXED BY merchants_backup WHERE backup_manager_id = ?` + covered + `)`, append([]any{sc.ManagerID, sc.ManagerID}, args...)
 	case sc.ManagerID != 0:
+		if len(sc.Covers) > 0 {
+			in, args := inList(sc.Covers)
+			return "(m.account_manager_id = ? OR m.backup_manager_id = ? OR m.account_manager_id IN " + in + ")", append([]any{sc.ManagerID, sc.ManagerID}, args...)
+		}
 		return "(m.account_manager_id = ? OR m.backup_manager_id = ?)", []any{sc.ManagerID, sc.ManagerID}
 	case sc.TeamID != 0:
 		return "m.team_id = ?", []any{sc.TeamID}
@@ -402,6 +407,16 @@ func (s *Store) scopeSQL(sc poscare.Scope) (string, []any) {
 		return "m.id = ?", []any{sc.MerchantID}
 	}
 	return "1=0", nil
+}
+
+// coveredSQL is the part of an agent's portfolio on SQLite that belongs to
+// the colleagues on leave they cover: " UNION SELECT …", or nothing.
+func coveredSQL(sc poscare.Scope) (string, []any) {
+	if len(sc.Covers) == 0 {
+		return "", nil
+	}
+	in, args := inList(sc.Covers)
+	return " UNION SELECT id FROM merchants INDEXED BY merchants_manager WHERE account_manager_id IN " + in, args
 }
 
 // ListMerchants lists and searches the merchants the actor may see, newest
@@ -421,9 +436,10 @@ func (s *Store) ListMerchants(ctx context.Context, a poscare.Actor, f poscare.Me
 		// An agent's portfolio (a few thousand at most) drives the query:
 		// filters and search then look at those rows only. CROSS JOIN
 		// tells SQLite to keep that order rather than walk all merchants.
+		covered, cargs := coveredSQL(sc)
 		from = `(SELECT id FROM merchants INDEXED BY merchants_manager WHERE account_manager_id = ?
-			UNION SELECT id FROM merchants INDEXED BY merchants_backup WHERE backup_manager_id = ?) p CROSS JOIN merchants m ON m.id = p.id`
-		args = append(args, sc.ManagerID, sc.ManagerID)
+			UNION SELECT id FROM merchants INDEXED BY merchants_backup WHERE backup_manager_id = ?` + covered + `) p CROSS JOIN merchants m ON m.id = p.id`
+		args = append(append(args, sc.ManagerID, sc.ManagerID), cargs...)
 	} else {
 		cond, sa := s.scopeSQL(sc)
 		where = append(where, cond)

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -90,29 +91,48 @@ func (s *Store) ResumePlaybooks(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	done := 0
+	var first error
 	for _, p := range todo {
 		a := poscare.SystemActor(p.source)
 		if p.actorID != 0 {
 			u, err := s.GetUser(ctx, poscare.SystemActor("resume"), p.actorID)
-			if poscare.ErrorCode(err) == poscare.ENotFound {
-				s.failRequest(ctx, p.id, err)
-				continue
+			if err == nil && (u.Status.LocksOut() || u.Archived != nil) {
+				// Whoever asked has lost their access since: nothing is done
+				// in their name; ops are told, to decide for themselves.
+				err = poscare.Errorf(poscare.EForbidden, "申报人已无权限", "the person who asked no longer has access")
 			}
 			if err != nil {
-				return done, err
+				s.failRequest(ctx, p.id, err, true)
+				first = cmp.Or(first, internalOnly(err))
+				continue
 			}
 			a = poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: p.source}
 		}
 		if _, err := s.runRequest(ctx, a, p.id, true); err != nil {
-			if poscare.ErrorCode(err) == poscare.EInternal {
-				return done, err
+			// One request that keeps failing must not hold up the others.
+			first = cmp.Or(first, internalOnly(err))
+			if ctx.Err() != nil {
+				return done, ctx.Err()
 			}
-			continue // refused for good, and recorded as such
+			continue
 		}
 		done++
 	}
-	return done, nil
+	return done, first
 }
+
+// internalOnly passes on an internal error, the kind worth reporting to
+// whoever resumes; a refusal is already on record.
+func internalOnly(err error) error {
+	if poscare.ErrorCode(err) == poscare.EInternal {
+		return err
+	}
+	return nil
+}
+
+// maxRequestAttempts is how many runs a declaration gets before it is
+// given up, on record and with ops alerted, instead of failing forever.
+const maxRequestAttempts = 5
 
 // runRequest runs the playbook of one recorded request and marks the
 // request done with its incident, in the playbook's transaction. A refusal
@@ -128,8 +148,13 @@ func (s *Store) runRequest(ctx context.Context, a poscare.Actor, requestID int64
 			Scan(&userID, &d.Kind, &d.Reason, &d.Strategy, &requested, &done, &incidentID); err != nil {
 			return t.s.translate(err)
 		}
-		if done.Valid && incidentID != 0 {
-			return nil
+		if done.Valid {
+			if incidentID != 0 {
+				return nil
+			}
+			var why string
+			t.queryRow(ctx, "SELECT last_error FROM playbook_requests WHERE id = ?", requestID).Scan(&why)
+			return poscare.Errorf(poscare.EConflict, "此前的应急预案申报未能执行：%s", "an earlier declaration could not be carried out: %s", why)
 		}
 		person, err := t.declarable(ctx, a, userID)
 		if err != nil {
@@ -156,21 +181,59 @@ func (s *Store) runRequest(ctx context.Context, a poscare.Actor, requestID int64
 			return id, nil
 		}
 	}
-	s.failRequest(ctx, requestID, err)
+	s.failRequest(ctx, requestID, err, resumed)
 	return 0, err
 }
 
 // failRequest records why a request's run failed. A refusal ends the
-// request; an internal error leaves it pending for the next start.
-func (s *Store) failRequest(ctx context.Context, requestID int64, cause error) {
-	s.inWrite(ctx, func(t *Tx) error {
+// request, and so does the last of maxRequestAttempts internal errors; an
+// earlier internal error leaves it pending for the next start. When a
+// request ends unheard (resumed: its caller is long gone, or given up)
+// the refusal goes into the audit trail and ops and the lead are alerted:
+// someone asked to cut a person off, and that has not happened.
+func (s *Store) failRequest(ctx context.Context, requestID int64, cause error, resumed bool) {
+	err := s.inWrite(context.WithoutCancel(ctx), func(t *Tx) error {
+		var userID, actorID int64
+		var attempts int
+		var source string
+		if err := t.queryRow(ctx, "SELECT user_id, actor_id, actor_source, attempts FROM playbook_requests WHERE id = ? AND done_at IS NULL", requestID).
+			Scan(&userID, &actorID, &source, &attempts); err != nil {
+			if err == sql.ErrNoRows {
+				return nil // another run ended it
+			}
+			return t.s.translate(err)
+		}
+		attempts++
+		end := poscare.ErrorCode(cause) != poscare.EInternal || attempts >= maxRequestAttempts
 		var doneAt any
-		if poscare.ErrorCode(cause) != poscare.EInternal {
+		if end {
 			doneAt = micros(t.now)
 		}
-		_, err := t.exec(ctx, "UPDATE playbook_requests SET attempts = attempts + 1, last_error = ?, done_at = COALESCE(done_at, ?) WHERE id = ?", cause.Error(), doneAt, requestID)
-		return err
+		if _, err := t.exec(ctx, "UPDATE playbook_requests SET attempts = ?, last_error = ?, done_at = ? WHERE id = ?", attempts, cause.Error(), doneAt, requestID); err != nil {
+			return err
+		}
+		if !end || !(resumed || attempts >= maxRequestAttempts) {
+			return nil
+		}
+		person, err := t.getUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		a := poscare.SystemActor("resume")
+		if err := t.record(ctx, a, "declare_refused", poscare.EntityUser, userID, nil,
+			map[string]any{"request_id": requestID, "requested_by": actorID, "from": source, "attempts": attempts, "error": poscare.Message(cause, "en")}); err != nil {
+			return err
+		}
+		subject := poscare.Text{Zh: "【预警】应急预案未能执行：" + person.Name, En: "[Alert] the emergency playbook was not carried out: " + person.Name}
+		body := poscare.Text{
+			Zh: "对 " + person.Name + " 的应急预案申报未能执行（" + poscare.Message(cause, "zh") + "）。其账号和商户仍未交接，请立即在控制台重新申报。",
+			En: "The declaration for " + person.Name + " could not be carried out (" + poscare.Message(cause, "en") + "). Their access and merchants have not been handed over: declare again in the console now.",
+		}
+		return t.alertStaff(ctx, person, fmt.Sprintf("alert:request:%d:refused", requestID), subject, body)
 	})
+	if err != nil && s.Log != nil {
+		s.Log.Error("playbook request: recording the failure", "request", requestID, "err", err)
+	}
 }
 
 // openIncidentOf marks a request done with the open incident of its person,
@@ -194,6 +257,9 @@ func (s *Store) openIncidentOf(ctx context.Context, requestID int64) (int64, boo
 
 // declarable is the person a playbook is declared for, when the actor may.
 func (t *Tx) declarable(ctx context.Context, a poscare.Actor, userID int64) (*poscare.User, error) {
+	if !a.Can(poscare.EntityIncident, poscare.ActCreate) {
+		return nil, poscare.Forbidden()
+	}
 	person, err := t.getUser(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -537,10 +603,20 @@ func (s *Store) MarkIncidentsInformed(ctx context.Context) (int, error) {
 			if total == 0 || sent < total {
 				continue
 			}
+			before := append([]poscare.CheckItem(nil), items...)
 			now, by := t.now, int64(0)
 			items[i].Done, items[i].ByID = &now, &by
 			cl, _ := json.Marshal(items)
-			if _, err := t.exec(ctx, "UPDATE incidents SET checklist = ? WHERE id = ?", string(cl), x.id); err != nil {
+			// Only if nobody changed the checklist meanwhile (a lead
+			// ticking another item, another instance ticking this one).
+			res, err := t.exec(ctx, "UPDATE incidents SET checklist = ? WHERE id = ? AND checklist = ?", string(cl), x.id, x.checklist)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				continue
+			}
+			if err := t.record(ctx, poscare.SystemActor("outbox"), "check", poscare.EntityIncident, x.id, before, items); err != nil {
 				return err
 			}
 			if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", x.id, micros(t.now), 0,

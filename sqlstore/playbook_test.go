@@ -605,3 +605,50 @@ func mustHandovers(t *testing.T, db *sql.DB, incident int64) []int64 {
 	}
 	return out
 }
+
+// TestPlaybookResumeRefusedWhenRequesterLostAccess: a recorded declaration
+// whose requester has been disabled since is not run in their name; it
+// ends on record, and ops are alerted that the person was not cut off.
+func TestPlaybookResumeRefusedWhenRequesterLostAccess(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			sys := poscare.SystemActor("t")
+			agent, lead := w.Users[poscare.RoleAgent], w.Users[poscare.RoleLead]
+			o := w.Users[poscare.RoleOps]
+			o.Email = "ops@poscare.example"
+			must(t, s.UpdateUser(ctx, sys, o))
+			db := rawDB(t, dsn)
+			q := "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES (?, 'missing', '联系不上', 'backup', ?, 't', 1)"
+			if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
+				q = "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES ($1, 'missing', '联系不上', 'backup', $2, 't', 1)"
+			}
+			if _, err := db.Exec(q, agent.ID, lead.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.SetUserStatus(ctx, sys, lead.ID, poscare.StatusChange{Status: poscare.UserDisabled, Reason: "账号停用调查"}); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := s.ResumePlaybooks(ctx); err != nil || n != 0 {
+				t.Fatalf("resumed %d: %v", n, err)
+			}
+			if got := count(t, s, dsn, "SELECT COUNT(*) FROM incidents"); got != 0 {
+				t.Fatal("the playbook ran in the name of a disabled lead")
+			}
+			if got := count(t, s, dsn, "SELECT COUNT(*) FROM playbook_requests WHERE done_at IS NOT NULL AND incident_id IS NULL AND last_error <> ''"); got != 1 {
+				t.Fatal("the refused request is not ended with its reason")
+			}
+			if e := lastEntryOf(t, s, poscare.EntityUser, agent.ID); e.Action != "declare_refused" {
+				t.Fatalf("last entry about the agent: %s", e.Action)
+			}
+			if got := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = 'ops@poscare.example' AND subject LIKE '%应急预案未能执行%'"); got != 1 {
+				t.Fatalf("%d alerts to ops", got)
+			}
+			if n, _ := s.ResumePlaybooks(ctx); n != 0 {
+				t.Fatal("an ended request was resumed")
+			}
+		})
+	}
+}

@@ -28,11 +28,13 @@ func (t *Tx) guardRemovals(ctx context.Context, a poscare.Actor) error {
 	if a.UserID == 0 {
 		return nil
 	}
-	// On PostgreSQL two removals at once would each count without the
-	// other: the audit chain's lock, taken now rather than at the audit
-	// entry, makes the count see every removal committed before it.
+	// On PostgreSQL two removals at once by the same person would each
+	// count without the other: a lock of that person's own, held to the
+	// commit, makes the count see every removal of theirs committed before
+	// it. (Not the audit chain's lock: taken before the record's row lock,
+	// it would deadlock with an edit that takes them the other way round.)
 	if t.s.dialect == Postgres {
-		if err := t.readAuditHead(ctx); err != nil {
+		if _, err := t.exec(ctx, "SELECT pg_advisory_xact_lock(7020003, CAST(? AS INTEGER))", a.UserID); err != nil {
 			return err
 		}
 	}

@@ -69,10 +69,11 @@ func (s *Store) SessionFor(ctx context.Context, token, source string) (*Session,
 			return t.s.translate(err)
 		}
 		if !u.Status.LocksOut() && u.Archived == nil {
-			out = &Session{
-				Actor: poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source},
-				User:  u, CSRF: csrf, Lang: lang,
+			a, err := t.actorOf(ctx, u, source)
+			if err != nil {
+				return err
 			}
+			out = &Session{Actor: a, User: u, CSRF: csrf, Lang: lang}
 		}
 		return nil
 	})

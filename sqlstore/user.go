@@ -406,7 +406,28 @@ func (s *Store) ActorForToken(ctx context.Context, token, source string) (poscar
 			return err
 		})
 	}
-	return poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source}, nil
+	var a poscare.Actor
+	err = s.inRead(ctx, func(t *Tx) (err error) {
+		a, err = t.actorOf(ctx, u, source)
+		return err
+	})
+	return a, err
+}
+
+// actorOf is how a user acts: for an agent, with the colleagues on leave
+// they cover, whose merchants they serve meanwhile.
+func (t *Tx) actorOf(ctx context.Context, u *poscare.User, source string) (poscare.Actor, error) {
+	a := poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, TeamID: u.TeamID, MerchantID: u.MerchantID, Source: source}
+	if u.Role != poscare.RoleAgent {
+		return a, nil
+	}
+	type covered struct{ id int64 }
+	cs, err := queryAllTx(ctx, t, "SELECT id FROM users WHERE cover_id = ? AND status = 'on_leave' AND archived_at IS NULL ORDER BY id", []any{u.ID},
+		func(r scanner) (*covered, error) { var c covered; return &c, r.Scan(&c.id) })
+	for _, c := range cs {
+		a.Covers = append(a.Covers, c.id)
+	}
+	return a, err
 }
 
 // RevokeToken ends a token (logout).

@@ -20,5 +20,9 @@ CREATE TABLE playbook_requests (
 -- One pending request per person: a second declaration joins the first.
 CREATE UNIQUE INDEX playbook_requests_pending_uq ON playbook_requests (user_id) WHERE done_at IS NULL;
 
--- One open incident per person, whatever two instances do at once.
+-- One open incident per person, whatever two instances do at once. Two
+-- declarations at the same moment could open two before this index; the
+-- older of such twins is closed (its records stay) so the index can exist.
+UPDATE incidents SET closed_at = opened_at
+WHERE closed_at IS NULL AND id NOT IN (SELECT MAX(id) FROM incidents WHERE closed_at IS NULL GROUP BY user_id);
 CREATE UNIQUE INDEX incidents_open_uq ON incidents (user_id) WHERE closed_at IS NULL;
