@@ -114,10 +114,7 @@ func TestOverdueMerchantTasksMarkUnreachable(t *testing.T) {
 			ids := portfolio(t, s, w, 5)
 			db := rawDB(t, dsn)
 			task := func(kind string, merchant int64) {
-				q := "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES (?, ?, ?, ?, '测试', 1, 1)"
-				if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
-					q = "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES ($1, $2, $3, $4, '测试', 1, 1)"
-				}
+				q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES (?, ?, ?, ?, '测试', 1, 1)")
 				if _, err := db.Exec(q, fmt.Sprintf("%s:%d", kind, merchant), kind, agent.ID, merchant); err != nil {
 					t.Fatal(err)
 				}

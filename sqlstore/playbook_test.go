@@ -3,8 +3,10 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -30,12 +32,20 @@ func portfolio(t testing.TB, s *sqlstore.Store, w *fx.World, n int) []int64 {
 	return ids
 }
 
+// rawSQL writes q's ? placeholders the way the database behind dsn
+// takes them ($1, $2 … on PostgreSQL).
+func rawSQL(dsn, q string) string {
+	if sqlstore.DialectOf(dsn) != sqlstore.Postgres {
+		return q
+	}
+	n := 0
+	return regexp.MustCompile(`\?`).ReplaceAllStringFunc(q, func(string) string { n++; return fmt.Sprintf("$%d", n) })
+}
+
 func count(t testing.TB, s *sqlstore.Store, dsn, q string, args ...any) int {
 	t.Helper()
 	db := rawDB(t, dsn)
-	if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
-		q = strings.Replace(q, "?", "$1", 1)
-	}
+	q = rawSQL(dsn, q)
 	var n int
 	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", q, err)
@@ -94,10 +104,7 @@ func TestStorePlaybook(t *testing.T) {
 			spare.BackupID = &agent.ID
 			must(t, s.UpdateUser(ctx, sys, spare))
 			spare.BackupID = nil
-			q := "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES ('t-playbook', 'follow_up', ?, ?, '回访', 0, 0)"
-			if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
-				q = "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES ('t-playbook', 'follow_up', $1, $2, '回访', 0, 0)"
-			}
+			q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES ('t-playbook', 'follow_up', ?, ?, '回访', 0, 0)")
 			if _, err := rawDB(t, dsn).Exec(q, agent.ID, other.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -200,11 +207,7 @@ func TestStorePlaybook(t *testing.T) {
 			})
 			t.Run("MerchantsInformedWhenAllDelivered", func(t *testing.T) {
 				db := rawDB(t, dsn)
-				q := "SELECT id FROM outbox WHERE incident_id = ? ORDER BY id"
-				if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
-					q = "SELECT id FROM outbox WHERE incident_id = $1 ORDER BY id"
-				}
-				rows, err := db.Query(q, x.ID)
+				rows, err := db.Query(rawSQL(dsn, "SELECT id FROM outbox WHERE incident_id = ? ORDER BY id"), x.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -369,10 +372,7 @@ func TestPlaybookBlocksAccessEvenWithUntakenItems(t *testing.T) {
 			sys := poscare.SystemActor("t")
 			loner := &poscare.User{Login: "loner2", Name: "独行", Role: poscare.RoleAgent, TeamID: &w.SpareTeam.ID, Mobile: fx.Mobile(fx.Seq())}
 			must(t, s.CreateUser(ctx, sys, loner, fx.Password))
-			q := "INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at) VALUES (?, ?, ?, '待办', 0, 0)"
-			if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
-				q = "INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at) VALUES ($1, $2, $3, '待办', 0, 0)"
-			}
+			q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at) VALUES (?, ?, ?, '待办', 0, 0)")
 			for _, kind := range []string{"verify_self", "follow_up"} {
 				if _, err := rawDB(t, dsn).Exec(q, "loner-"+kind, kind, loner.ID); err != nil {
 					t.Fatal(err)
@@ -440,10 +440,7 @@ func TestPlaybookResumesAfterCrash(t *testing.T) {
 			agent, lead := w.Users[poscare.RoleAgent], w.Users[poscare.RoleLead]
 			ids := portfolio(t, s, w, 20)
 			db := rawDB(t, dsn)
-			q := "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES (?, 'missing', '连续三天联系不上', 'backup', ?, '10.0.0.7', 1)"
-			if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
-				q = "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES ($1, 'missing', '连续三天联系不上', 'backup', $2, '10.0.0.7', 1)"
-			}
+			q := rawSQL(dsn, "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES (?, 'missing', '连续三天联系不上', 'backup', ?, '10.0.0.7', 1)")
 			if _, err := db.Exec(q, agent.ID, lead.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -621,10 +618,7 @@ func TestPlaybookResumeRefusedWhenRequesterLostAccess(t *testing.T) {
 			o.Email = "ops@poscare.example"
 			must(t, s.UpdateUser(ctx, sys, o))
 			db := rawDB(t, dsn)
-			q := "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES (?, 'missing', '联系不上', 'backup', ?, 't', 1)"
-			if sqlstore.DialectOf(dsn) == sqlstore.Postgres {
-				q = "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES ($1, 'missing', '联系不上', 'backup', $2, 't', 1)"
-			}
+			q := rawSQL(dsn, "INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at) VALUES (?, 'missing', '联系不上', 'backup', ?, 't', 1)")
 			if _, err := db.Exec(q, agent.ID, lead.ID); err != nil {
 				t.Fatal(err)
 			}
