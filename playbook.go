@@ -78,28 +78,31 @@ func PlanHandover(merchants []int64, strategy Strategy, backup *User, candidates
 	if len(candidates) == 0 {
 		return nil, false
 	}
-	// Least loaded first; ties by id so the plan is the same every time.
-	type slot struct {
-		id   int64
-		load int
-	}
-	slots := make([]slot, len(candidates))
-	for i, c := range candidates {
-		slots[i] = slot{c.ID, load[c.ID]}
+	now := make(map[int64]int, len(candidates))
+	for _, c := range candidates {
+		now[c.ID] = load[c.ID]
 	}
 	sorted := append([]int64(nil), merchants...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
 	for _, m := range sorted {
-		best := 0
-		for i := range slots {
-			if slots[i].load < slots[best].load || (slots[i].load == slots[best].load && slots[i].id < slots[best].id) {
-				best = i
-			}
-		}
-		plan[m] = slots[best].id
-		slots[best].load++
+		best := LeastLoaded(candidates, now)
+		plan[m] = best.ID
+		now[best.ID]++
 	}
 	return plan, true
+}
+
+// LeastLoaded is the candidate with the lightest load, ties to the lowest
+// id so that the same state always gives the same choice; nil without
+// candidates.
+func LeastLoaded(candidates []*User, load map[int64]int) *User {
+	var best *User
+	for _, c := range candidates {
+		if best == nil || load[c.ID] < load[best.ID] || (load[c.ID] == load[best.ID] && c.ID < best.ID) {
+			best = c
+		}
+	}
+	return best
 }
 
 // Checklist items of an incident.

@@ -89,6 +89,20 @@ func (c *Console) portal(q *request) {
 	q.render(http.StatusOK, "portal", p)
 }
 
+// portalCallback is the merchant asking to be called back from the portal.
+func (c *Console) portalCallback(q *request) {
+	a := q.sess.Actor
+	if a.Role != poscare.RoleMerchant || a.MerchantID == nil {
+		q.redirect("/")
+		return
+	}
+	if _, err := c.Store.RequestCallback(q.r.Context(), a, *a.MerchantID, q.r.PostForm.Get("note")); err != nil {
+		q.fail(err)
+		return
+	}
+	q.redirect("/portal#callback")
+}
+
 // confirmData is the page behind a signed link.
 type confirmData struct {
 	C         *poscare.Contact

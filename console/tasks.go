@@ -84,17 +84,3 @@ func (c *Console) ownContact(q *request) {
 		q.fail(err)
 	}
 }
-
-// portalCallback is the merchant asking to be called back from the portal.
-func (c *Console) portalCallback(q *request) {
-	a := q.sess.Actor
-	if a.Role != poscare.RoleMerchant || a.MerchantID == nil {
-		q.redirect("/")
-		return
-	}
-	if _, err := c.Store.RequestCallback(q.r.Context(), a, *a.MerchantID, q.r.PostForm.Get("note")); err != nil {
-		q.fail(err)
-		return
-	}
-	q.redirect("/portal?callback=1#callback")
-}

@@ -10,18 +10,6 @@ import (
 	"poscare"
 )
 
-// Task kinds. Callbacks and follow-ups are owed to merchants: left past
-// their deadline they are a silence signal. Verifications are upkeep.
-const (
-	TaskCallback      = "callback"       // 回电: a merchant asked to be called back
-	TaskFollowUp      = "follow_up"      // 跟进: a promised follow-up with a merchant
-	TaskVerifyContact = "verify_contact" // a merchant contact unverified too long
-	TaskVerifySelf    = "verify_self"    // staff: confirm one's own contact details
-)
-
-// merchantTaskKinds is the SQL list of the task kinds owed to merchants.
-const merchantTaskKinds = "('" + TaskCallback + "', '" + TaskFollowUp + "')"
-
 // CallbackRequest is a merchant's request to be called back and who it
 // went to.
 type CallbackRequest struct {
@@ -58,13 +46,9 @@ func (s *Store) RequestCallback(ctx context.Context, a poscare.Actor, merchantID
 			return err
 		}
 		out.Contact = t.serviceContact(ctx, m)
-		open, err := scanTask(t.queryRow(ctx, "SELECT "+taskCols+" FROM tasks WHERE merchant_id = ? AND kind = ? AND done_at IS NULL ORDER BY id LIMIT 1", m.ID, TaskCallback))
-		if err == nil {
-			out.Task, out.Existing = open, true
-			return nil
-		}
-		if err != sql.ErrNoRows {
-			return t.s.translate(err)
+		if out.Task, err = t.openCallback(ctx, m.ID); err != nil || out.Task != nil {
+			out.Existing = out.Task != nil
+			return err
 		}
 		assignee := m.AccountManagerID
 		if out.Contact.UserID != nil {
@@ -114,19 +98,21 @@ func (s *Store) OpenCallback(ctx context.Context, a poscare.Actor, merchantID in
 	if !a.Can(poscare.EntityMerchant, poscare.ActRead) {
 		return nil, poscare.Forbidden()
 	}
-	var out *Task
-	err := s.inRead(ctx, func(t *Tx) error {
+	return readOne(ctx, s, func(t *Tx) (*Task, error) {
 		if _, err := t.visibleMerchant(ctx, a, merchantID); err != nil {
-			return err
+			return nil, err
 		}
-		x, err := scanTask(t.queryRow(ctx, "SELECT "+taskCols+" FROM tasks WHERE merchant_id = ? AND kind = ? AND done_at IS NULL ORDER BY id LIMIT 1", merchantID, TaskCallback))
-		if err == sql.ErrNoRows {
-			return nil
-		}
-		out = x
-		return t.s.translate(err)
+		return t.openCallback(ctx, merchantID)
 	})
-	return out, err
+}
+
+// openCallback is a merchant's open callback request, or nil.
+func (t *Tx) openCallback(ctx context.Context, merchantID int64) (*Task, error) {
+	x, err := scanTask(t.queryRow(ctx, "SELECT "+taskCols+" FROM tasks WHERE merchant_id = ? AND kind = ? AND done_at IS NULL ORDER BY id LIMIT 1", merchantID, TaskCallback))
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	return x, t.s.translate(err)
 }
 
 func orNone(s, none string) string {

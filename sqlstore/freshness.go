@@ -26,6 +26,18 @@ type Task struct {
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
+// Task kinds. Callbacks and follow-ups are owed to merchants: left past
+// their deadline they are a silence signal. Verifications are upkeep.
+const (
+	TaskCallback      = "callback"       // 回电: a merchant asked to be called back
+	TaskFollowUp      = "follow_up"      // 跟进: a promised follow-up with a merchant
+	TaskVerifyContact = "verify_contact" // a merchant contact unverified too long
+	TaskVerifySelf    = "verify_self"    // staff: confirm one's own contact details
+)
+
+// merchantTaskKinds is the SQL list of the task kinds owed to merchants.
+const merchantTaskKinds = "('" + TaskCallback + "', '" + TaskFollowUp + "')"
+
 // SweepStaleContacts gives each account manager a task for every contact of
 // their merchants not verified within Policy.StaleAfter, once per contact per
 // period. It returns how many tasks it created.
@@ -248,7 +260,7 @@ func (s *Store) ConfirmOwnContact(ctx context.Context, a poscare.Actor, c poscar
 		if out, err = t.getUser(ctx, a.UserID); err != nil {
 			return err
 		}
-		return t.record(ctx, a, "confirm_own_contact", poscare.EntityUser, a.UserID, before, out)
+		return t.record(ctx, a, "check_own_contact", poscare.EntityUser, a.UserID, before, out)
 	})
 	return out, err
 }

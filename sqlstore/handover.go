@@ -100,13 +100,8 @@ func (r *handoverRun) takerFor(ctx context.Context, t *Tx, merchant int64) (int6
 		return r.backup.ID, nil
 	}
 	// Spread: the least loaded colleague at work, who is then one item
-	// busier; ties by id, so a rerun would choose the same.
-	var best *poscare.User
-	for _, c := range r.candidates {
-		if best == nil || r.load[c.ID] < r.load[best.ID] || (r.load[c.ID] == r.load[best.ID] && c.ID < best.ID) {
-			best = c
-		}
-	}
+	// busier.
+	best := poscare.LeastLoaded(r.candidates, r.load)
 	if best == nil {
 		if r.backup != nil {
 			return r.backup.ID, nil
@@ -130,7 +125,7 @@ func handMerchants(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 	for i, m := range ms {
 		ids[i] = m.id
 	}
-	if run.strategy == poscare.StrategyBackup && !slices.ContainsFunc(run.candidates, func(c *poscare.User) bool { return run.backup != nil && c.ID == run.backup.ID }) {
+	if run.strategy == poscare.StrategyBackup && (run.backup == nil || !slices.ContainsFunc(run.candidates, func(c *poscare.User) bool { return c.ID == run.backup.ID })) {
 		// The backup cannot take them: spread, and say so.
 		run.strategy, run.fellBack = poscare.StrategySpread, len(ids) > 0
 	}

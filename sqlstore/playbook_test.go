@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -40,6 +39,29 @@ func rawSQL(dsn, q string) string {
 	}
 	n := 0
 	return regexp.MustCompile(`\?`).ReplaceAllStringFunc(q, func(string) string { n++; return fmt.Sprintf("$%d", n) })
+}
+
+// rawIDs runs q straight on the database behind dsn and returns the one
+// integer column of every row.
+func rawIDs(t testing.TB, dsn, q string, args ...any) []int64 {
+	t.Helper()
+	rows, err := rawDB(t, dsn).Query(rawSQL(dsn, q), args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func count(t testing.TB, s *sqlstore.Store, dsn, q string, args ...any) int {
@@ -206,18 +228,7 @@ func TestStorePlaybook(t *testing.T) {
 				}
 			})
 			t.Run("MerchantsInformedWhenAllDelivered", func(t *testing.T) {
-				db := rawDB(t, dsn)
-				rows, err := db.Query(rawSQL(dsn, "SELECT id FROM outbox WHERE incident_id = ? ORDER BY id"), x.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var msgs []int64
-				for rows.Next() {
-					var id int64
-					rows.Scan(&id)
-					msgs = append(msgs, id)
-				}
-				rows.Close()
+				msgs := rawIDs(t, dsn, "SELECT id FROM outbox WHERE incident_id = ? ORDER BY id", x.ID)
 				for _, id := range msgs[1:] {
 					must(t, s.MessageSent(ctx, id))
 				}
@@ -579,28 +590,12 @@ func TestPlaybookBackupAwaySpreadsAndSaysSo(t *testing.T) {
 		t.Fatalf("the task went to %d, want the least loaded colleague %d", owner, third.ID)
 	}
 	got := map[int64]int{}
-	for _, h := range mustHandovers(t, db, x.ID) {
+	for _, h := range rawIDs(t, path, "SELECT to_user FROM handovers WHERE incident_id = ? AND kind = 'merchant'", x.ID) {
 		got[h]++
 	}
 	if got[w.Spare.ID] != 0 || got[third.ID] <= got[lead.ID] {
 		t.Fatalf("merchants went %v: none to the away backup, most to the idle colleague", got)
 	}
-}
-
-func mustHandovers(t *testing.T, db *sql.DB, incident int64) []int64 {
-	t.Helper()
-	rows, err := db.Query("SELECT to_user FROM handovers WHERE incident_id = ? AND kind = 'merchant'", incident)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var to int64
-		rows.Scan(&to)
-		out = append(out, to)
-	}
-	return out
 }
 
 // TestPlaybookResumeRefusedWhenRequesterLostAccess: a recorded declaration

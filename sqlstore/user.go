@@ -384,10 +384,15 @@ func tokenHash(token string) string {
 func (s *Store) ActorForToken(ctx context.Context, token, source string) (poscare.Actor, error) {
 	bad := poscare.Errorf(poscare.EUnauthenticated, "登录已失效，请重新登录", "invalid or expired token")
 	var u *poscare.User
+	var a poscare.Actor
 	err := s.inRead(ctx, func(t *Tx) error {
 		var err error
 		u, err = scanUser(t.queryRow(ctx, "SELECT "+prefixed("u.", userCols)+` FROM api_tokens k JOIN users u ON u.id = k.user_id
 			WHERE k.token_hash = ? AND k.revoked_at IS NULL AND k.expires_at > ?`, tokenHash(token), micros(t.now)))
+		if err != nil {
+			return err
+		}
+		a, err = t.actorOf(ctx, u, source)
 		return err
 	})
 	if err == sql.ErrNoRows {
@@ -406,12 +411,7 @@ func (s *Store) ActorForToken(ctx context.Context, token, source string) (poscar
 			return err
 		})
 	}
-	var a poscare.Actor
-	err = s.inRead(ctx, func(t *Tx) (err error) {
-		a, err = t.actorOf(ctx, u, source)
-		return err
-	})
-	return a, err
+	return a, nil
 }
 
 // actorOf is how a user acts: for an agent, with the colleagues on leave
