@@ -153,3 +153,18 @@ func (a Actor) CanSetStatus(u *User) bool {
 	}
 	return false
 }
+
+// ComesBackByReturn reports whether a person in status s may come back to
+// work only through their incident's return (missing or departed): the
+// playbook took everything from them, so their return is decided and put
+// on record with that incident, never by a status change.
+func (s UserStatus) ComesBackByReturn() bool {
+	return s == UserMissing || s == UserDeparted
+}
+
+// ErrReturnThroughIncident refuses a status change of a missing or
+// departed person.
+func ErrReturnThroughIncident() error {
+	return Errorf(EConflict, "失踪或离职人员只能在其应急事件中办理返岗，不能直接变更状态",
+		"a missing or departed person comes back only through the return on their incident, not by a status change")
+}

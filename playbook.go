@@ -52,59 +52,6 @@ func (d *Declaration) Validate() error {
 	return p.Err()
 }
 
-// PlanHandover decides who takes over each merchant a person managed.
-// With StrategyBackup everything goes to the backup when the backup can
-// hold the team's merchants; otherwise (and with StrategySpread) each
-// merchant goes to the team member with the lightest load at that moment,
-// so that nobody is buried. candidates are the team's available agents and
-// leads other than the person; load is each candidate's current number of
-// merchants. It returns merchant id → new account manager, and false when
-// nobody can take them.
-func PlanHandover(merchants []int64, strategy Strategy, backup *User, candidates []*User, load map[int64]int) (map[int64]int64, bool) {
-	plan := make(map[int64]int64, len(merchants))
-	if len(merchants) == 0 {
-		return plan, true
-	}
-	if strategy == StrategyBackup && backup != nil {
-		for _, c := range candidates {
-			if c.ID == backup.ID {
-				for _, m := range merchants {
-					plan[m] = backup.ID
-				}
-				return plan, true
-			}
-		}
-	}
-	if len(candidates) == 0 {
-		return nil, false
-	}
-	now := make(map[int64]int, len(candidates))
-	for _, c := range candidates {
-		now[c.ID] = load[c.ID]
-	}
-	sorted := append([]int64(nil), merchants...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	for _, m := range sorted {
-		best := LeastLoaded(candidates, now)
-		plan[m] = best.ID
-		now[best.ID]++
-	}
-	return plan, true
-}
-
-// LeastLoaded is the candidate with the lightest load, ties to the lowest
-// id so that the same state always gives the same choice; nil without
-// candidates.
-func LeastLoaded(candidates []*User, load map[int64]int) *User {
-	var best *User
-	for _, c := range candidates {
-		if best == nil || load[c.ID] < load[best.ID] || (load[c.ID] == load[best.ID] && c.ID < best.ID) {
-			best = c
-		}
-	}
-	return best
-}
-
 // Checklist items of an incident.
 const (
 	CheckManagementInformed = "management_informed"

@@ -130,6 +130,11 @@ func (s *Store) setArchived(ctx context.Context, a poscare.Actor, entity string,
 				return err
 			}
 		}
+		if entity == poscare.EntityMerchant && !archive {
+			if err := t.restoredMerchant(ctx, a, id); err != nil {
+				return err
+			}
+		}
 		after, _, err := kind.load(ctx, t, poscare.SystemActor(""), id)
 		if err != nil {
 			return err

@@ -1,16 +1,20 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"slices"
 
 	"poscare"
 )
 
 // SetUserStatus changes a staff member's work status with a reason: on
-// leave (with a cover and a return date), unreachable, missing, departed,
-// or back to active. Missing and departed people lose their sessions and
-// tokens in the same transaction. Errors: EForbidden, ENotFound, EInvalid.
+// leave (with a cover and a return date), unreachable, disabled, or back
+// to active. Missing and departed are declared through the playbook, and
+// a person who is missing or departed comes back only through their
+// incident's return (ReturnMerchants). Errors: EForbidden, ENotFound,
+// EInvalid, EConflict.
 func (s *Store) SetUserStatus(ctx context.Context, a poscare.Actor, id int64, c poscare.StatusChange) (*poscare.User, error) {
 	if !a.Can(poscare.EntityUser, poscare.ActStatus) {
 		return nil, poscare.Forbidden()
@@ -26,6 +30,9 @@ func (s *Store) SetUserStatus(ctx context.Context, a poscare.Actor, id int64, c 
 		}
 		if !a.CanSetStatus(before) {
 			return poscare.Forbidden()
+		}
+		if before.Status.ComesBackByReturn() {
+			return poscare.ErrReturnThroughIncident()
 		}
 		if err := c.Validate(before); err != nil {
 			return err
@@ -140,4 +147,87 @@ func (t *Tx) stillHolds(ctx context.Context, id int64) error {
 		return poscare.Errorf(poscare.EConflict, "此人仍是 %d 家商户的客户经理，请先交接", "this person still manages %d merchants: hand them over first", n)
 	}
 	return t.lastCover(ctx, id)
+}
+
+// Coverage is how a portfolio rests on people: how many live merchants
+// have no backup who fits (poscare.FitsAsBackup), the first of them by
+// name, and each account manager's load.
+type Coverage struct {
+	WithoutBackup int           `json:"merchants_without_backup"`
+	Unbacked      []MerchantRef `json:"merchants_without_backup_first"`
+	Load          []Load        `json:"load"`
+}
+
+// Load is what one person holds: merchants managed, of them how many have
+// no backup who fits, and merchants backed up.
+type Load struct {
+	UserID        int64              `json:"user_id"`
+	Name          string             `json:"name"`
+	Role          poscare.Role       `json:"role"`
+	Status        poscare.UserStatus `json:"status"`
+	TeamID        *int64             `json:"team_id,omitempty"`
+	Merchants     int                `json:"merchants"`
+	WithoutBackup int                `json:"without_backup"`
+	Backups       int                `json:"backups"`
+}
+
+// coverage counts, over the live merchants the actor may see, those
+// without a backup who fits and the load of each person, most loaded
+// first.
+func (t *Tx) coverage(ctx context.Context, a poscare.Actor) (*Coverage, error) {
+	cond, args := t.s.scopeSQL(a.MerchantScope())
+	type row struct {
+		id      int64
+		n, bare int
+	}
+	scan := func(r scanner) (*row, error) { var x row; return &x, r.Scan(&x.id, &x.n, &x.bare) }
+	managed, err := queryAllTx(ctx, t, `SELECT m.account_manager_id, COUNT(*), SUM(CASE WHEN `+unfitBackup+` THEN 1 ELSE 0 END)
+		FROM merchants m LEFT JOIN users b ON b.id = m.backup_manager_id WHERE m.archived_at IS NULL AND `+cond+` GROUP BY m.account_manager_id`, args, scan)
+	if err != nil {
+		return nil, err
+	}
+	backing, err := queryAllTx(ctx, t, `SELECT m.backup_manager_id, COUNT(*), 0 FROM merchants m
+		WHERE m.archived_at IS NULL AND m.backup_manager_id IS NOT NULL AND `+cond+` GROUP BY m.backup_manager_id`, args, scan)
+	if err != nil {
+		return nil, err
+	}
+	out := &Coverage{Unbacked: []MerchantRef{}, Load: []Load{}}
+	byID := map[int64]*Load{}
+	get := func(id int64) *Load {
+		if l, ok := byID[id]; ok {
+			return l
+		}
+		l := &Load{UserID: id}
+		if u, err := t.getUser(ctx, id); err == nil {
+			l.Name, l.Role, l.Status, l.TeamID = u.Name, u.Role, u.Status, u.TeamID
+		}
+		byID[id] = l
+		return l
+	}
+	for _, r := range managed {
+		l := get(r.id)
+		l.Merchants, l.WithoutBackup = r.n, r.bare
+		out.WithoutBackup += r.bare
+	}
+	for _, r := range backing {
+		get(r.id).Backups = r.n
+	}
+	for _, l := range byID {
+		out.Load = append(out.Load, *l)
+	}
+	slices.SortFunc(out.Load, func(x, y Load) int {
+		return cmp.Or(cmp.Compare(y.Merchants, x.Merchants), cmp.Compare(y.Backups, x.Backups), cmp.Compare(x.UserID, y.UserID))
+	})
+	if out.WithoutBackup > 0 {
+		refs, err := queryAllTx(ctx, t, `SELECT m.id, m.legal_name FROM merchants m LEFT JOIN users b ON b.id = m.backup_manager_id
+			WHERE m.archived_at IS NULL AND `+cond+" AND "+unfitBackup+" ORDER BY m.id LIMIT 50", args,
+			func(r scanner) (*MerchantRef, error) { var x MerchantRef; return &x, r.Scan(&x.ID, &x.Name) })
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range refs {
+			out.Unbacked = append(out.Unbacked, *r)
+		}
+	}
+	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"poscare"
@@ -36,6 +37,10 @@ var holdings = []holding{
 				s.Zh += "：备岗人员不在岗或不在本团队，未能全部交给备岗"
 				s.En += ": the backup is away or in another team, so not all to the backup"
 			}
+			if run.toLead {
+				s.Zh += "；团队中没有在岗的业务员，由主管接手"
+				s.En += "; no agent of the team is at work, so the lead took them"
+			}
 			return poscare.Text{Zh: fmt.Sprintf("已移交 %d 家商户（%s）", n, s.Zh), En: fmt.Sprintf("%d merchants handed over (%s)", n, s.En)}
 		}},
 	{kind: "backup", count: func(s *poscare.HandoverSum) *int { return &s.BackupRoles }, hand: handBackupRoles,
@@ -66,9 +71,12 @@ type handoverRun struct {
 	candidates []*poscare.User // the team's agents and leads at work
 	load       map[int64]int   // each candidate's merchants, open stages and tasks now
 	fellBack   bool            // asked for all to the backup, who cannot take them
+	toLead     bool            // no agent of the team at work: the lead took the merchants
 	plan       map[int64]int64 // merchant → new account manager
 	rows       [][]any         // handovers rows, written at the end
 	left       int             // items nobody at work could take
+	noBackup   int             // merchants left without a backup: nobody else in the team
+	teams      map[int64]*teamPeople
 }
 
 // handed notes one item handed over (to may be nil: nobody needed).
@@ -78,7 +86,8 @@ func (r *handoverRun) handed(t *Tx, kind string, record int64, detail string, to
 
 // takerFor is who takes an item tied to merchant (0: none): the merchant's
 // new account manager, else its current one unless that is the person,
-// else the person's backup, else the first colleague at work; 0 if nobody.
+// else the person's backup, else the least loaded agent at work (the lead
+// when no agent is); 0 if nobody.
 // Only merchants can stop the playbook for want of someone to take them:
 // other items nobody can take stay where they are (run.left) and the
 // person's access ends all the same.
@@ -101,7 +110,8 @@ func (r *handoverRun) takerFor(ctx context.Context, t *Tx, merchant int64) (int6
 	}
 	// Spread: the least loaded colleague at work, who is then one item
 	// busier.
-	best := poscare.LeastLoaded(r.candidates, r.load)
+	receivers, _ := poscare.Receivers(r.candidates)
+	best := poscare.LeastLoaded(receivers, r.load)
 	if best == nil {
 		if r.backup != nil {
 			return r.backup.ID, nil
@@ -112,34 +122,48 @@ func (r *handoverRun) takerFor(ctx context.Context, t *Tx, merchant int64) (int6
 	return best.ID, nil
 }
 
-// handMerchants gives the person's merchants to their backup or spreads
-// them over the team by load (the run's strategy), in chunks of 500.
+// handMerchants gives the person's merchants, archived ones too (a
+// merchant restored later must not come back to someone gone), to their
+// backup or spreads them over the team's agents by load (the run's
+// strategy), in chunks of 500. Their backups are put right by
+// handBackupRoles.
 func handMerchants(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
-	type held struct{ id int64 }
-	ms, err := queryAllTx(ctx, t, "SELECT id FROM merchants WHERE account_manager_id = ? AND archived_at IS NULL ORDER BY id", []any{run.person.ID},
-		func(r scanner) (*held, error) { var h held; return &h, r.Scan(&h.id) })
+	type held struct {
+		id       int64
+		archived bool
+	}
+	ms, err := queryAllTx(ctx, t, "SELECT id, archived_at IS NOT NULL FROM merchants WHERE account_manager_id = ? ORDER BY id", []any{run.person.ID},
+		func(r scanner) (*held, error) { var h held; return &h, r.Scan(&h.id, &h.archived) })
 	if err != nil {
 		return 0, err
 	}
 	ids := make([]int64, len(ms))
+	archived := map[int64]bool{}
 	for i, m := range ms {
 		ids[i] = m.id
+		archived[m.id] = m.archived
 	}
-	if run.strategy == poscare.StrategyBackup && (run.backup == nil || !slices.ContainsFunc(run.candidates, func(c *poscare.User) bool { return c.ID == run.backup.ID })) {
+	plan, err := poscare.PlanHandover(ids, run.strategy, run.backup, run.candidates, run.load)
+	if err != nil {
+		return 0, err
+	}
+	if plan.FellBack {
 		// The backup cannot take them: spread, and say so.
 		run.strategy, run.fellBack = poscare.StrategySpread, len(ids) > 0
 	}
-	plan, ok := poscare.PlanHandover(ids, run.strategy, run.backup, run.candidates, run.load)
-	if !ok {
-		return 0, poscare.Errorf(poscare.EConflict, "团队中没有可接手的在岗人员，请先安排人员", "nobody at work in the team can take over; assign someone first")
-	}
-	run.plan = plan
-	for _, to := range plan {
-		run.load[to]++
+	run.toLead = plan.ToLead
+	// Archived merchants change hands but are not told: nobody serves
+	// them until they are restored, and Restore tells them then.
+	run.plan = map[int64]int64{}
+	for m, to := range plan.To {
+		if !archived[m] {
+			run.plan[m] = to
+			run.load[to]++
+		}
 	}
 	byTo := map[int64][]int64{}
 	for _, m := range ids {
-		byTo[plan[m]] = append(byTo[plan[m]], m)
+		byTo[plan.To[m]] = append(byTo[plan.To[m]], m)
 	}
 	for to, ms := range byTo {
 		for start := 0; start < len(ms); start += 500 {
@@ -147,13 +171,13 @@ func handMerchants(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 			if _, err := t.exec(ctx, "UPDATE merchants SET account_manager_id = ?, updated_at = ? WHERE id IN "+in, append([]any{to, micros(t.now)}, args...)...); err != nil {
 				return 0, err
 			}
-			// A merchant whose backup just became its manager has no backup now.
-			if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = NULL WHERE backup_manager_id = account_manager_id AND id IN "+in, args...); err != nil {
-				return 0, err
-			}
 		}
 		for _, m := range ms {
-			run.handed(t, "merchant", m, "", &to)
+			detail := ""
+			if archived[m] {
+				detail = handedArchived
+			}
+			run.handed(t, "merchant", m, detail, &to)
 			before := json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d}`, run.person.ID))
 			after := json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"incident_id":%d}`, to, run.incidentID))
 			if err := t.record(ctx, run.actor, "handover", poscare.EntityMerchant, m, before, after); err != nil {
@@ -164,25 +188,49 @@ func handMerchants(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 	return len(ids), nil
 }
 
-// handBackupRoles: where the person was a merchant's backup manager, their
-// own backup steps in (nobody, where that is the merchant's manager).
+// handedArchived marks, in handovers.detail, a merchant handed over while
+// archived and not yet told; Restore tells it and marks it handedTold.
+const (
+	handedArchived = "archived"
+	handedTold     = "archived_told"
+)
+
+// handBackupRoles: where the person was a merchant's backup manager
+// (archived merchants too), and wherever a merchant of the person's team
+// has no backup who fits now (its manager just became its backup, say),
+// a colleague of the merchant's team at work steps in, by
+// poscare.PlanBackups. Only the person's own backup roles are counted.
 func handBackupRoles(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
-	type merchant struct{ id int64 }
-	ms, err := queryAllTx(ctx, t, "SELECT id FROM merchants WHERE backup_manager_id = ? AND archived_at IS NULL", []any{run.person.ID},
-		func(r scanner) (*merchant, error) { var m merchant; return &m, r.Scan(&m.id) })
-	if err != nil || len(ms) == 0 {
+	type merchant struct{ id, team int64 }
+	ms, err := queryAllTx(ctx, t, "SELECT id, team_id FROM merchants WHERE backup_manager_id = ?", []any{run.person.ID},
+		func(r scanner) (*merchant, error) { var m merchant; return &m, r.Scan(&m.id, &m.team) })
+	if err != nil {
 		return 0, err
 	}
-	var backupID any
-	if run.backup != nil {
-		backupID = run.backup.ID
-	}
-	if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = CASE WHEN account_manager_id = CAST(? AS BIGINT) THEN NULL ELSE CAST(? AS BIGINT) END, updated_at = ? WHERE backup_manager_id = ? AND archived_at IS NULL",
-		backupID, backupID, micros(t.now), run.person.ID); err != nil {
-		return 0, err
+	teams := []int64{}
+	if run.person.TeamID != nil {
+		teams = append(teams, *run.person.TeamID)
 	}
 	for _, m := range ms {
-		run.handed(t, "backup", m.id, "", nil)
+		if !slices.Contains(teams, m.team) {
+			teams = append(teams, m.team)
+		}
+	}
+	given := map[int64]int64{}
+	for _, team := range teams {
+		changed, left, err := t.fixBackups(ctx, run.actor, run.incidentID, team, run.teamPeople(ctx, t))
+		if err != nil {
+			return 0, err
+		}
+		run.noBackup += left
+		maps.Copy(given, changed)
+	}
+	for _, m := range ms {
+		var to *int64
+		if b := given[m.id]; b != 0 {
+			to = &b
+		}
+		run.handed(t, "backup", m.id, "", to)
 	}
 	return len(ms), nil
 }
@@ -195,7 +243,7 @@ func handStages(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 		pos           int
 	}
 	stages, err := queryAllTx(ctx, t, `SELECT s.application_id, s.position, x.merchant_id FROM application_stages s JOIN applications x ON x.id = s.application_id
-		WHERE s.responsible_id = ? AND s.completed_at IS NULL AND x.archived_at IS NULL`, []any{run.person.ID},
+		WHERE s.responsible_id = ? AND s.completed_at IS NULL`, []any{run.person.ID},
 		func(r scanner) (*stage, error) { var s stage; return &s, r.Scan(&s.app, &s.pos, &s.merchant) })
 	if err != nil {
 		return 0, err
@@ -268,4 +316,232 @@ func handTasks(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// teamPeople is who of one team can hold merchants, for the backup rules.
+type teamPeople struct {
+	people     map[int64]*poscare.User // the team's agents and leads who are not gone
+	candidates []*poscare.User         // of them, those at work
+	backupLoad map[int64]int           // live merchants each backs up now
+}
+
+// teamPeople returns a loader of teamPeople that keeps what it loaded for
+// the rest of the run.
+func (r *handoverRun) teamPeople(ctx context.Context, t *Tx) func(int64) (*teamPeople, error) {
+	return func(team int64) (*teamPeople, error) {
+		if r.teams == nil {
+			r.teams = map[int64]*teamPeople{}
+		}
+		if tp, ok := r.teams[team]; ok {
+			return tp, nil
+		}
+		tp, err := t.loadTeamPeople(ctx, team)
+		r.teams[team] = tp
+		return tp, err
+	}
+}
+
+// loadTeamPeople reads who of a team can hold merchants and how many
+// merchants each backs up.
+func (t *Tx) loadTeamPeople(ctx context.Context, team int64) (*teamPeople, error) {
+	users, err := queryAllTx(ctx, t, "SELECT "+userCols+` FROM users WHERE team_id = ? AND role IN ('agent', 'lead')
+		AND status NOT IN ('disabled', 'missing', 'departed') AND archived_at IS NULL ORDER BY id`, []any{team}, scanUser)
+	if err != nil {
+		return nil, err
+	}
+	tp := &teamPeople{people: map[int64]*poscare.User{}, backupLoad: map[int64]int{}}
+	for _, u := range users {
+		tp.people[u.ID] = u
+		if poscare.HoldsPortfolio(u, team) {
+			tp.candidates = append(tp.candidates, u)
+		}
+	}
+	type load struct {
+		id int64
+		n  int
+	}
+	loads, err := queryAllTx(ctx, t, "SELECT backup_manager_id, COUNT(*) FROM merchants WHERE team_id = ? AND archived_at IS NULL AND backup_manager_id IS NOT NULL GROUP BY backup_manager_id",
+		[]any{team}, func(r scanner) (*load, error) { var l load; return &l, r.Scan(&l.id, &l.n) })
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range loads {
+		tp.backupLoad[l.id] = l.n
+	}
+	return tp, nil
+}
+
+// unfitBackup is the SQL form of "not poscare.FitsAsBackup" for a
+// merchant m and its backup b (LEFT JOINed): the dashboard counts with it
+// and the playbook repairs with it, so both must say what the rule says.
+const unfitBackup = `(b.id IS NULL OR b.id = m.account_manager_id OR b.team_id IS NULL OR b.team_id <> m.team_id
+	OR b.role NOT IN ('agent', 'lead') OR b.status IN ('disabled', 'missing', 'departed') OR b.archived_at IS NOT NULL)`
+
+// fixBackups gives every merchant of a team (archived ones too) whose
+// backup does not fit a colleague who does, by poscare.PlanBackups, with
+// an audit entry each. It returns the new backup of each merchant changed
+// (0: none) and how many live merchants are left without a backup because
+// nobody else in the team is at work.
+func (t *Tx) fixBackups(ctx context.Context, a poscare.Actor, incidentID, team int64, load func(int64) (*teamPeople, error)) (map[int64]int64, int, error) {
+	type need struct {
+		poscare.BackupNeed
+		archived bool
+	}
+	ns, err := queryAllTx(ctx, t, `SELECT m.id, m.account_manager_id, COALESCE(m.backup_manager_id, 0), m.archived_at IS NOT NULL
+		FROM merchants m LEFT JOIN users b ON b.id = m.backup_manager_id WHERE m.team_id = ? AND `+unfitBackup+" ORDER BY m.id", []any{team},
+		func(r scanner) (*need, error) {
+			var n need
+			return &n, r.Scan(&n.Merchant, &n.Manager, &n.Backup, &n.archived)
+		})
+	if err != nil || len(ns) == 0 {
+		return nil, 0, err
+	}
+	tp, err := load(team)
+	if err != nil {
+		return nil, 0, err
+	}
+	needs := make([]poscare.BackupNeed, len(ns))
+	for i, n := range ns {
+		needs[i] = n.BackupNeed
+	}
+	plan := poscare.PlanBackups(needs, team, tp.people, tp.candidates, tp.backupLoad)
+	left := 0
+	byTo := map[int64][]int64{}
+	for _, n := range ns {
+		to, ok := plan[n.Merchant]
+		if !ok || to == 0 {
+			if !n.archived && !poscare.FitsAsBackup(tp.people[n.Backup], n.Manager, team) {
+				left++
+			}
+			if !ok {
+				continue
+			}
+		}
+		byTo[to] = append(byTo[to], n.Merchant)
+	}
+	for to, ms := range byTo {
+		var b any
+		if to != 0 {
+			b = to
+		}
+		for start := 0; start < len(ms); start += 500 {
+			in, args := inList(ms[start:min(start+500, len(ms))])
+			if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = ?, updated_at = ? WHERE id IN "+in, append([]any{b, micros(t.now)}, args...)...); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	for _, n := range ns {
+		to, ok := plan[n.Merchant]
+		if !ok {
+			continue
+		}
+		after := map[string]any{"backup_manager_id": nullInt64(to)}
+		if incidentID != 0 {
+			after["incident_id"] = incidentID
+		}
+		if err := t.record(ctx, a, "handover_backup", poscare.EntityMerchant, n.Merchant, map[string]any{"backup_manager_id": nullInt64(n.Backup)}, after); err != nil {
+			return nil, 0, err
+		}
+	}
+	return plan, left, nil
+}
+
+// nullInt64 is id, or nil for 0, for an audit entry.
+func nullInt64(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// restoredMerchant puts a merchant that comes back into use in the hands
+// of people at work. An account manager who is not at work in its team
+// (gone, on leave, moved) hands it over by the playbook's rules: to its
+// backup if at work, else the least loaded agent, the lead last; nobody at
+// work refuses the restore. A backup who no longer fits is replaced. The
+// merchant is told its contact when it changed, or when the playbook
+// handed it over while it was archived and so never told it.
+// Errors: EConflict.
+func (t *Tx) restoredMerchant(ctx context.Context, a poscare.Actor, id int64) error {
+	m, err := t.getMerchant(ctx, id)
+	if err != nil {
+		return err
+	}
+	tp, err := t.loadTeamPeople(ctx, m.TeamID)
+	if err != nil {
+		return err
+	}
+	var incident any
+	tell := false
+	var handed int64
+	err = t.queryRow(ctx, "SELECT incident_id FROM handovers WHERE kind = 'merchant' AND record_id = ? AND detail = ? ORDER BY id DESC LIMIT 1", id, handedArchived).Scan(&handed)
+	switch {
+	case err == nil:
+		incident, tell = handed, true
+		if _, err := t.exec(ctx, "UPDATE handovers SET detail = ? WHERE kind = 'merchant' AND record_id = ? AND detail = ?", handedTold, id, handedArchived); err != nil {
+			return err
+		}
+	case err != sql.ErrNoRows:
+		return t.s.translate(err)
+	}
+	if mgr := tp.people[m.AccountManagerID]; !poscare.HoldsPortfolio(mgr, m.TeamID) {
+		var backup *poscare.User
+		if m.BackupManagerID != nil {
+			backup = tp.people[*m.BackupManagerID]
+		}
+		type load struct {
+			id int64
+			n  int
+		}
+		loads, err := queryAllTx(ctx, t, "SELECT account_manager_id, COUNT(*) FROM merchants WHERE team_id = ? AND archived_at IS NULL GROUP BY account_manager_id",
+			[]any{m.TeamID}, func(r scanner) (*load, error) { var l load; return &l, r.Scan(&l.id, &l.n) })
+		if err != nil {
+			return err
+		}
+		byID := map[int64]int{}
+		for _, l := range loads {
+			byID[l.id] = l.n
+		}
+		plan, err := poscare.PlanHandover([]int64{id}, poscare.StrategyBackup, backup, tp.candidates, byID)
+		if err != nil {
+			return poscare.Errorf(poscare.EConflict, "商户的客户经理已不在岗，且团队中没有可接手的在岗人员，请先安排人员再恢复",
+				"the merchant's account manager is not at work and nobody at work in the team can take it: assign someone, then restore")
+		}
+		to := plan.To[id]
+		if _, err := t.exec(ctx, "UPDATE merchants SET account_manager_id = ?, updated_at = ? WHERE id = ?", to, micros(t.now), id); err != nil {
+			return err
+		}
+		if err := t.record(ctx, a, "handover", poscare.EntityMerchant, id, map[string]any{"account_manager_id": m.AccountManagerID},
+			map[string]any{"account_manager_id": to, "restored": true}); err != nil {
+			return err
+		}
+		m.AccountManagerID, tell = to, true
+	}
+	backup := int64(0)
+	if m.BackupManagerID != nil {
+		backup = *m.BackupManagerID
+	}
+	need := poscare.BackupNeed{Merchant: id, Manager: m.AccountManagerID, Backup: backup}
+	if to, ok := poscare.PlanBackups([]poscare.BackupNeed{need}, m.TeamID, tp.people, tp.candidates, tp.backupLoad)[id]; ok {
+		if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = ?, updated_at = ? WHERE id = ?", nullInt64(to), micros(t.now), id); err != nil {
+			return err
+		}
+		if err := t.record(ctx, a, "handover_backup", poscare.EntityMerchant, id, map[string]any{"backup_manager_id": nullInt64(backup)},
+			map[string]any{"backup_manager_id": nullInt64(to), "restored": true}); err != nil {
+			return err
+		}
+	}
+	if !tell {
+		return nil
+	}
+	plan := map[int64]int64{id: m.AccountManagerID}
+	key := func(kind string) func(int64) string {
+		return func(mid int64) string { return fmt.Sprintf("restore:%d:%s:%d", micros(t.now), kind, mid) }
+	}
+	_, silent, err := t.queueNotices(ctx, incident, key("merchant"), plan, tp.people)
+	if err != nil || len(silent) == 0 {
+		return err
+	}
+	return t.tellEachInPerson(ctx, key("tell"), silent, plan)
 }

@@ -57,29 +57,33 @@ func (t *Tx) visibleMerchant(ctx context.Context, a poscare.Actor, id int64) (*p
 	return m, nil
 }
 
-// checkMerchantRefs makes sure the team, account manager and backup exist,
-// are active staff who can hold a portfolio, and that the account manager
-// works in the merchant's team.
+// checkMerchantRefs makes sure the team exists and the account manager and
+// backup are people who may hold the merchant, by
+// poscare.CheckMerchantPeople: both at work in the merchant's team, and
+// not the same person.
 func (t *Tx) checkMerchantRefs(ctx context.Context, m *poscare.Merchant) error {
 	p := poscare.Problems{}
 	if tm, err := t.getTeam(ctx, m.TeamID); err != nil || tm.Archived != nil {
 		p.Add("team_id", "团队不存在或已归档", "no such team, or archived")
 	}
-	if u, err := t.getUser(ctx, m.AccountManagerID); err != nil || !holdsPortfolio(u) {
-		p.Add("account_manager_id", "应为在职的业务员或主管", "must be an active agent or lead")
-	} else if u.TeamID == nil || *u.TeamID != m.TeamID {
-		p.Add("account_manager_id", "客户经理不属于该团队", "the account manager is not in this team")
+	person := func(id int64) (*poscare.User, error) {
+		u, err := t.getUser(ctx, id)
+		if poscare.ErrorCode(err) == poscare.ENotFound {
+			return nil, nil
+		}
+		return u, err
 	}
+	manager, err := person(m.AccountManagerID)
+	if err != nil {
+		return err
+	}
+	var backup *poscare.User
 	if m.BackupManagerID != nil {
-		if u, err := t.getUser(ctx, *m.BackupManagerID); err != nil || !holdsPortfolio(u) {
-			p.Add("backup_manager_id", "应为在职的业务员或主管", "must be an active agent or lead")
+		if backup, err = person(*m.BackupManagerID); err != nil {
+			return err
 		}
 	}
-	return p.Err()
-}
-
-func holdsPortfolio(u *poscare.User) bool {
-	return (u.Role == poscare.RoleAgent || u.Role == poscare.RoleLead) && u.Status == poscare.UserActive && u.Archived == nil
+	return joinInvalid(p.Err(), poscare.CheckMerchantPeople(m, manager, backup))
 }
 
 // sealSensitive encrypts the clear sensitive fields of m into its columns'

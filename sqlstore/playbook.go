@@ -371,6 +371,10 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 		note(fmt.Sprintf("%d 项待办或进件阶段无人可接手，仍在其名下，请主管指派", run.left),
 			fmt.Sprintf("%d tasks or onboarding stages had nobody to take them and stay with the person; the lead must assign them", run.left))
 	}
+	if run.noBackup > 0 {
+		note(fmt.Sprintf("%d 家商户没有可担任备岗的在岗同事，暂无备岗，请主管安排人员", run.noBackup),
+			fmt.Sprintf("%d merchants have no backup: nobody else in the team is at work to be one; the lead must assign someone", run.noBackup))
+	}
 	plan, backup, candidates, handovers := run.plan, run.backup, run.candidates, run.rows
 
 	// 4. Tell every affected merchant who their new contact is.
@@ -497,6 +501,14 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 	if backup != nil {
 		people[backup.ID] = backup
 	}
+	return t.queueNotices(ctx, incidentID, func(mid int64) string { return fmt.Sprintf("incident:%d:merchant:%d", incidentID, mid) }, plan, people)
+}
+
+// queueNotices queues, for each merchant of plan, the notice of its new
+// account manager (people[plan[merchant]]) under the dedupe key key(merchant),
+// tied to incident (nil: none). It returns how many it queued and the
+// merchants it could not reach.
+func (t *Tx) queueNotices(ctx context.Context, incident any, key func(int64) string, plan map[int64]int64, people map[int64]*poscare.User) (int, []int64, error) {
 	ids := make([]int64, 0, len(plan))
 	for m := range plan {
 		ids = append(ids, m)
@@ -545,7 +557,7 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 			}
 			// In the contact's language.
 			subject, body := poscare.HandoverMessage(p.name, to)
-			rows = append(rows, []any{fmt.Sprintf("incident:%d:merchant:%d", incidentID, mid), mid, incidentID, channelFor[poscare.ChannelKind(p.kind)],
+			rows = append(rows, []any{key(mid), mid, incident, channelFor[poscare.ChannelKind(p.kind)],
 				p.value, p.lang, subject.In(p.lang), body.In(p.lang), "queued", micros(t.now), micros(t.now)})
 		}
 	}
@@ -557,6 +569,11 @@ func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan ma
 // tellInPerson gives each merchant's new account manager a follow-up to
 // tell, by phone or in person, a merchant the playbook could not message.
 func (t *Tx) tellInPerson(ctx context.Context, incidentID int64, merchants []int64, plan map[int64]int64) error {
+	return t.tellEachInPerson(ctx, func(mid int64) string { return fmt.Sprintf("incident:%d:tell:%d", incidentID, mid) }, merchants, plan)
+}
+
+// tellEachInPerson is tellInPerson with the tasks' dedupe keys given by key.
+func (t *Tx) tellEachInPerson(ctx context.Context, key func(int64) string, merchants []int64, plan map[int64]int64) error {
 	rows := make([][]any, 0, len(merchants))
 	due := micros(t.now.Add(24 * time.Hour))
 	for _, mid := range merchants {
@@ -564,7 +581,7 @@ func (t *Tx) tellInPerson(ctx context.Context, incidentID int64, merchants []int
 		if err := t.queryRow(ctx, "SELECT legal_name FROM merchants WHERE id = ?", mid).Scan(&name); err != nil {
 			return t.s.translate(err)
 		}
-		rows = append(rows, []any{fmt.Sprintf("incident:%d:tell:%d", incidentID, mid), TaskFollowUp, plan[mid], mid,
+		rows = append(rows, []any{key(mid), TaskFollowUp, plan[mid], mid,
 			"无可用联系方式，请电话或上门告知新联系人：" + name, "", due, micros(t.now)})
 	}
 	return t.insertRows(ctx, "tasks", []string{"dedupe_key", "kind", "user_id", "merchant_id", "title", "notes", "due_at", "created_at"}, rows)
@@ -819,10 +836,14 @@ func (s *Store) MerchantNotifications(ctx context.Context, a poscare.Actor, merc
 	return out, err
 }
 
-// ReturnMerchants gives a person who came back the merchants the playbook
-// took from them: all of them, or only those listed. A merchant that was
-// reassigned again since stays where it is. The person must be at work.
-// It returns how many went back. Errors: EForbidden, ENotFound, EConflict.
+// ReturnMerchants brings a person who came back to work and gives them the
+// merchants the playbook took from them: all of them, or only those
+// listed. It is the only way back for someone missing or departed: ops or
+// the lead of the person's team, on the person's latest incident, which
+// records the return in its timeline and the audit trail. A merchant that
+// was reassigned again since stays where it is. Someone otherwise away
+// (disabled, on leave) must be at work first. It returns how many merchants
+// went back. Errors: EForbidden, ENotFound, EConflict.
 func (s *Store) ReturnMerchants(ctx context.Context, a poscare.Actor, incidentID int64, only []int64) (int, error) {
 	if !a.Can(poscare.EntityIncident, poscare.ActUpdate) {
 		return 0, poscare.Forbidden()
@@ -837,11 +858,16 @@ func (s *Store) ReturnMerchants(ctx context.Context, a poscare.Actor, incidentID
 		if err != nil {
 			return err
 		}
-		if !person.Available() {
-			return poscare.Errorf(poscare.EConflict, "当事人尚未恢复在岗，不能交回", "the person is not back at work yet")
-		}
 		if !a.CanSetStatus(person) {
 			return poscare.Forbidden()
+		}
+		if person.Status.ComesBackByReturn() {
+			if err := t.returnToWork(ctx, a, x, person); err != nil {
+				return err
+			}
+		}
+		if !person.Available() {
+			return poscare.Errorf(poscare.EConflict, "当事人尚未恢复在岗，不能交回", "the person is not back at work yet")
 		}
 		want := map[int64]bool{}
 		for _, id := range only {
@@ -888,6 +914,34 @@ func (s *Store) ReturnMerchants(ctx context.Context, a poscare.Actor, incidentID
 		return err
 	})
 	return returned, err
+}
+
+// returnToWork brings a missing or departed person back to work through
+// incident x, which must be their latest: status active, in the timeline
+// and the audit trail with the incident. Their sessions and tokens stay
+// revoked: they log in afresh. Errors: EConflict.
+func (t *Tx) returnToWork(ctx context.Context, a poscare.Actor, x *poscare.Incident, person *poscare.User) error {
+	var latest int64
+	if err := t.queryRow(ctx, "SELECT MAX(id) FROM incidents WHERE user_id = ?", person.ID).Scan(&latest); err != nil {
+		return t.s.translate(err)
+	}
+	if latest != x.ID {
+		return poscare.Errorf(poscare.EConflict, "请在此人最近一次的应急事件（#%d）中办理返岗", "bring the person back on their latest incident (#%d)", latest)
+	}
+	if person.Archived != nil {
+		return poscare.Errorf(poscare.EConflict, "此人的账号已归档，请先恢复账号", "the person's account is archived: restore it first")
+	}
+	before := *person
+	reason := fmt.Sprintf("应急事件 #%d 返岗", x.ID)
+	if _, err := t.exec(ctx, "UPDATE users SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?", poscare.UserActive, reason, micros(t.now), person.ID); err != nil {
+		return err
+	}
+	person.Status, person.StatusReason, person.UpdatedAt = poscare.UserActive, reason, t.now
+	if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", x.ID, micros(t.now), a.UserID,
+		person.Name+" 已返岗，账号恢复（需重新登录）", person.Name+" is back at work; access restored (a new login is needed)"); err != nil {
+		return err
+	}
+	return t.record(ctx, a, "return_to_work", poscare.EntityUser, person.ID, &before, map[string]any{"user": person, "incident_id": x.ID})
 }
 
 // CloseIncident closes an incident once its work is done.

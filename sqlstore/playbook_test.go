@@ -269,15 +269,27 @@ func TestStorePlaybook(t *testing.T) {
 				}
 			})
 			t.Run("LeadReturnsChosenMerchantsWhenAgentIsBack", func(t *testing.T) {
-				if _, err := s.ReturnMerchants(ctx, lead, x.ID, nil); poscare.ErrorCode(err) != poscare.EConflict {
-					t.Fatalf("returned to someone still missing: %v", err)
-				}
-				if _, err := s.SetUserStatus(ctx, lead, agent.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上，家中急事"}); err != nil {
-					t.Fatal(err)
+				// A status change cannot bring back someone missing: only
+				// the return on the incident does, by the team's lead or ops.
+				_, err := s.SetUserStatus(ctx, lead, agent.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上，家中急事"})
+				wantCode(t, err, poscare.EConflict)
+				if _, err := s.ReturnMerchants(ctx, fx.Actor(w.AgentB), x.ID, nil); err == nil {
+					t.Fatal("another team's agent brought the person back")
 				}
 				n, err := s.ReturnMerchants(ctx, lead, x.ID, ids[:5])
 				if err != nil || n != 5 {
 					t.Fatalf("returned %d: %v", n, err)
+				}
+				if u, _ := s.GetUser(ctx, sys, agent.ID); u.Status != poscare.UserActive {
+					t.Fatalf("status %s after the return", u.Status)
+				}
+				back := count(t, s, dsn, "SELECT COUNT(*) FROM audit_log WHERE action = 'return_to_work' AND entity_id = ? AND after_json LIKE ?", agent.ID, fmt.Sprintf(`%%"incident_id":%d%%`, x.ID))
+				if back != 1 {
+					t.Fatalf("%d audit entries of the return with incident %d", back, x.ID)
+				}
+				y, _ := s.GetIncident(ctx, sys, x.ID)
+				if !strings.Contains(y.Timeline[len(y.Timeline)-2].Text.En, "back at work") {
+					t.Fatalf("timeline %+v", y.Timeline[len(y.Timeline)-2:])
 				}
 				if got := count(t, s, dsn, "SELECT COUNT(*) FROM merchants WHERE account_manager_id = ?", agent.ID); got != 5 {
 					t.Fatalf("agent manages %d, want 5", got)
@@ -325,12 +337,13 @@ func TestStorePlaybookSpreadsByLoad(t *testing.T) {
 		m, _ := s.GetMerchant(ctx, sys, id)
 		got[m.AccountManagerID]++
 	}
-	// Spare, third and the lead were at 0; they end within one of each other.
+	// Spare, third and the lead were at 0; the two agents take them,
+	// within one of each other, and the lead none.
 	lo, hi := len(ids), 0
 	for _, n := range got {
 		lo, hi = min(lo, n), max(hi, n)
 	}
-	if len(got) != 3 || hi-lo > 1 || x.Handed.Merchants != 61 {
+	if len(got) != 2 || got[w.Users[poscare.RoleLead].ID] != 0 || hi-lo > 1 || x.Handed.Merchants != 61 {
 		t.Fatalf("spread %v (handed %d)", got, x.Handed.Merchants)
 	}
 	if u, _ := s.GetUser(ctx, sys, w.Users[poscare.RoleAgent].ID); u.Status != poscare.UserDeparted {

@@ -227,6 +227,7 @@ type Continuity struct {
 	// CentreMerchants are the first 50 of them, to pick up by name.
 	CentreMerchants []MerchantRef        `json:"service_centre_merchants"`
 	BulkBlocked     []poscare.AuditEntry `json:"bulk_deletions_blocked"`
+	Coverage        *Coverage            `json:"coverage"` // merchants without a backup, each person's load
 }
 
 // MerchantRef names a merchant in a list.
@@ -277,6 +278,9 @@ func (s *Store) ContinuityStatus(ctx context.Context, a poscare.Actor) (*Continu
 			if a.CanSeeUser(si.User) {
 				out.Unreachable = append(out.Unreachable, si)
 			}
+		}
+		if out.Coverage, err = t.coverage(ctx, a); err != nil {
+			return err
 		}
 		cond, args := t.s.scopeSQL(a.MerchantScope())
 		// Driven by the few account managers who are neither at work nor
