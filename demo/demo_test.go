@@ -511,6 +511,20 @@ func checkContinuityStory(t *testing.T, s *sqlstore.Store, ops poscare.Actor, lo
 	for _, u := range users {
 		byID[u.ID] = u
 	}
+	// The departure's merchants were spread over the agents of 销售一部,
+	// not given to its lead, and every merchant still has a backup.
+	for _, u := range users {
+		if u.Login != "lead1" && u.ID != x.UserID {
+			continue
+		}
+		ms, err := s.ListMerchants(ctx, ops, poscare.MerchantFilter{AccountManagerID: &u.ID, Page: poscare.Page{Limit: 1}})
+		if err != nil || len(ms) != 0 {
+			t.Errorf("%s (%s) manages merchants after the spread: %d %v", u.Login, u.Role, len(ms), err)
+		}
+	}
+	if c.Coverage.WithoutBackup != 0 {
+		t.Errorf("%d merchants without a backup after the demo's incident: %v", c.Coverage.WithoutBackup, c.Coverage.Unbacked)
+	}
 	// The departed agent's colleagues got other backups; whoever is listed
 	// is backed up by the colleague on leave or the one unreachable.
 	for _, u := range c.WithoutBackup {

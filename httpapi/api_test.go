@@ -261,9 +261,7 @@ func (e *env) plan(rt httpapi.Route) call {
 		c.body = func() any {
 			return poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "连续三天联系不上", Strategy: poscare.StrategySpread}
 		}
-		c.after = func() {
-			e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"})
-		}
+		c.after = func() { e.bringBack(w.Spare.ID) }
 	case "GET /api/v1/incidents/{id}", "POST /api/v1/incidents/{id}/check", "POST /api/v1/incidents/{id}/return", "POST /api/v1/incidents/{id}/close":
 		c.before = func() {
 			x, err := e.s.DeclareIncident(ctx, sys, w.Spare.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "测试事件"})
@@ -271,7 +269,7 @@ func (e *env) plan(rt httpapi.Route) call {
 				e.t.Fatal(err)
 			}
 			target = x.ID
-			e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"})
+			e.bringBack(w.Spare.ID)
 		}
 		switch {
 		case strings.HasSuffix(rt.Pattern, "/check"):
@@ -344,9 +342,7 @@ func (e *env) deliveryIncident() int64 {
 	if x.Handed.Notifications != 2 {
 		e.t.Fatalf("incident %d queued %d notices, want 2", x.ID, x.Handed.Notifications)
 	}
-	if _, err := e.s.SetUserStatus(ctx, sys, w.Spare.ID, poscare.StatusChange{Status: poscare.UserActive, Reason: "已联系上"}); err != nil {
-		e.t.Fatal(err)
-	}
+	e.bringBack(w.Spare.ID)
 	e.delivery = x.ID
 	return x.ID
 }
@@ -465,4 +461,27 @@ func TestIncidentNotificationsAPI(t *testing.T) {
 			})
 		})
 	}
+}
+
+// bringBack brings a person declared missing or departed back to work, the
+// only way there is: the return on their latest incident.
+func (e *env) bringBack(userID int64) {
+	e.t.Helper()
+	ctx, sys := context.Background(), poscare.SystemActor("t")
+	if u, err := e.s.GetUser(ctx, sys, userID); err != nil || !u.Status.ComesBackByReturn() {
+		return
+	}
+	xs, err := e.s.ListIncidents(ctx, sys, false, poscare.Page{Limit: 100})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, x := range xs {
+		if x.UserID == userID {
+			if _, err := e.s.ReturnMerchants(ctx, sys, x.ID, []int64{}); err != nil {
+				e.t.Fatal(err)
+			}
+			return
+		}
+	}
+	e.t.Fatalf("no incident for user %d", userID)
 }
