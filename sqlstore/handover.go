@@ -523,7 +523,9 @@ func (t *Tx) restoredMerchant(ctx context.Context, a poscare.Actor, id int64) er
 		backup = *m.BackupManagerID
 	}
 	need := poscare.BackupNeed{Merchant: id, Manager: m.AccountManagerID, Backup: backup}
-	if to, ok := poscare.PlanBackups([]poscare.BackupNeed{need}, m.TeamID, tp.people, tp.candidates, tp.backupLoad)[id]; ok {
+	// A merchant that never had a backup is not given one by a restore
+	// alone; one whose backup or manager is gone is put right.
+	if to, ok := poscare.PlanBackups([]poscare.BackupNeed{need}, m.TeamID, tp.people, tp.candidates, tp.backupLoad)[id]; ok && (backup != 0 || tell) {
 		if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = ?, updated_at = ? WHERE id = ?", nullInt64(to), micros(t.now), id); err != nil {
 			return err
 		}

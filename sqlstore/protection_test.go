@@ -159,10 +159,14 @@ func TestStoreRemovalsListedAndUndone(t *testing.T) {
 			must(t, s.UpdateContact(ctx, agent, c))
 			// Someone else's archive is not the agent's.
 			must(t, s.Archive(ctx, fx.Actor(w.Users[poscare.RoleOps]), poscare.EntityMerchant, ids[2], "运营清理"))
-			// The agent backs up a team-2 merchant and archives it too: team
-			// 1's lead may not see that merchant, so neither its removal.
-			across := fx.NewMerchant(w.Team2.ID, w.AgentB.ID, &agent.UserID)
+			// The agent backs up a team-2 merchant (data from before a
+			// backup had to be in the merchant's team) and archives it too:
+			// team 1's lead may not see that merchant, so neither its removal.
+			across := fx.NewMerchant(w.Team2.ID, w.AgentB.ID, nil)
 			must(t, s.CreateMerchant(ctx, sys, across))
+			if _, err := rawDB(t, dsn).Exec(rawSQL(dsn, "UPDATE merchants SET backup_manager_id = ? WHERE id = ?"), agent.UserID, across.ID); err != nil {
+				t.Fatal(err)
+			}
 			must(t, s.Archive(ctx, agent, poscare.EntityMerchant, across.ID, "二部的客户，不做了"))
 
 			t.Run("LeadSeesEachWithItsReason", func(t *testing.T) {
