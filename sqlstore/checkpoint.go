@@ -15,9 +15,10 @@ import (
 	"poscare"
 )
 
-// checkpointMarker starts a checkpoint line in the checkpoint file, and is
-// the message of the log line that repeats it, so either can be verified.
-const checkpointMarker = "audit_checkpoint"
+// AuditCheckpointMarker starts a checkpoint line in the checkpoint file;
+// the server logs each checkpoint with it as the message, so that a
+// shipped log verifies the database as the file does.
+const AuditCheckpointMarker = "audit_checkpoint"
 
 // CheckpointAudit appends the audit chain's head to the checkpoint file
 // (AuditCheckpoints) when it moved since this store last wrote one, and
@@ -55,7 +56,7 @@ func (s *Store) CheckpointAudit(ctx context.Context) (cp poscare.AuditCheckpoint
 	if err != nil {
 		return cp, false, fmt.Errorf("audit checkpoints: %w", err)
 	}
-	_, err = fmt.Fprintf(f, "%s seq=%d hash=%s at=%s mac=%s\n", checkpointMarker, cp.Seq, cp.Hash, cp.At.Format(time.RFC3339Nano), cp.MAC)
+	_, err = fmt.Fprintf(f, "%s seq=%d hash=%s at=%s mac=%s\n", AuditCheckpointMarker, cp.Seq, cp.Hash, cp.At.Format(time.RFC3339Nano), cp.MAC)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -129,7 +130,7 @@ func parseCheckpoint(line string) (cp poscare.AuditCheckpoint, ok bool, err erro
 	fields := strings.Fields(line)
 	attrs := map[string]string{}
 	for _, f := range fields {
-		if f == checkpointMarker || f == "msg="+checkpointMarker {
+		if f == AuditCheckpointMarker || f == "msg="+AuditCheckpointMarker {
 			ok = true
 			continue
 		}
