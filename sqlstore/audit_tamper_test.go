@@ -150,6 +150,17 @@ func TestAuditTamperingDetected(t *testing.T) {
 			t.Fatalf("checkpoint after the tail was deleted: %v", err)
 		}
 	})
+	run("NewestRowsDeletedWhileNoServerRan", func(t *testing.T, b *auditBench) {
+		b.exec(t, "DELETE FROM audit_log WHERE seq = ?", b.head)
+		// The next start's first checkpoint finds the file's newest above
+		// the head, and says so instead of writing.
+		next := testenv.Open(t, b.dsn)
+		next.AuditCheckpoints = b.s.AuditCheckpoints
+		if _, written, err := next.CheckpointAudit(t.Context()); err == nil || written {
+			t.Fatalf("first checkpoint after the tail was deleted: written=%v %v", written, err)
+		}
+		wantBreak(t, next, poscare.BreakTail, b.head)
+	})
 	run("TableEmptied", func(t *testing.T, b *auditBench) {
 		b.exec(t, "DELETE FROM audit_log")
 		wantBreak(t, b.s, poscare.BreakEmptied, 1)

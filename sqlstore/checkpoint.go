@@ -34,6 +34,9 @@ func (s *Store) CheckpointAudit(ctx context.Context) (cp poscare.AuditCheckpoint
 	if err != nil {
 		return cp, false, err
 	}
+	if err := s.loadLastCheckpoint(); err != nil {
+		return cp, false, err
+	}
 	s.auditCkptMu.Lock()
 	defer s.auditCkptMu.Unlock()
 	var seq sql.NullInt64
@@ -68,6 +71,36 @@ func (s *Store) CheckpointAudit(ctx context.Context) (cp poscare.AuditCheckpoint
 	}
 	s.auditCkptLast = cp
 	return cp, true, nil
+}
+
+// loadLastCheckpoint takes, the first time, the newest checkpoint already
+// in the file as the one to stay above, so that entries deleted while no
+// server ran are reported at the first checkpoint after a start.
+func (s *Store) loadLastCheckpoint() error {
+	s.auditCkptMu.Lock()
+	loaded := s.auditCkptLoaded
+	s.auditCkptMu.Unlock()
+	if loaded {
+		return nil
+	}
+	cps, brk, err := s.readCheckpoints(s.AuditCheckpoints)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		return fmt.Errorf("audit checkpoints: %s", brk.Reason)
+	}
+	s.auditCkptMu.Lock()
+	defer s.auditCkptMu.Unlock()
+	if !s.auditCkptLoaded {
+		for _, c := range cps {
+			if c.Seq > s.auditCkptLast.Seq {
+				s.auditCkptLast = c
+			}
+		}
+		s.auditCkptLoaded = true
+	}
+	return nil
 }
 
 // readCheckpoints reads the checkpoints in path: the lines of a checkpoint

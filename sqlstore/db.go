@@ -67,7 +67,8 @@ type Store struct {
 	// means none (VerifyAudit then checks the links alone).
 	AuditCheckpoints string
 	auditCkptMu      sync.Mutex
-	auditCkptLast    poscare.AuditCheckpoint // the last checkpoint this store wrote
+	auditCkptLast    poscare.AuditCheckpoint // the newest checkpoint this store wrote or found in the file
+	auditCkptLoaded  bool                    // whether the file's newest has been read
 	// Log receives what the store cannot return to a caller, such as an
 	// alert that could not be queued after a refused removal. Open sets
 	// slog.Default().
