@@ -238,6 +238,16 @@ func TestConsole(t *testing.T) {
 		if res.StatusCode != 400 {
 			t.Fatalf("forged confirm post: %d", res.StatusCode)
 		}
+		// Pressing it again: the page says the link was used, in Chinese.
+		res, err = anon.PostForm(s.srv.URL+"/confirm", url.Values{"c": {q.Get("c")}, "s": {q.Get("s")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusConflict || !strings.Contains(string(b), "此确认链接已使用过") {
+			t.Fatalf("replayed confirm: %d %s", res.StatusCode, b)
+		}
 	})
 	t.Run("PostWithoutCSRFTokenIsRefused", func(t *testing.T) {
 		c := s.browser()

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -79,7 +80,7 @@ func (c *Console) portal(q *request) {
 	}
 	if cs, err := c.Store.ListContacts(ctx, a, sqlstore.ContactFilter{MerchantID: &m.ID, Page: poscare.Page{Limit: 20}}); err == nil {
 		for _, ct := range cs {
-			d.Confirm = append(d.Confirm, confirmRow{C: ct, Link: "/confirm?" + c.Store.ConfirmLink(ct.ID, time.Now().Add(7*24*time.Hour))})
+			d.Confirm = append(d.Confirm, confirmRow{C: ct, Link: "/confirm?" + c.Store.ConfirmLink(ct, time.Now().Add(7*24*time.Hour))})
 		}
 	}
 	// Never empty: the chain ends at the 24-hour service centre.
@@ -130,8 +131,17 @@ func (c *Console) confirm(w http.ResponseWriter, r *http.Request) {
 		ct, err = c.Store.LinkedContact(r.Context(), link, sig)
 	}
 	if err != nil {
+		// The store says why (invalid or expired, already used, contact
+		// archived); anything else gets the general message.
+		status, e := http.StatusBadRequest, (*poscare.Error)(nil)
 		p.Error = p.T("confirm.bad")
-		q.render(http.StatusBadRequest, "error", p)
+		if code := poscare.ErrorCode(err); (code == poscare.EInvalid || code == poscare.EConflict) && errors.As(err, &e) {
+			p.Error = e.Message.In(p.Lang)
+			if code == poscare.EConflict {
+				status = http.StatusConflict
+			}
+		}
+		q.render(status, "error", p)
 		return
 	}
 	p.Data = &confirmData{C: ct, Link: link, Sig: sig, Done: r.Method == http.MethodPost}

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"poscare"
+	"poscare/vault"
 )
 
 // auditLockKey serialises appends to the chain across PostgreSQL sessions;
@@ -49,28 +51,36 @@ func (t *Tx) readAuditHead(ctx context.Context) error {
 			return t.s.translate(err)
 		}
 	}
+	// Nothing is written to a chain that could not be verified later.
+	if _, err := t.s.vault.AuditMAC(); err != nil {
+		return poscare.Internal(err)
+	}
 	var last sql.NullInt64
 	var prev sql.NullString
 	err := t.queryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
 	if err != nil && err != sql.ErrNoRows {
 		return t.s.translate(err)
 	}
-	t.audit, t.auditRead = auditChain{seq: last.Int64, head: prev.String}, true
+	t.audit, t.auditRead = auditChain{seq: last.Int64, head: prev.String, vault: t.s.vault}, true
 	return nil
 }
 
-// auditChain is the last entry of the chain: its seq and hash.
+// auditChain is the last entry of the chain: its seq and hash, and the
+// vault whose audit key chains the next entries.
 type auditChain struct {
-	seq  int64
-	head string
+	seq   int64
+	head  string
+	vault *vault.Vault
 }
 
-// link links e to the chain, makes it the chain's last entry and returns
-// its row.
+// link links e to the chain with an HMAC under the audit key (which
+// readAuditHead has checked is there), makes it the chain's last entry and
+// returns its row.
 func (c *auditChain) link(e *poscare.AuditEntry) []any {
 	e.Seq = c.seq + 1
 	e.PrevHash = c.head
-	e.Hash = e.ComputeHash()
+	mac, _ := c.vault.AuditMAC()
+	e.Hash = e.ComputeMAC(mac)
 	c.seq, c.head = e.Seq, e.Hash
 	return []any{e.Seq, micros(e.At), e.ActorID, e.ActorLogin, e.Action, e.Entity, e.EntityID,
 		string(e.Before), string(e.After), e.Source, e.PrevHash, e.Hash}
@@ -218,17 +228,51 @@ func (s *Store) AuditEntries(ctx context.Context, f poscare.AuditFilter) ([]posc
 	return out, s.translate(rows.Err())
 }
 
-// VerifyAudit walks the whole chain in order and returns the first entry
-// whose hash, link or sequence number is wrong, or nil when the chain holds.
+// VerifyAudit walks the whole chain in order and returns the first thing
+// wrong with it, or nil when it holds. Each entry's link, sequence number
+// and hash are checked: an HMAC under the audit key, or plain SHA-256 for
+// the entries from before the key, which may not follow a keyed one. When
+// AuditCheckpoints names a file, the chain is also held against the
+// checkpoints in it: an entry whose hash differs from its checkpoint (the
+// chain was recomputed), a chain that ends before the last checkpoint (its
+// newest entries were deleted) or an empty table where checkpoints say
+// entries were; a checkpoint line whose own MAC is wrong is a break too.
 // It also returns how many entries it checked.
 func (s *Store) VerifyAudit(ctx context.Context) (*poscare.ChainBreak, int64, error) {
+	var cps []poscare.AuditCheckpoint
+	if s.AuditCheckpoints != "" {
+		var brk *poscare.ChainBreak
+		var err error
+		if cps, brk, err = s.readCheckpoints(s.AuditCheckpoints); err != nil || brk != nil {
+			return brk, 0, err
+		}
+	}
+	mac, err := s.vault.AuditMAC()
+	if err != nil {
+		return nil, 0, poscare.Internal(err)
+	}
+	want := map[int64]poscare.AuditCheckpoint{}
+	var last poscare.AuditCheckpoint
+	for _, c := range cps {
+		if old, ok := want[c.Seq]; ok && old.Hash != c.Hash {
+			return &poscare.ChainBreak{Kind: poscare.BreakCheckpoint, Seq: c.Seq, Reason: fmt.Sprintf("checkpoints of %s and %s disagree on entry %d",
+				old.At.Format(time.RFC3339), c.At.Format(time.RFC3339), c.Seq)}, 0, nil
+		}
+		want[c.Seq] = c
+		if c.Seq > last.Seq {
+			last = c
+		}
+	}
 	rows, err := s.read.QueryContext(ctx, "SELECT "+auditCols+" FROM audit_log ORDER BY seq")
 	if err != nil {
 		return nil, 0, s.translate(err)
 	}
 	defer rows.Close()
 	var n int64
-	prev := ""
+	prev, keyed := "", false
+	broken := func(seq int64, reason string) *poscare.ChainBreak {
+		return &poscare.ChainBreak{Kind: poscare.BreakLink, Seq: seq, Reason: reason}
+	}
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
@@ -237,15 +281,38 @@ func (s *Store) VerifyAudit(ctx context.Context) (*poscare.ChainBreak, int64, er
 		n++
 		switch {
 		case e.Seq != n:
-			return &poscare.ChainBreak{Seq: e.Seq, Reason: fmt.Sprintf("sequence gap: expected %d", n)}, n, nil
+			return broken(e.Seq, fmt.Sprintf("sequence gap: expected %d", n)), n, nil
 		case e.PrevHash != prev:
-			return &poscare.ChainBreak{Seq: e.Seq, Reason: "previous-hash link does not match the entry before"}, n, nil
+			return broken(e.Seq, "previous-hash link does not match the entry before"), n, nil
+		case e.Keyed():
+			mac.Reset()
+			if e.ComputeMAC(mac) != e.Hash {
+				return broken(e.Seq, "keyed hash does not match the entry's contents under the audit key"), n, nil
+			}
+			keyed = true
+		case keyed:
+			return broken(e.Seq, "entry hashed without the audit key after keyed entries: the chain was recomputed"), n, nil
 		case e.ComputeHash() != e.Hash:
-			return &poscare.ChainBreak{Seq: e.Seq, Reason: "hash does not match the entry's contents"}, n, nil
+			return broken(e.Seq, "hash does not match the entry's contents"), n, nil
+		}
+		if c, ok := want[e.Seq]; ok && c.Hash != e.Hash {
+			return &poscare.ChainBreak{Kind: poscare.BreakRewritten, Seq: e.Seq, Reason: fmt.Sprintf(
+				"entry %d differs from its checkpoint of %s: the chain was recomputed", e.Seq, c.At.Format(time.RFC3339))}, n, nil
 		}
 		prev = e.Hash
 	}
-	return nil, n, s.translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, n, s.translate(err)
+	}
+	switch {
+	case last.Seq > 0 && n == 0:
+		return &poscare.ChainBreak{Kind: poscare.BreakEmptied, Seq: 1, Reason: fmt.Sprintf(
+			"the audit trail is empty, but the checkpoint of %s recorded %d entries", last.At.Format(time.RFC3339), last.Seq)}, n, nil
+	case last.Seq > n:
+		return &poscare.ChainBreak{Kind: poscare.BreakTail, Seq: n + 1, Reason: fmt.Sprintf(
+			"the audit trail ends at entry %d, but the checkpoint of %s recorded entry %d: the newest entries were deleted", n, last.At.Format(time.RFC3339), last.Seq)}, n, nil
+	}
+	return nil, n, nil
 }
 
 // VerifyAuditOK is VerifyAudit as a plain error, for tests and checks.
@@ -255,7 +322,7 @@ func (s *Store) VerifyAuditOK(ctx context.Context) error {
 		return err
 	}
 	if brk != nil {
-		return fmt.Errorf("audit chain broken at %d: %s", brk.Seq, brk.Reason)
+		return fmt.Errorf("audit chain broken at %d (%s): %s", brk.Seq, brk.Kind, brk.Reason)
 	}
 	return nil
 }

@@ -62,6 +62,13 @@ type Store struct {
 	// reader's mobile), "wechat" (to their WeChat ID); the server sets the
 	// channels it has. Open sets email only.
 	AlertChannels []string
+	// AuditCheckpoints is the file that CheckpointAudit appends the audit
+	// chain's head to and that VerifyAudit holds the chain against; empty
+	// means none (VerifyAudit then checks the links alone).
+	AuditCheckpoints string
+	auditCkptMu      sync.Mutex
+	auditCkptLast    poscare.AuditCheckpoint // the newest checkpoint this store wrote or found in the file
+	auditCkptLoaded  bool                    // whether the file's newest has been read
 	// Log receives what the store cannot return to a caller, such as an
 	// alert that could not be queued after a refused removal. Open sets
 	// slog.Default().

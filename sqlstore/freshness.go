@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/hmac"
 	"database/sql"
 	"fmt"
 	"strconv"
@@ -172,64 +171,132 @@ func (s *Store) CompleteTask(ctx context.Context, a poscare.Actor, id int64) err
 }
 
 // ConfirmLink returns the query string of a signed link by which a merchant
-// confirms a contact's details are still right, valid until expiry.
-func (s *Store) ConfirmLink(contactID int64, expiry time.Time) string {
-	msg := fmt.Sprintf("%d.%d", contactID, expiry.Unix())
-	return "c=" + msg + "&s=" + s.vault.BlindIndex("confirm", msg)
+// confirms that contact c's details are still right, valid until expiry
+// and once: the link names the contact's last verification, which using it
+// moves on, so a replay (or a link older than another confirmation) finds
+// it changed. It is signed with the link key, which signs nothing else.
+func (s *Store) ConfirmLink(c *poscare.Contact, expiry time.Time) string {
+	msg := fmt.Sprintf("%d.%d.%d", c.ID, expiry.Unix(), verifiedStamp(c.LastVerifiedAt))
+	return "c=" + msg + "&s=" + s.vault.SignLink(msg)
+}
+
+// verifiedStamp is a contact's last verification as a link carries it:
+// microseconds, 0 for never.
+func verifiedStamp(at *time.Time) int64 {
+	if at == nil {
+		return 0
+	}
+	return micros(*at)
+}
+
+// confirmLink is a confirmation link's checked content.
+type confirmLink struct {
+	contact int64
+	stamp   int64 // the contact's last verification when the link was made
 }
 
 // ConfirmContact checks a signed confirmation and marks the contact
 // verified (and its open verification task done). Errors: EInvalid for a
-// forged or expired link, ENotFound.
+// forged or expired link, or a contact or merchant archived since;
+// EConflict for a link already used (or the details confirmed since it was
+// made); ENotFound.
 func (s *Store) ConfirmContact(ctx context.Context, c, sig, source string) (*poscare.Contact, error) {
-	id, err := s.linkedContactID(c, sig)
+	l, err := s.checkConfirmLink(c, sig)
 	if err != nil {
 		return nil, err
 	}
 	var out *poscare.Contact
 	err = s.inWrite(ctx, func(t *Tx) error {
-		before, err := t.getContact(ctx, id)
+		before, err := t.linkedContact(ctx, l)
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, "UPDATE contacts SET last_verified_at = ? WHERE id = ?", micros(t.now), id); err != nil {
+		// The new mark must differ from the link's even with a clock
+		// that stands still, or the link would work again.
+		at := micros(t.now)
+		if at <= l.stamp {
+			at = l.stamp + 1
+		}
+		// The condition settles a race of two uses: the second finds the
+		// mark moved (PostgreSQL re-reads the row after the first commits).
+		res, err := t.exec(ctx, "UPDATE contacts SET last_verified_at = ? WHERE id = ? AND archived_at IS NULL AND COALESCE(last_verified_at, 0) = ?", at, l.contact, l.stamp)
+		if err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, "UPDATE tasks SET done_at = ? WHERE contact_id = ? AND kind = 'verify_contact' AND done_at IS NULL", micros(t.now), id); err != nil {
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errLinkUsed()
+		}
+		if _, err := t.exec(ctx, "UPDATE tasks SET done_at = ? WHERE contact_id = ? AND kind = 'verify_contact' AND done_at IS NULL", micros(t.now), l.contact); err != nil {
 			return err
 		}
-		if out, err = t.getContact(ctx, id); err != nil {
+		if out, err = t.getContact(ctx, l.contact); err != nil {
 			return err
 		}
-		return t.record(ctx, poscare.Actor{Login: "merchant-link", Source: source}, "confirm", poscare.EntityContact, id, before, out)
+		return t.record(ctx, poscare.Actor{Login: "merchant-link", Source: source}, "confirm", poscare.EntityContact, l.contact, before, out)
 	})
 	return out, err
 }
 
 // LinkedContact shows the contact behind a signed link without confirming
 // anything, so that opening the link (or a mail scanner fetching it) is
-// not taken for the merchant's word. Errors: EInvalid, ENotFound.
+// not taken for the merchant's word. It refuses the links ConfirmContact
+// would refuse, with the same errors.
 func (s *Store) LinkedContact(ctx context.Context, c, sig string) (*poscare.Contact, error) {
-	id, err := s.linkedContactID(c, sig)
+	l, err := s.checkConfirmLink(c, sig)
 	if err != nil {
 		return nil, err
 	}
-	return readOne(ctx, s, func(t *Tx) (*poscare.Contact, error) { return t.getContact(ctx, id) })
+	return readOne(ctx, s, func(t *Tx) (*poscare.Contact, error) { return t.linkedContact(ctx, l) })
 }
 
-// linkedContactID checks a confirmation link's signature and expiry.
-func (s *Store) linkedContactID(c, sig string) (int64, error) {
-	bad := poscare.Errorf(poscare.EInvalid, "链接无效或已过期", "the link is invalid or has expired")
-	if !hmac.Equal([]byte(sig), []byte(s.vault.BlindIndex("confirm", c))) {
-		return 0, bad
+// checkConfirmLink checks a confirmation link's signature under the link
+// key, its form and its expiry.
+func (s *Store) checkConfirmLink(c, sig string) (confirmLink, error) {
+	bad := poscare.Errorf(poscare.EInvalid, "链接无效或已过期，请联系您的服务联系人", "This link is invalid or has expired; please contact your service contact.")
+	if !s.vault.VerifyLink(c, sig) {
+		return confirmLink{}, bad
 	}
-	idStr, expStr, _ := strings.Cut(c, ".")
-	id, err1 := strconv.ParseInt(idStr, 10, 64)
-	exp, err2 := strconv.ParseInt(expStr, 10, 64)
-	if err1 != nil || err2 != nil || s.Now().Unix() > exp {
-		return 0, bad
+	parts := strings.Split(c, ".")
+	if len(parts) != 3 {
+		return confirmLink{}, bad
 	}
-	return id, nil
+	var n [3]int64
+	for i, p := range parts {
+		v, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return confirmLink{}, bad
+		}
+		n[i] = v
+	}
+	if s.Now().Unix() > n[1] {
+		return confirmLink{}, bad
+	}
+	return confirmLink{contact: n[0], stamp: n[2]}, nil
+}
+
+// linkedContact loads the contact behind a checked link, refusing it when
+// the contact or its merchant is archived or the link has been used.
+func (t *Tx) linkedContact(ctx context.Context, l confirmLink) (*poscare.Contact, error) {
+	c, err := t.getContact(ctx, l.contact)
+	if err != nil {
+		return nil, err
+	}
+	var merchantArchived bool
+	if err := t.queryRow(ctx, "SELECT archived_at IS NOT NULL FROM merchants WHERE id = ?", c.MerchantID).Scan(&merchantArchived); err != nil {
+		return nil, t.s.translate(err)
+	}
+	if c.Archived != nil || merchantArchived {
+		return nil, poscare.Errorf(poscare.EInvalid, "该联系人已停用，此确认链接已失效", "This contact is no longer in use, so the confirmation link no longer works.")
+	}
+	if verifiedStamp(c.LastVerifiedAt) != l.stamp {
+		return nil, errLinkUsed()
+	}
+	return c, nil
+}
+
+func errLinkUsed() error {
+	return poscare.Errorf(poscare.EConflict, "此确认链接已使用过（或联系方式已在此后确认），无需再次确认",
+		"This confirmation link has already been used (or the details were confirmed since); nothing more to do.")
 }
 
 // ConfirmOwnContact is a staff member keeping their own contact details

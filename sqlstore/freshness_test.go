@@ -49,11 +49,11 @@ func TestStoreContactFreshness(t *testing.T) {
 				}
 			})
 			t.Run("SignedLinkConfirms", func(t *testing.T) {
-				q, _ := url.ParseQuery(s.ConfirmLink(w.Contact.ID, later.Add(7*24*time.Hour)))
+				q, _ := url.ParseQuery(s.ConfirmLink(w.Contact, later.Add(7*24*time.Hour)))
 				if _, err := s.ConfirmContact(ctx, q.Get("c"), q.Get("s")+"0", "t"); poscare.ErrorCode(err) != poscare.EInvalid {
 					t.Fatalf("forged link: %v", err)
 				}
-				expired, _ := url.ParseQuery(s.ConfirmLink(w.Contact.ID, later.Add(-time.Hour)))
+				expired, _ := url.ParseQuery(s.ConfirmLink(w.Contact, later.Add(-time.Hour)))
 				if _, err := s.ConfirmContact(ctx, expired.Get("c"), expired.Get("s"), "t"); poscare.ErrorCode(err) != poscare.EInvalid {
 					t.Fatalf("expired link: %v", err)
 				}

@@ -1,7 +1,11 @@
 // Package vault encrypts sensitive fields at rest (ID numbers, settlement
 // accounts) with AES-256-GCM under a rotatable key ring, and computes a
 // keyed hash (HMAC-SHA-256, a "blind index") beside each value so that an
-// exact-match search works without decrypting anything.
+// exact-match search works without decrypting anything. It also holds the
+// two signing keys: the audit key, which chains the audit trail and signs
+// its checkpoints, and the link key, which signs merchants' confirmation
+// links. Each key has one purpose, so the leak of one forges nothing the
+// others protect.
 package vault
 
 import (
@@ -14,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
 )
 
@@ -24,12 +29,15 @@ type Key struct {
 	Secret []byte
 }
 
-// Vault holds the data keys (the first one encrypts, all decrypt) and the
-// index key for blind indexes.
+// Vault holds the data keys (the first one encrypts, all decrypt), the
+// index key for blind indexes and, once WithSigningKeys has added them, the
+// audit key and the link key.
 type Vault struct {
 	active string
 	aeads  map[string]cipher.AEAD
 	index  []byte
+	audit  []byte // HMAC key of the audit chain and its checkpoints
+	link   []byte // HMAC key of merchants' confirmation links
 }
 
 // New builds a vault. keys must not be empty; keys[0] is the active key.
@@ -62,6 +70,24 @@ func New(keys []Key, indexKey []byte) (*Vault, error) {
 		v.aeads[k.ID] = aead
 	}
 	return v, nil
+}
+
+// WithSigningKeys returns a copy of v that also holds the audit key and
+// the link key. Each must be at least 32 bytes, and the three HMAC keys
+// (index, audit, link) must all differ: one key doing two jobs would let a
+// leak of it forge both.
+func (v *Vault) WithSigningKeys(auditKey, linkKey []byte) (*Vault, error) {
+	switch {
+	case len(auditKey) < 32:
+		return nil, errors.New("vault: the audit key must be at least 32 bytes")
+	case len(linkKey) < 32:
+		return nil, errors.New("vault: the link key must be at least 32 bytes")
+	case hmac.Equal(auditKey, v.index) || hmac.Equal(linkKey, v.index) || hmac.Equal(auditKey, linkKey):
+		return nil, errors.New("vault: the index, audit and link keys must all differ")
+	}
+	out := *v
+	out.audit, out.link = auditKey, linkKey
+	return &out, nil
 }
 
 // ParseKeys reads a key ring written as "id:base64,id:base64" (the format
@@ -154,4 +180,35 @@ func (v *Vault) BlindIndex(field, value string) string {
 	m.Write([]byte{0})
 	m.Write([]byte(value))
 	return hex.EncodeToString(m.Sum(nil)[:16]) // 128 bits: collision-free in practice, half the index
+}
+
+// AuditMAC returns a fresh HMAC-SHA-256 under the audit key, or an error
+// when the vault has none (see WithSigningKeys).
+func (v *Vault) AuditMAC() (hash.Hash, error) {
+	if v == nil || len(v.audit) == 0 {
+		return nil, errors.New("vault: no audit key configured")
+	}
+	return hmac.New(sha256.New, v.audit), nil
+}
+
+// linkPurpose separates link signatures from any other use of HMAC.
+const linkPurpose = "poscare confirmation link\x00"
+
+// SignLink signs a confirmation link's message with the link key. Without
+// a link key it returns "", which VerifyLink never accepts.
+func (v *Vault) SignLink(msg string) string {
+	if v == nil || len(v.link) == 0 {
+		return ""
+	}
+	m := hmac.New(sha256.New, v.link)
+	m.Write([]byte(linkPurpose))
+	m.Write([]byte(msg))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// VerifyLink tells whether sig is the link key's signature of msg, in
+// constant time.
+func (v *Vault) VerifyLink(msg, sig string) bool {
+	want := v.SignLink(msg)
+	return want != "" && hmac.Equal([]byte(sig), []byte(want))
 }

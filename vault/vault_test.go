@@ -91,3 +91,46 @@ func TestVault(t *testing.T) {
 		}
 	})
 }
+
+func TestSigningKeys(t *testing.T) {
+	index := bytes.Repeat([]byte{9}, 32)
+	base, err := New(testKeys(t, "k1"), index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, link := bytes.Repeat([]byte{5}, 32), bytes.Repeat([]byte{6}, 32)
+	t.Run("KeysMustDiffer", func(t *testing.T) {
+		for name, pair := range map[string][2][]byte{
+			"AuditIsIndex": {index, link}, "LinkIsIndex": {audit, index}, "AuditIsLink": {audit, audit},
+			"AuditShort": {audit[:31], link}, "LinkShort": {audit, link[:31]},
+		} {
+			if _, err := base.WithSigningKeys(pair[0], pair[1]); err == nil {
+				t.Errorf("%s accepted", name)
+			}
+		}
+	})
+	v, err := base.WithSigningKeys(audit, link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("LinkSignedWithLinkKeyOnly", func(t *testing.T) {
+		sig := v.SignLink("7.1700000000.0")
+		if !v.VerifyLink("7.1700000000.0", sig) {
+			t.Fatal("own signature refused")
+		}
+		if v.VerifyLink("8.1700000000.0", sig) {
+			t.Fatal("signature accepted for another message")
+		}
+		if v.VerifyLink("7.1700000000.0", v.BlindIndex("confirm", "7.1700000000.0")) {
+			t.Fatal("a blind index under the index key passed as a link signature")
+		}
+	})
+	t.Run("NoKeyNoSignature", func(t *testing.T) {
+		if base.SignLink("x") != "" || base.VerifyLink("x", "") {
+			t.Fatal("a vault without a link key signed or verified a link")
+		}
+		if _, err := base.AuditMAC(); err == nil {
+			t.Fatal("a vault without an audit key gave an audit MAC")
+		}
+	})
+}

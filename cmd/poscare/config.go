@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,7 +31,10 @@ var options = []option{
 	{name: "listen", def: "127.0.0.1:8080", help: "address to serve HTTP on (port 0 picks a free port)"},
 	{name: "data-keys", secret: true, help: "field-encryption key ring 'id:base64,id:base64'; the first key encrypts"},
 	{name: "index-key", secret: true, help: "base64 key (32+ bytes) for blind indexes of encrypted fields"},
-	{name: "keys-file", help: "file with DATA_KEYS=… and INDEX_KEY=… lines, used when the two above are unset"},
+	{name: "keys-file", help: "file with DATA_KEYS=…, INDEX_KEY=…, AUDIT_KEY=… and LINK_KEY=… lines, for the keys not set by flag or environment"},
+	{name: "audit-key", secret: true, help: "base64 key (32+ bytes) that chains the audit trail (HMAC) and signs its checkpoints; keep it apart from the database"},
+	{name: "link-key", secret: true, help: "base64 key (32+ bytes) that signs merchants' contact-confirmation links"},
+	{name: "audit-checkpoints", help: "append-only file the server writes the audit chain's head to, every minute it moved and at shutdown (default: DB.audit-checkpoints beside a SQLite file; required with PostgreSQL)"},
 	{name: "log-level", def: "info", help: "debug, info, warn or error"},
 	{name: "secure-cookies", def: "false", help: "mark console cookies Secure (set true when served over HTTPS)"},
 	{name: "service-phone", def: "400-800-9000", help: "24-hour merchant service centre: phone, the last link of every service-contact chain"},
@@ -108,7 +112,16 @@ func envName(opt string) string {
 
 // parseConfig resolves settings: flag, else environment variable, else
 // default. Only the named options are accepted by this subcommand.
+// The signing keys go wherever the data keys go: every command that opens
+// the vault writes audit entries.
 func parseConfig(fs *flag.FlagSet, args []string, names ...string) (config, []string, error) {
+	if slices.Contains(names, "data-keys") {
+		for _, k := range []string{"audit-key", "link-key"} {
+			if !slices.Contains(names, k) {
+				names = append(names[:len(names):len(names)], k)
+			}
+		}
+	}
 	set := map[string]*string{}
 	for _, o := range options {
 		for _, n := range names {
@@ -155,24 +168,27 @@ func (c config) dump(w io.Writer) {
 	}
 }
 
-// readKeysFile reads DATA_KEYS= and INDEX_KEY= lines.
-func readKeysFile(path string) (dataKeys, indexKey string, err error) {
+// keySettings are the keys a store opens with: their setting and their
+// line in a keys file.
+var keySettings = []struct{ option, line string }{
+	{"data-keys", "DATA_KEYS"}, {"index-key", "INDEX_KEY"}, {"audit-key", "AUDIT_KEY"}, {"link-key", "LINK_KEY"},
+}
+
+// readKeysFile reads the NAME=value lines of a keys file (DATA_KEYS,
+// INDEX_KEY, AUDIT_KEY, LINK_KEY), by name.
+func readKeysFile(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
 	defer f.Close()
+	out := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if k, v, ok := strings.Cut(line, "="); ok {
-			switch strings.TrimSpace(k) {
-			case "DATA_KEYS":
-				dataKeys = strings.TrimSpace(v)
-			case "INDEX_KEY":
-				indexKey = strings.TrimSpace(v)
-			}
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			out[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
 	}
-	return dataKeys, indexKey, sc.Err()
+	return out, sc.Err()
 }

@@ -56,7 +56,7 @@ func TestPlaybookSurvivesSIGKILL(t *testing.T) {
 	held := len(items) + 1 // and the fixture's merchant
 	s.Close()
 	keys := filepath.Join(dir, "keys")
-	os.WriteFile(keys, []byte("DATA_KEYS=t1:"+b64(32, 7)+"\nINDEX_KEY="+b64(32, 3)+"\n"), 0o600)
+	os.WriteFile(keys, []byte("DATA_KEYS=t1:"+b64(32, 7)+"\nINDEX_KEY="+b64(32, 3)+"\nAUDIT_KEY="+b64(32, 5)+"\nLINK_KEY="+b64(32, 9)+"\n"), 0o600)
 
 	r := rand.New(rand.NewPCG(1, 1))
 	outcomes := map[string]int{}

@@ -5,8 +5,8 @@
 //	poscare demo    [--db PATH] [--listen ADDR]  create demo data once, then serve
 //	poscare migrate [--db DSN]                   apply database migrations
 //	poscare user add --login L --name N --role R [--team-id N] …
-//	poscare keys generate | keys rotate          manage field-encryption keys
-//	poscare audit verify                         check the audit trail's hash chain
+//	poscare keys generate | keys rotate          manage the encryption and signing keys
+//	poscare audit verify                         check the audit trail against its checkpoints
 //	poscare config                               print the settings (secrets redacted)
 //	poscare version
 package main
@@ -56,9 +56,10 @@ usage:
   poscare user add --login L --name N --role R [--password P] [--team-id N] [--mobile M] [--email E]
   poscare staff declare-missing|declare-departed ID --reason R [--strategy backup|spread]
                                                 run the emergency playbook for a staff member
-  poscare keys generate                         print a fresh key ring for POSCARE_DATA_KEYS / POSCARE_INDEX_KEY
+  poscare keys generate                         print fresh keys for POSCARE_DATA_KEYS, _INDEX_KEY, _AUDIT_KEY, _LINK_KEY
   poscare keys rotate  [--db DSN]               re-encrypt sensitive fields under the first data key
-  poscare audit verify [--db DSN]               check the audit trail's hash chain
+  poscare audit verify [--db DSN] [--checkpoints PATH]
+                                                check the audit trail's chain and hold it against its checkpoints
   poscare config                                print the settings, secrets redacted
   poscare version
 
@@ -92,7 +93,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "keys":
 		switch {
 		case len(rest) > 0 && rest[0] == "generate":
-			fmt.Fprintf(stdout, "POSCARE_DATA_KEYS=%s\nPOSCARE_INDEX_KEY=%s\n", vault.NewKeyString(keyID()), newIndexKey())
+			fmt.Fprintf(stdout, "POSCARE_DATA_KEYS=%s\nPOSCARE_INDEX_KEY=%s\nPOSCARE_AUDIT_KEY=%s\nPOSCARE_LINK_KEY=%s\n",
+				vault.NewKeyString(keyID()), newIndexKey(), newIndexKey(), newIndexKey())
 		case len(rest) > 0 && rest[0] == "rotate":
 			err = cmdKeysRotate(ctx, rest[1:], stdout, stderr)
 		default:
@@ -100,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	case "audit":
 		if len(rest) == 0 || rest[0] != "verify" {
-			err = errors.New("usage: poscare audit verify [--db DSN]")
+			err = errors.New("usage: poscare audit verify [--db DSN] [--checkpoints PATH]")
 			break
 		}
 		err = cmdAuditVerify(ctx, rest[1:], stdout, stderr)
@@ -154,31 +156,52 @@ func newIndexKey() string {
 	return k[2:]
 }
 
-// openStore opens the configured database with its key ring. With allowNewKeys
-// (the demo), a missing key ring is generated into keysFile.
+// openStore opens the configured database with its keys: each from its
+// flag or environment variable, else from the keys file (keysFile, else
+// --keys-file). All four are required: the data and index keys for the
+// sealed fields, the audit key for the audit chain, the link key for
+// confirmation links.
 func openStore(ctx context.Context, c config, keysFile string) (*sqlstore.Store, error) {
-	dataKeys, indexKey := c["data-keys"], c["index-key"]
-	if dataKeys == "" && indexKey == "" {
-		if keysFile == "" {
-			keysFile = c["keys-file"]
-		}
-		if keysFile == "" {
-			return nil, errors.New("no encryption keys: set POSCARE_DATA_KEYS and POSCARE_INDEX_KEY (see `poscare keys generate`) or --keys-file")
-		}
-		var err error
-		if dataKeys, indexKey, err = readKeysFile(keysFile); err != nil {
+	keys := map[string]string{}
+	complete := true
+	for _, k := range keySettings {
+		keys[k.option] = c[k.option]
+		complete = complete && keys[k.option] != ""
+	}
+	if keysFile == "" {
+		keysFile = c["keys-file"]
+	}
+	if !complete && keysFile != "" {
+		lines, err := readKeysFile(keysFile)
+		if err != nil {
 			return nil, fmt.Errorf("keys file: %w", err)
 		}
+		for _, k := range keySettings {
+			if keys[k.option] == "" {
+				keys[k.option] = lines[k.line]
+			}
+		}
 	}
-	keys, err := vault.ParseKeys(dataKeys)
+	if keys["data-keys"] == "" || keys["index-key"] == "" {
+		return nil, errors.New("no encryption keys: set POSCARE_DATA_KEYS and POSCARE_INDEX_KEY (see `poscare keys generate`) or --keys-file")
+	}
+	if keys["audit-key"] == "" || keys["link-key"] == "" {
+		return nil, errors.New("no signing keys: set POSCARE_AUDIT_KEY and POSCARE_LINK_KEY (see `poscare keys generate`), or AUDIT_KEY= and LINK_KEY= lines in --keys-file")
+	}
+	ring, err := vault.ParseKeys(keys["data-keys"])
 	if err != nil {
 		return nil, err
 	}
-	idx, err := base64.StdEncoding.DecodeString(indexKey)
-	if err != nil {
-		return nil, fmt.Errorf("index key: %w", err)
+	secret := map[string][]byte{}
+	for _, name := range []string{"index-key", "audit-key", "link-key"} {
+		if secret[name], err = base64.StdEncoding.DecodeString(keys[name]); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
-	v, err := vault.New(keys, idx)
+	v, err := vault.New(ring, secret["index-key"])
+	if err == nil {
+		v, err = v.WithSigningKeys(secret["audit-key"], secret["link-key"])
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -186,14 +209,82 @@ func openStore(ctx context.Context, c config, keysFile string) (*sqlstore.Store,
 }
 
 // ensureDemoKeys creates a key file beside the demo database the first
-// time, readable only by its owner. Demo only: real deployments take keys
-// from their secret store through the environment.
+// time, readable only by its owner, and adds the signing keys to one
+// written before they existed, so an old demo database keeps its data
+// keys. Demo only: real deployments take keys from their secret store
+// through the environment.
 func ensureDemoKeys(path string) error {
-	if _, err := os.Stat(path); err == nil {
+	lines, err := readKeysFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		body := fmt.Sprintf("# poscare demo keys: keep private, back up with the database\nDATA_KEYS=%s\nINDEX_KEY=%s\nAUDIT_KEY=%s\nLINK_KEY=%s\n",
+			vault.NewKeyString(keyID()), newIndexKey(), newIndexKey(), newIndexKey())
+		return os.WriteFile(path, []byte(body), 0o600)
+	}
+	if err != nil {
+		return err
+	}
+	var add string
+	for _, line := range []string{"AUDIT_KEY", "LINK_KEY"} {
+		if lines[line] == "" {
+			add += line + "=" + newIndexKey() + "\n"
+		}
+	}
+	if add == "" {
 		return nil
 	}
-	body := fmt.Sprintf("# poscare demo keys: keep private, back up with the database\nDATA_KEYS=%s\nINDEX_KEY=%s\n", vault.NewKeyString(keyID()), newIndexKey())
-	return os.WriteFile(path, []byte(body), 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString("\n" + add)
+	return errors.Join(err, f.Close())
+}
+
+// auditCheckpoints is where the audit chain's head is checkpointed: the
+// setting, else beside a SQLite database. PostgreSQL has no file of its
+// own to sit beside, so there it must be named.
+func auditCheckpoints(c config) (string, error) {
+	if p := c["audit-checkpoints"]; p != "" {
+		return p, nil
+	}
+	if sqlstore.DialectOf(c["db"]) == sqlstore.SQLite {
+		return strings.TrimPrefix(c["db"], "sqlite://") + ".audit-checkpoints", nil
+	}
+	return "", errors.New("--audit-checkpoints (POSCARE_AUDIT_CHECKPOINTS) is required with PostgreSQL: the audit chain's head is checkpointed to a file outside the database")
+}
+
+// auditCheckpointEvery is how often serve checkpoints the audit chain's
+// head, when it moved.
+const auditCheckpointEvery = time.Minute
+
+// checkpointAudit writes a checkpoint at start and then every
+// auditCheckpointEvery until ctx ends.
+func checkpointAudit(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
+	t := time.NewTicker(auditCheckpointEvery)
+	defer t.Stop()
+	for {
+		writeAuditCheckpoint(ctx, store, logger)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// writeAuditCheckpoint checkpoints the head to the file and repeats the
+// line in the log, for log shipping to carry off the machine.
+func writeAuditCheckpoint(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
+	cp, written, err := store.CheckpointAudit(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			logger.Error("audit checkpoint", "err", err)
+		}
+		return
+	}
+	if written {
+		logger.Info(sqlstore.AuditCheckpointMarker, "seq", cp.Seq, "hash", cp.Hash, "at", cp.At.Format(time.RFC3339Nano), "mac", cp.MAC)
+	}
 }
 
 func newLogger(c config, w io.Writer) *slog.Logger {
@@ -205,7 +296,7 @@ func newLogger(c config, w io.Writer) *slog.Logger {
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, withDemo bool) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook",
+	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "audit-checkpoints", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook",
 		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within"}
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
@@ -216,6 +307,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	logger := newLogger(c, stderr)
+	checkpoints, err := auditCheckpoints(c)
+	if err != nil {
+		return err
+	}
 	keysFile := ""
 	if withDemo {
 		if sqlstore.DialectOf(c["db"]) != sqlstore.SQLite {
@@ -240,7 +335,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	store.ServiceCentre = poscare.ServiceCentre{Name: sqlstore.DefaultServiceCentre.Name, Phone: c["service-phone"], Email: c["service-email"], WeChat: c["service-wechat"]}
-	store.Policy, store.Log = policy, logger
+	store.Policy, store.Log, store.AuditCheckpoints = policy, logger, checkpoints
 	if err := store.Optimize(ctx); err != nil {
 		logger.Warn("optimize", "err", err)
 	}
@@ -305,6 +400,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	// anyone is served, then again by every sweep (another instance's).
 	resumePlaybooks(ctx, store, logger)
 	go sweep(ctx, store, logger)
+	go checkpointAudit(ctx, store, logger)
+	// The last checkpoint, once the server has stopped taking requests.
+	defer writeAuditCheckpoint(context.Background(), store, logger)
 	root := http.NewServeMux()
 	root.Handle("/api/", api)
 	root.Handle("/healthz", api)
@@ -413,26 +511,38 @@ func cmdKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer)
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	c, _, err := parseConfig(fs, args, "db")
+	path := fs.String("checkpoints", "", "checkpoint file, or a log repeating its lines (default: the audit-checkpoints setting, or the file beside a SQLite database)")
+	c, _, err := parseConfig(fs, args, "db", "data-keys", "index-key", "keys-file", "audit-checkpoints")
 	if err != nil {
 		return err
 	}
-	store, err := sqlstore.Open(ctx, c["db"], nil)
+	// A file named on purpose must be there; the default one may not be
+	// yet (no server has run).
+	named := *path != "" || c["audit-checkpoints"] != ""
+	if *path == "" {
+		*path, _ = auditCheckpoints(c)
+	}
+	store, err := openMigrated(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.CheckSchema(ctx); err != nil {
-		return err
+	checked := "no checkpoints to hold it against, so deleted newest entries cannot be seen"
+	if *path != "" {
+		if _, err := os.Stat(*path); err == nil {
+			store.AuditCheckpoints, checked = *path, "held against the checkpoints in "+*path
+		} else if named {
+			return fmt.Errorf("audit checkpoints: %w", err)
+		}
 	}
 	brk, n, err := store.VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}
 	if brk != nil {
-		return fmt.Errorf("audit trail broken at entry %d (%s); %d entries checked", brk.Seq, brk.Reason, n)
+		return fmt.Errorf("audit trail broken at entry %d (%s): %s; %d entries checked", brk.Seq, brk.Kind, brk.Reason, n)
 	}
-	fmt.Fprintf(stdout, "audit trail intact: %d entries checked\n", n)
+	fmt.Fprintf(stdout, "audit trail intact: %d entries checked, %s\n", n, checked)
 	return nil
 }
 

@@ -172,13 +172,22 @@ func TestDemoServeAndCommands(t *testing.T) {
 		<-done
 	})
 
+	// The demo's server checkpointed the audit chain beside the database,
+	// for the owner only, at start and at shutdown.
+	if info, err := os.Stat(db + ".audit-checkpoints"); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("demo audit checkpoints: %v %v", info, err)
+	}
 	keysEnv := func() {
-		dk, ik, err := readKeysFile(db + ".keys")
+		keys, err := readKeysFile(db + ".keys")
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Setenv("POSCARE_DATA_KEYS", dk)
-		t.Setenv("POSCARE_INDEX_KEY", ik)
+		for _, k := range keySettings {
+			if keys[k.line] == "" {
+				t.Fatalf("demo keys file has no %s", k.line)
+			}
+			t.Setenv(envName(k.option), keys[k.line])
+		}
 	}
 	t.Run("Commands", func(t *testing.T) {
 		if code, out := runCmd(t, "version"); code != 0 || !strings.HasPrefix(out, "poscare ") {
@@ -213,7 +222,7 @@ func TestDemoServeAndCommands(t *testing.T) {
 		if stale != 0 {
 			t.Fatalf("%d values still under the old key", stale)
 		}
-		if code, out := runCmd(t, "audit", "verify", "--db", db); code != 0 || !strings.Contains(out, "intact") {
+		if code, out := runCmd(t, "audit", "verify", "--db", db); code != 0 || !strings.Contains(out, "intact") || !strings.Contains(out, "held against the checkpoints in "+db+".audit-checkpoints") {
 			t.Fatalf("audit verify: %d %s", code, out)
 		}
 		// The playbook from the command line: user 6 vanishes (the demo's
@@ -249,6 +258,17 @@ func TestDemoServeAndCommands(t *testing.T) {
 		code, out := runCmd(t, "serve", "--db", db, "--listen", "127.0.0.1:0")
 		if code != 1 || !strings.Contains(out, "no encryption keys") {
 			t.Fatalf("serve without keys: %d %s", code, out)
+		}
+		// The data keys alone are not enough: the audit and link keys too.
+		keysEnv()
+		for _, unset := range []string{"POSCARE_AUDIT_KEY", "POSCARE_LINK_KEY"} {
+			t.Run(unset, func(t *testing.T) {
+				t.Setenv(unset, "")
+				code, out := runCmd(t, "serve", "--db", db, "--listen", "127.0.0.1:0")
+				if code != 1 || !strings.Contains(out, "no signing keys") {
+					t.Fatalf("serve without %s: %d %s", unset, code, out)
+				}
+			})
 		}
 	})
 }

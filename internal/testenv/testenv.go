@@ -22,14 +22,25 @@ import (
 	"poscare/vault"
 )
 
-// Vault returns a vault with fixed test keys.
+// Vault returns a vault with fixed test keys: data key t1 (bytes of 7),
+// index key (3s), audit key (AuditKey) and link key (LinkKey).
 func Vault(t testing.TB) *vault.Vault {
 	v, err := vault.New([]vault.Key{{ID: "t1", Secret: bytes.Repeat([]byte{7}, 32)}}, bytes.Repeat([]byte{3}, 32))
+	if err == nil {
+		v, err = v.WithSigningKeys(AuditKey, LinkKey)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	return v
 }
+
+// The test vault's signing keys, for tests that write keys files or
+// forge entries with the right key.
+var (
+	AuditKey = bytes.Repeat([]byte{5}, 32)
+	LinkKey  = bytes.Repeat([]byte{9}, 32)
+)
 
 // DSNs returns, by dialect name, a DSN for an empty database: always a
 // SQLite file, and a PostgreSQL schema when a server is configured.
