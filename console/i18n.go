@@ -157,7 +157,7 @@ var messages = map[string]msg{
 	"continuity.centre":         {"转由服务中心负责的商户", "Merchants falling to the service centre"},
 	"continuity.blocked":        {"被拦截的批量删除（7天）", "Bulk deletions blocked (7 days)"},
 	"continuity.silent":         {"无活动天数", "days without activity"},
-	"continuity.attempts":       {"联系失败次数", "failed contact attempts"},
+	"continuity.attempts":       {"联系未果的同事", "colleagues who could not reach them"},
 	"continuity.overdue":        {"逾期任务", "overdue tasks"},
 	"incident.risk.bulk":        {"批量删除被拦截", "bulk removals blocked"},
 	"incident.risk.archives":    {"归档或删除联系方式", "archives or removed contact details"},

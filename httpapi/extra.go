@@ -181,8 +181,8 @@ func (s *Server) extraRoutes() []Route {
 				rs, err := st.Removals(r.Context(), r.Actor, id, since)
 				return RemovalList{Items: rs}, err
 			}},
-		{Method: "POST", Pattern: "/api/v1/users/{id}/contact-attempts", Entity: poscare.EntityUser, Action: poscare.ActRead,
-			Summary: "Record a failed attempt to reach a colleague (no_answer, disconnected, blocked): a signal for silence detection",
+		{Method: "POST", Pattern: "/api/v1/users/{id}/contact-attempts", Entity: poscare.EntityContactAttempt, Action: poscare.ActCreate,
+			Summary: "Record a failed attempt to reach a colleague (no_answer, disconnected, blocked): a signal for silence detection, whose threshold counts distinct colleagues",
 			Body:    AttemptBody{}, Response: map[string]bool{"ok": true},
 			Handle: func(r *Request) (any, error) {
 				id, err := r.ID("id")
