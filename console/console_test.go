@@ -450,3 +450,21 @@ func TestConsole(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// TestStaticServesFilesNotListings fetches the style sheet and finds that
+// /static/ itself, like any folder under it, is not listed.
+func TestStaticServesFilesNotListings(t *testing.T) {
+	s := newSite(t)
+	c := s.browser()
+	if code, body := s.get(c, "/static/app.css"); code != http.StatusOK || len(body) == 0 {
+		t.Fatalf("app.css: %d, %d bytes", code, len(body))
+	}
+	// A client that follows redirects: /static and /static/./ are sent
+	// on to /static/.
+	follow := &http.Client{}
+	for _, path := range []string{"/static/", "/static", "/static/./", "/static/%2e/"} {
+		if code, body := s.get(follow, path); code != http.StatusNotFound || strings.Contains(body, "app.css") {
+			t.Errorf("%s: %d %q, want 404 without a listing", path, code, body)
+		}
+	}
+}
