@@ -145,6 +145,7 @@ var messages = map[string]msg{
 	"portal.callback.note":      {"留言（选填）", "Message (optional)"},
 	"portal.callback.ask":       {"请求回电", "Call me back"},
 	"portal.callback.open":      {"已收到您的回电请求，您的服务联系人将在此时间前联系您：", "We have your callback request; your service contact will call you by"},
+	"portal.activity":           {"变更记录", "Recent changes"},
 	"confirm.section":           {"请确认您的联系方式", "Please confirm your contact details"},
 	"confirm.button":            {"信息无误，确认", "These are right"},
 	"confirm.done":              {"谢谢！您的联系方式已确认。", "Thank you: your contact details are confirmed."},

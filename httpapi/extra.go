@@ -106,6 +106,25 @@ func (s *Server) extraRoutes() []Route {
 				}
 				return st.SetUserStatus(r.Context(), r.Actor, id, body)
 			}},
+		{Method: "GET", Pattern: "/api/v1/merchants/{id}/activity", Entity: poscare.EntityMerchant, Action: poscare.ActRead,
+			Summary:  "The merchant's own history, as its users see it: what changed on its records and when, by role (account manager, service centre …), without staff names, addresses or internal events",
+			Response: List[poscare.MerchantEvent]{Items: []poscare.MerchantEvent{{Fields: []string{""}}}}, Query: pageParams,
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				q := newQuery(r)
+				p := q.page()
+				if err := q.p.Err(); err != nil {
+					return nil, err
+				}
+				events, err := st.MerchantActivity(r.Context(), r.Actor, id, poscare.Page{Limit: p.Limit, Offset: p.Offset, More: true})
+				if err != nil {
+					return nil, err
+				}
+				return page(events, p), nil
+			}},
 		{Method: "GET", Pattern: "/api/v1/merchants/{id}/service-contact", Entity: poscare.EntityMerchant, Action: poscare.ActRead,
 			Summary:  "Who the merchant should contact right now: account manager → cover → backup → team lead → 24-hour service centre",
 			Response: &poscare.ServiceContact{},
@@ -498,6 +517,12 @@ func (s *Server) exportMerchants(r *Request) (any, error) {
 		panic(http.ErrAbortHandler)
 	}
 	return noBody{}, nil
+}
+
+// merchantHistoryElsewhere refuses a merchant user the audit trail and
+// says where their history is.
+func merchantHistoryElsewhere() error {
+	return poscare.Errorf(poscare.EForbidden, "商户用户请在“变更记录”中查看本商户的历史", "merchant users read their history in the merchant's activity")
 }
 
 // csvBody is the export's response body: it writes the UTF-8 byte order
