@@ -108,16 +108,18 @@ const (
 )
 
 var entityNames = map[string]Text{
-	EntityUser:           {"用户", "user"},
-	EntityTeam:           {"团队", "team"},
-	EntityMerchant:       {"商户", "merchant"},
-	EntityContact:        {"联系人", "contact"},
-	EntityTerminal:       {"终端", "terminal"},
-	EntityApplication:    {"进件申请", "application"},
-	EntityContract:       {"合同", "contract"},
-	EntityAudit:          {"审计记录", "audit entry"},
-	EntityIncident:       {"应急事件", "incident"},
-	EntityCallback:       {"回电请求", "callback request"},
+	EntityUser:        {"用户", "user"},
+	EntityTeam:        {"团队", "team"},
+	EntityMerchant:    {"商户", "merchant"},
+	EntityContact:     {"联系人", "contact"},
+	EntityTerminal:    {"终端", "terminal"},
+	EntityApplication: {"进件申请", "application"},
+	EntityContract:    {"合同", "contract"},
+	EntityAudit:       {"审计记录", "audit entry"},
+	EntityIncident:    {"应急事件", "incident"},
+	EntityCallback:    {"回电请求", "callback request"},
+
+	// Kinds that appear in permissions and messages.
 	EntityContactAttempt: {"联系失败记录", "failed contact attempt"},
 	EntityTask:           {"任务", "task"},
 	EntityRecord:         {"记录", "record"},
