@@ -58,7 +58,7 @@ var Permissions = map[Role]map[string]actions{
 		EntityApplication: readOnly, EntityContract: readOnly,
 	},
 	RoleOps: {
-		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly, EntityAudit: readOnly,
+		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly, EntityAudit: readOnly, EntityContactAttempt: {ActCreate},
 		EntityIncident:    {ActRead, ActCreate, ActUpdate},
 		EntityMerchant:    append(readWrite, ActReveal, ActExport),
 		EntityContact:     readWrite,
@@ -68,7 +68,7 @@ var Permissions = map[Role]map[string]actions{
 		EntityCallback:    {ActCreate},
 	},
 	RoleLead: {
-		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly,
+		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly, EntityContactAttempt: {ActCreate},
 		EntityIncident:    {ActRead, ActCreate, ActUpdate},
 		EntityMerchant:    append(readWrite, ActReveal, ActExport),
 		EntityContact:     readWrite,
@@ -78,7 +78,7 @@ var Permissions = map[Role]map[string]actions{
 		EntityCallback:    {ActCreate},
 	},
 	RoleAgent: {
-		EntityUser: readOnly, EntityTeam: readOnly,
+		EntityUser: readOnly, EntityTeam: readOnly, EntityContactAttempt: {ActCreate},
 		EntityMerchant:    append(readWrite, ActReveal),
 		EntityContact:     readWrite,
 		EntityTerminal:    readOnly,

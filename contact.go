@@ -1,6 +1,7 @@
 package poscare
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -58,9 +59,10 @@ var ContactRoles = []string{"owner", "manager", "finance", "cashier", "other"}
 func (c *Contact) Validate() error {
 	p := Problems{}
 	c.Name = strings.TrimSpace(c.Name)
-	if n := utf8.RuneCountInString(c.Name); n < 1 || n > 40 {
-		p.Add("name", "必填，最多40个字", "required, at most 40 characters")
+	if n := utf8.RuneCountInString(c.Name); n < 1 || n > MaxPersonName {
+		p.Add("name", fmt.Sprintf("必填，最多%d个字", MaxPersonName), fmt.Sprintf("required, at most %d characters", MaxPersonName))
 	}
+	CheckLength(p, "reason", strings.TrimSpace(c.Reason), MaxReason)
 	if c.Role == "" {
 		c.Role = "owner"
 	}

@@ -38,7 +38,7 @@ func (p ContinuityPolicy) Validate() error {
 	}
 	span := func(field string, d, lo, hi time.Duration, zh, en string) {
 		if d < lo || d > hi {
-			pr.Add(field, "应在"+zh+"之间，而不是 "+d.String(), "must be "+en+", not "+d.String())
+			pr.Add(field, "应在"+zh+"之间，而不是 "+DurationText(d).Zh, "must be "+en+", not "+DurationText(d).En)
 		}
 	}
 	count("silent_days", p.SilentDays)
@@ -66,7 +66,13 @@ func DurationText(d time.Duration) Text {
 		n := int(d / time.Minute)
 		return Text{fmt.Sprintf("%d 分钟", n), fmt.Sprintf("%d %s", n, plural(n, "minute"))}
 	}
-	return Text{d.String(), d.String()}
+	// Anything else (a setting of "90s" or "0") in seconds, so that the
+	// Chinese carries no "s".
+	secs, unit := d.Seconds(), "seconds"
+	if secs == 1 {
+		unit = "second"
+	}
+	return Text{fmt.Sprintf("%g 秒", secs), fmt.Sprintf("%g %s", secs, unit)}
 }
 
 func plural(n int, word string) string {

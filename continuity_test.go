@@ -123,7 +123,8 @@ func TestDurationText(t *testing.T) {
 		36 * time.Hour:          {"36 小时", "36 hours"},
 		90 * time.Minute:        {"90 分钟", "90 minutes"},
 		time.Minute:             {"1 分钟", "1 minute"},
-		1500 * time.Millisecond: {"1.5s", "1.5s"},
+		1500 * time.Millisecond: {"1.5 秒", "1.5 seconds"},
+		0:                       {"0 秒", "0 seconds"},
 	} {
 		if got := DurationText(d); got != want {
 			t.Errorf("%s: %+v, want %+v", d, got, want)

@@ -58,12 +58,23 @@ var fieldLabels = map[string]Text{
 	"offset":                {"偏移", "offset"},
 	"since":                 {"起始时间", "since"},
 	"silent_days":           {"无活动天数", "days without activity"},
-	"failed_attempts":       {"联系失败次数", "failed contact attempts"},
+	"failed_attempts":       {"联系未果的同事人数", "colleagues who failed to reach them"},
 	"attempt_window":        {"联系失败统计时段", "window for failed contact attempts"},
 	"overdue_tasks":         {"逾期任务数", "overdue tasks"},
 	"bulk_limit":            {"批量删除上限", "bulk removal limit"},
 	"bulk_window":           {"批量删除统计时段", "window for bulk removals"},
 	"stale_after":           {"联系人核实周期", "contact verification period"},
+	// Fields of continuity requests and their notes.
+	"user_id":         {"员工", "staff member"},
+	"outcome":         {"联系结果", "outcome"},
+	"notes":           {"备注", "notes"},
+	"note":            {"留言", "note"},
+	"item":            {"检查项", "checklist item"},
+	"cover_id":        {"代岗人", "cover"},
+	"away_until":      {"预计返岗日", "away until"},
+	"lead_id":         {"主管", "team lead"},
+	"callback_within": {"回电时限", "callback deadline"},
+	"status_reason":   {"状态原因", "status reason"},
 }
 
 // FieldLabel returns the bilingual label of a field, or the field name itself.
@@ -87,6 +98,13 @@ const (
 	EntityIncident    = "incident"
 	// EntityCallback is a merchant's request to be called back (回电请求).
 	EntityCallback = "callback"
+	// EntityContactAttempt is a colleague's failed attempt to reach a
+	// staff member (联系失败记录).
+	EntityContactAttempt = "contact_attempt"
+	// EntityTask is an item on a staff member's task list (待办任务).
+	EntityTask = "task"
+	// EntityRecord is any record, where the kind is not known (记录).
+	EntityRecord = "record"
 )
 
 var entityNames = map[string]Text{
@@ -100,6 +118,11 @@ var entityNames = map[string]Text{
 	EntityAudit:       {"审计记录", "audit entry"},
 	EntityIncident:    {"应急事件", "incident"},
 	EntityCallback:    {"回电请求", "callback request"},
+
+	// Kinds that appear in permissions and messages.
+	EntityContactAttempt: {"联系失败记录", "failed contact attempt"},
+	EntityTask:           {"任务", "task"},
+	EntityRecord:         {"记录", "record"},
 }
 
 // EntityName returns the bilingual name of an entity kind.

@@ -1,6 +1,7 @@
 package poscare
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -108,11 +109,11 @@ func (m *Merchant) Validate(requireSensitive bool) error {
 	if !slices.Contains(MerchantTypes, m.Type) {
 		p.Add("type", "应为小微商户、个体工商户或企业", "must be micro, individual or enterprise")
 	}
-	if n := utf8.RuneCountInString(m.LegalName); n < 2 || n > 100 {
-		p.Add("legal_name", "必填，2-100个字", "required, 2 to 100 characters")
+	if n := utf8.RuneCountInString(m.LegalName); n < 2 || n > MaxLegalName {
+		p.Add("legal_name", fmt.Sprintf("必填，2-%d个字", MaxLegalName), fmt.Sprintf("required, 2 to %d characters", MaxLegalName))
 	}
-	if n := utf8.RuneCountInString(m.PrincipalName); n < 2 || n > 40 {
-		p.Add("principal_name", "必填，2-40个字", "required, 2 to 40 characters")
+	if n := utf8.RuneCountInString(m.PrincipalName); n < 2 || n > MaxPersonName {
+		p.Add("principal_name", fmt.Sprintf("必填，2-%d个字", MaxPersonName), fmt.Sprintf("required, 2 to %d characters", MaxPersonName))
 	}
 	// A micro-merchant has no business licence: it is identified by the
 	// principal's ID number. Everyone else is identified by the USCC.
@@ -163,8 +164,8 @@ func (m *Merchant) Validate(requireSensitive bool) error {
 	default:
 		p.Add("fee_category", "应为标准类、优惠类或公益类", "must be standard, discounted or public_welfare")
 	}
-	if n := utf8.RuneCountInString(m.Address); n < 5 || n > 200 {
-		p.Add("address", "必填，5-200个字", "required, 5 to 200 characters")
+	if n := utf8.RuneCountInString(m.Address); n < 5 || n > MaxAddress {
+		p.Add("address", fmt.Sprintf("必填，5-%d个字", MaxAddress), fmt.Sprintf("required, 5 to %d characters", MaxAddress))
 	}
 	if !ValidCoordinates(m.Latitude, m.Longitude) {
 		p.Add("latitude", "经纬度超出范围或未填写", "coordinates out of range or missing")

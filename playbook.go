@@ -47,7 +47,7 @@ func (d *Declaration) Validate() error {
 		p.Add("strategy", "应为 backup（全部交给备岗）或 spread（按负荷分给团队）", "must be backup or spread")
 	}
 	if err := ValidateReason(d.Reason); err != nil {
-		p.Add("reason", "必须说明原因（2-500字）", "a reason of 2 to 500 characters is required")
+		p.Add("reason", reasonRule.Zh, reasonRule.En)
 	}
 	return p.Err()
 }

@@ -1,6 +1,7 @@
 package poscare
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -64,12 +65,13 @@ func (t *Terminal) Validate() error {
 	if !validSerial(t.Serial) {
 		p.Add("serial", "应为6-32位大写字母、数字或连字符", "must be 6-32 upper-case letters, digits or '-'")
 	}
-	if t.Model == "" || utf8.RuneCountInString(t.Model) > 40 {
-		p.Add("model", "必填，最多40个字", "required, at most 40 characters")
+	if t.Model == "" || utf8.RuneCountInString(t.Model) > MaxTerminalLabel {
+		p.Add("model", fmt.Sprintf("必填，最多%d个字", MaxTerminalLabel), fmt.Sprintf("required, at most %d characters", MaxTerminalLabel))
 	}
-	if t.Vendor == "" || utf8.RuneCountInString(t.Vendor) > 40 {
-		p.Add("vendor", "必填，最多40个字", "required, at most 40 characters")
+	if t.Vendor == "" || utf8.RuneCountInString(t.Vendor) > MaxTerminalLabel {
+		p.Add("vendor", fmt.Sprintf("必填，最多%d个字", MaxTerminalLabel), fmt.Sprintf("required, at most %d characters", MaxTerminalLabel))
 	}
+	CheckLength(p, "install_address", t.InstallAddress, MaxAddress)
 	if t.TID != "" && !ValidTID(t.TID) {
 		p.Add("tid", "应为8位数字或大写字母", "must be 8 digits or upper-case letters")
 	}

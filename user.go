@@ -1,6 +1,7 @@
 package poscare
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -85,8 +86,8 @@ type Team struct {
 func (t *Team) Validate() error {
 	p := Problems{}
 	t.Name = strings.TrimSpace(t.Name)
-	if t.Name == "" || utf8.RuneCountInString(t.Name) > 60 {
-		p.Add("name", "必填，最多60个字", "required, at most 60 characters")
+	if t.Name == "" || utf8.RuneCountInString(t.Name) > MaxTeamName {
+		p.Add("name", fmt.Sprintf("必填，最多%d个字", MaxTeamName), fmt.Sprintf("required, at most %d characters", MaxTeamName))
 	}
 	return p.Err()
 }
@@ -129,9 +130,10 @@ func (u *User) Validate() error {
 	if !validLogin(u.Login) {
 		p.Add("login", "3-32位小写字母、数字、点、下划线或连字符", "3-32 lower-case letters, digits, '.', '_' or '-'")
 	}
-	if u.Name == "" || utf8.RuneCountInString(u.Name) > 40 {
-		p.Add("name", "必填，最多40个字", "required, at most 40 characters")
+	if u.Name == "" || utf8.RuneCountInString(u.Name) > MaxPersonName {
+		p.Add("name", fmt.Sprintf("必填，最多%d个字", MaxPersonName), fmt.Sprintf("required, at most %d characters", MaxPersonName))
 	}
+	CheckLength(p, "status_reason", u.StatusReason, MaxReason)
 	if !u.Role.Valid() {
 		p.Add("role", "未知角色", "unknown role")
 	}
@@ -196,7 +198,7 @@ func (c *StatusChange) Validate(u *User) error {
 		p.Add("status", "未知状态", "unknown status")
 	}
 	if err := ValidateReason(c.Reason); err != nil {
-		p.Add("reason", "必须说明原因（2-500字）", "a reason of 2 to 500 characters is required")
+		p.Add("reason", reasonRule.Zh, reasonRule.En)
 	}
 	if c.Status == UserMissing || c.Status == UserDeparted {
 		p.Add("status", "失踪或离职须通过应急预案申报，由它交接全部工作并通知商户", "missing or departed is declared through the emergency playbook, which hands over everything and tells the merchants")
@@ -252,11 +254,14 @@ type Archival struct {
 func ValidateReason(reason string) error {
 	p := Problems{}
 	n := utf8.RuneCountInString(strings.TrimSpace(reason))
-	if n < 2 || n > 500 {
-		p.Add("reason", "必须说明原因（2-500字）", "a reason of 2 to 500 characters is required")
+	if n < 2 || n > MaxReason {
+		p.Add("reason", reasonRule.Zh, reasonRule.En)
 	}
 	return p.Err()
 }
+
+// reasonRule is what ValidateReason asks for.
+var reasonRule = Text{Zh: fmt.Sprintf("必须说明原因（2-%d字）", MaxReason), En: fmt.Sprintf("a reason of 2 to %d characters is required", MaxReason)}
 
 // OwnContact is how a staff member can be reached, as they keep it current
 // themselves: a mobile is required, since merchants and colleagues must

@@ -87,10 +87,16 @@ func TestBrowserContinuity(t *testing.T) {
 		t.Fatalf("%s does not see their own merchant %s before going missing", missing.Login, shop.LegalName)
 	}
 
-	// Since then colleagues failed to reach them three times, and the
-	// silence sweep (every 10 minutes in serve) marked them.
-	for _, outcome := range []string{"no_answer", "disconnected", "no_answer"} {
-		if err := s.Store.RecordContactAttempt(ctx, actor(lead), missing.ID, outcome, "电话联系不上"); err != nil {
+	// Since then three colleagues failed to reach them (the threshold
+	// counts people, not calls), and the silence sweep (every 10 minutes
+	// in serve) marked them.
+	opsUsers, err := s.Store.ListUsers(ctx, sys, sqlstore.UserFilter{Role: poscare.RoleOps, Page: poscare.Page{Limit: 1}})
+	if err != nil || len(opsUsers) == 0 {
+		t.Fatalf("demo data: no ops user: %v", err)
+	}
+	for i, by := range []*poscare.User{lead, backup, opsUsers[0]} {
+		outcome := []string{"no_answer", "disconnected", "no_answer"}[i]
+		if err := s.Store.RecordContactAttempt(ctx, actor(by), missing.ID, outcome, "电话联系不上"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -114,7 +120,7 @@ func TestBrowserContinuity(t *testing.T) {
 			t.Errorf("without-backup tile shows %q", n)
 		}
 		unreachable := b.section("联系不上的员工")
-		if !strings.Contains(unreachable, missing.Name) || !strings.Contains(unreachable, "联系不上（疑似）") || !strings.Contains(unreachable, "联系失败次数 3") {
+		if !strings.Contains(unreachable, missing.Name) || !strings.Contains(unreachable, "联系不上（疑似）") || !strings.Contains(unreachable, "联系未果的同事 3") {
 			t.Errorf("unreachable staff: %q, want %s, 联系不上（疑似） and 3 failed attempts", unreachable, missing.Name)
 		}
 		if nb := b.section("没有备岗的业务员"); !strings.Contains(nb, orphan.Name) {

@@ -302,10 +302,26 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// filesOnly serves the files of an fs.FS and answers "not found" for its
+// folders, so that /static/ does not list what it holds.
+type filesOnly struct{ fs.FS }
+
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, fs.ErrNotExist
+	}
+	return file, nil
+}
+
 func (c *Console) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(staticFiles, "static")
-	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(filesOnly{static})))
 	m.HandleFunc("GET /login", c.loginPage)
 	m.HandleFunc("GET /confirm", c.confirm)
 	m.HandleFunc("POST /confirm", c.confirm)

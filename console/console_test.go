@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -461,3 +462,63 @@ func TestConsole(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// TestStaticServesFilesNotListings fetches the style sheet and finds that
+// /static/ itself, like any folder under it, is not listed.
+func TestStaticServesFilesNotListings(t *testing.T) {
+	s := newSite(t)
+	c := s.browser()
+	if code, body := s.get(c, "/static/app.css"); code != http.StatusOK || len(body) == 0 {
+		t.Fatalf("app.css: %d, %d bytes", code, len(body))
+	}
+	// A client that follows redirects: /static and /static/./ are sent
+	// on to /static/.
+	follow := &http.Client{}
+	for _, path := range []string{"/static/", "/static", "/static/./", "/static/%2e/"} {
+		if code, body := s.get(follow, path); code != http.StatusNotFound || strings.Contains(body, "app.css") {
+			t.Errorf("%s: %d %q, want 404 without a listing", path, code, body)
+		}
+	}
+}
+
+// TestPortalActivityHidesStaff edits a merchant's contact as its agent
+// and reads the portal as the merchant's user: the change is listed under
+// the account manager's role, and no staff name, login or address shows.
+func TestPortalActivityHidesStaff(t *testing.T) {
+	s := newSite(t)
+	ctx, w := context.Background(), s.w
+	agent := w.Users[poscare.RoleAgent]
+	ct, err := s.s.GetContact(ctx, fixture.Actor(agent), w.Contact.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct.Name = "王大老板"
+	if err := s.s.UpdateContact(ctx, fixture.Actor(agent), ct); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.s.RevealMerchant(ctx, fixture.Actor(w.Users[poscare.RoleOps]), w.Merchant.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := s.browser()
+	s.login(c, w.Users[poscare.RoleMerchant].Login)
+	code, body := s.get(c, "/portal")
+	if code != http.StatusOK {
+		t.Fatalf("portal: %d", code)
+	}
+	_, activity, ok := strings.Cut(body, `id="my-activity"`)
+	if !ok {
+		t.Fatalf("the portal has no history section: %s", body)
+	}
+	activity, _, _ = strings.Cut(activity, "</section>")
+	if !strings.Contains(activity, "客户经理 · 修改 联系人：姓名") {
+		t.Errorf("the agent's edit is not told by role: %s", activity)
+	}
+	for _, leak := range []string{agent.Name, agent.Login, w.Users[poscare.RoleOps].Name, "127.0.0.1", "查看敏感信息", "test"} {
+		if strings.Contains(activity, leak) {
+			t.Errorf("the merchant's history shows %q: %s", leak, activity)
+		}
+	}
+	if code, _ := s.get(c, fmt.Sprintf("/history/merchant/%d", w.Merchant.ID)); code != http.StatusSeeOther {
+		t.Errorf("merchant user opened the staff history: %d", code)
+	}
+}

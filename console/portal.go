@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"poscare"
@@ -21,6 +22,33 @@ type portalData struct {
 	Names        map[int64]string
 	Confirm      []confirmRow
 	Callback     *sqlstore.Task // the open callback request, if any
+	Activity     []activityRow  // the merchant's own history, newest first
+}
+
+// activityRow is one line of the merchant's history in words: when, who
+// (a role, never a person) and what changed.
+type activityRow struct {
+	At      time.Time
+	By      string
+	What    string
+	Changed string
+}
+
+// activityRows puts a merchant's history into words.
+func activityRows(p *Page, events []poscare.MerchantEvent) []activityRow {
+	out := make([]activityRow, 0, len(events))
+	for _, ev := range events {
+		what := p.T("action." + ev.Action)
+		if what == "action."+ev.Action {
+			what = ev.Action
+		}
+		fields := make([]string, 0, len(ev.Fields))
+		for _, f := range ev.Fields {
+			fields = append(fields, p.Field(f))
+		}
+		out = append(out, activityRow{At: ev.At, By: ev.By.In(p.Lang), What: what + " " + poscare.EntityName(ev.Entity).In(p.Lang), Changed: strings.Join(fields, "、")})
+	}
+	return out
 }
 
 // confirmRow is one of the merchant's contacts with its signed link.
@@ -86,6 +114,9 @@ func (c *Console) portal(q *request) {
 	// Never empty: the chain ends at the 24-hour service centre.
 	d.Contact, _ = c.Store.ServiceContact(ctx, a, m.ID)
 	d.Callback, _ = c.Store.OpenCallback(ctx, a, m.ID)
+	if events, err := c.Store.MerchantActivity(ctx, a, m.ID, poscare.Page{Limit: 20}); err == nil {
+		d.Activity = activityRows(p, events)
+	}
 	p.Data = d
 	q.render(http.StatusOK, "portal", p)
 }

@@ -488,8 +488,10 @@ func (sd *seeder) continuityStory() error {
 			Reason: "年假两周", CoverID: &last[2].ID, AwayUntil: &until}); err != nil {
 			return fmt.Errorf("demo: leave of %s: %w", last[1].Login, err)
 		}
-		for _, outcome := range []string{"no_answer", "no_answer", "disconnected"} {
-			if err := sd.s.RecordContactAttempt(sd.ctx, lastLead, last[0].ID, outcome, "早会未到，电话联系不上"); err != nil {
+		// Three colleagues tried: the threshold counts people, not calls.
+		for i, by := range []poscare.Actor{lastLead, as(last[2]), sd.ops} {
+			outcome := []string{"no_answer", "no_answer", "disconnected"}[i]
+			if err := sd.s.RecordContactAttempt(sd.ctx, by, last[0].ID, outcome, "早会未到，电话联系不上"); err != nil {
 				return fmt.Errorf("demo: contact attempt: %w", err)
 			}
 		}

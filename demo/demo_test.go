@@ -488,8 +488,8 @@ func checkContinuityStory(t *testing.T, s *sqlstore.Store, ops poscare.Actor, lo
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Unreachable) != 1 || c.Unreachable[0].FailedAttempts != 3 {
-		t.Errorf("unreachable %+v, want one agent with 3 failed attempts", c.Unreachable)
+	if len(c.Unreachable) != 1 || c.Unreachable[0].ColleaguesFailed != 3 {
+		t.Errorf("unreachable %+v, want one agent whom 3 colleagues failed to reach", c.Unreachable)
 	}
 	if len(c.Incidents) != 1 || c.Incidents[0].Kind != poscare.IncidentDeparted || c.Incidents[0].Handed.Merchants == 0 || c.Incidents[0].Handed.Notifications == 0 {
 		t.Fatalf("incidents %+v, want one departure with merchants handed over and notices queued", c.Incidents)

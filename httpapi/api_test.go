@@ -195,6 +195,11 @@ func (e *env) plan(rt httpapi.Route) call {
 		c.after = func() { check(e.s.Restore(ctx, sys, rt.Entity, target, "测试恢复")) }
 		return c
 	}
+	if strings.HasSuffix(rt.Pattern, "/history") {
+		// The audit trail is for staff; merchant users read their
+		// merchant's activity instead.
+		c.forbidden = map[poscare.Role]bool{poscare.RoleMerchant: true}
+	}
 	switch rt.Method + " " + rt.Pattern {
 	case "POST /api/v1/merchants":
 		c.body = func() any { return fixture.NewMerchant(w.Team1.ID, w.Users[poscare.RoleAgent].ID, nil) }

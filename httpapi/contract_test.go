@@ -497,7 +497,7 @@ func TestMerchantExport(t *testing.T) {
 		if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("export%s: %d %s", query, res.status, res.body)
 		}
-		rows, err := csv.NewReader(bytes.NewReader(res.body)).ReadAll()
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(res.body, []byte("\uFEFF")))).ReadAll()
 		if err != nil || len(rows) == 0 || rows[0][0] != "id" {
 			t.Fatalf("export%s is not CSV with a header: %v", query, err)
 		}

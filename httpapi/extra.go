@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"encoding/csv"
+	"io"
+	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"poscare"
@@ -103,6 +106,25 @@ func (s *Server) extraRoutes() []Route {
 				}
 				return st.SetUserStatus(r.Context(), r.Actor, id, body)
 			}},
+		{Method: "GET", Pattern: "/api/v1/merchants/{id}/activity", Entity: poscare.EntityMerchant, Action: poscare.ActRead,
+			Summary:  "The merchant's own history, as its users see it: what changed on its records and when, by role (account manager, service centre …), without staff names, addresses or internal events",
+			Response: List[poscare.MerchantEvent]{Items: []poscare.MerchantEvent{{Fields: []string{""}}}}, Query: pageParams,
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				q := newQuery(r)
+				p := q.page()
+				if err := q.p.Err(); err != nil {
+					return nil, err
+				}
+				events, err := st.MerchantActivity(r.Context(), r.Actor, id, poscare.Page{Limit: p.Limit, Offset: p.Offset, More: true})
+				if err != nil {
+					return nil, err
+				}
+				return page(events, p), nil
+			}},
 		{Method: "GET", Pattern: "/api/v1/merchants/{id}/service-contact", Entity: poscare.EntityMerchant, Action: poscare.ActRead,
 			Summary:  "Who the merchant should contact right now: account manager → cover → backup → team lead → 24-hour service centre",
 			Response: &poscare.ServiceContact{},
@@ -181,8 +203,8 @@ func (s *Server) extraRoutes() []Route {
 				rs, err := st.Removals(r.Context(), r.Actor, id, since)
 				return RemovalList{Items: rs}, err
 			}},
-		{Method: "POST", Pattern: "/api/v1/users/{id}/contact-attempts", Entity: poscare.EntityUser, Action: poscare.ActRead,
-			Summary: "Record a failed attempt to reach a colleague (no_answer, disconnected, blocked): a signal for silence detection",
+		{Method: "POST", Pattern: "/api/v1/users/{id}/contact-attempts", Entity: poscare.EntityContactAttempt, Action: poscare.ActCreate,
+			Summary: "Record a failed attempt to reach a colleague (no_answer, disconnected, blocked): a signal for silence detection, whose threshold counts distinct colleagues",
 			Body:    AttemptBody{}, Response: map[string]bool{"ok": true},
 			Handle: func(r *Request) (any, error) {
 				id, err := r.ID("id")
@@ -316,7 +338,7 @@ func (s *Server) extraRoutes() []Route {
 				return st.RevealMerchant(r.Context(), r.Actor, id)
 			}},
 		{Method: "GET", Pattern: "/api/v1/merchants.csv", Entity: poscare.EntityMerchant, Action: poscare.ActExport,
-			Summary: "Export the merchants the caller may see as CSV, newest first, with the list's filters (audited)",
+			Summary: "Export the merchants the caller may see as CSV (UTF-8 with a byte order mark; cells a spreadsheet would run as formulas start with '), newest first, with the list's filters; audited before the first byte",
 			Query:   append(slices.Clone(merchantFilters), boolParam("archived", "Export archived merchants instead of live ones")),
 			Handle:  s.exportMerchants},
 		{Method: "POST", Pattern: "/api/v1/applications/{id}/advance", Entity: poscare.EntityApplication, Action: poscare.ActUpdate,
@@ -431,11 +453,16 @@ type AuditVerify struct {
 	Break   *poscare.ChainBreak `json:"break,omitempty"`
 }
 
-// exportMerchants streams every visible merchant as CSV, page by page, and
-// records the export with its row count in the audit trail.
 // exportPage is how many merchants the export reads at a time.
 var exportPage = 500
 
+// exportMerchants streams every visible merchant as CSV, page by page. The
+// export is recorded in the audit trail before the first byte leaves: if
+// the entry cannot be written, nothing is sent. The body opens with the
+// UTF-8 byte order mark, without which Excel on a Chinese Windows reads
+// the file as GBK, and every cell a spreadsheet would take for a formula
+// is neutralised. A failure after the first byte aborts the response, so
+// that the client sees a broken download, never a complete-looking 200.
 func (s *Server) exportMerchants(r *Request) (any, error) {
 	q := newQuery(r)
 	f := merchantFilter(q)
@@ -443,29 +470,38 @@ func (s *Server) exportMerchants(r *Request) (any, error) {
 	if err := q.p.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.Store.Record(r.Context(), r.Actor, poscare.AuditExport, poscare.EntityMerchant, 0, map[string]any{"q": f.Q, "status": f.Status,
+		"type": f.Type, "team_id": f.TeamID, "account_manager_id": f.AccountManagerID, "archived": f.Archived}); err != nil {
+		return nil, err
+	}
 	w := r.W
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="merchants.csv"`)
-	cw := csv.NewWriter(w)
+	body := &csvBody{w: w}
+	cw := csv.NewWriter(body)
 	cw.Write([]string{"id", "type", "legal_name", "uscc", "principal_name", "principal_id_masked", "mid", "mcc", "fee_category",
 		"status", "address", "team_id", "account_manager_id", "settlement_account_masked"})
 	rows := 0
 	for {
 		ms, err := s.Store.ListMerchants(r.Context(), r.Actor, f)
 		if err != nil {
-			if rows == 0 {
+			if !body.started {
 				w.Header().Del("Content-Disposition")
+				w.Header().Del("Content-Type")
 				return nil, err
 			}
-			break
+			s.Logger.Error("merchant export failed after it started; response aborted", "rows", rows, "actor", r.Actor.Login, "err", err)
+			panic(http.ErrAbortHandler)
 		}
 		for i, m := range ms {
 			if i == f.Limit {
 				break
 			}
-			cw.Write([]string{strconv.FormatInt(m.ID, 10), string(m.Type), m.LegalName, m.USCC, m.PrincipalName, m.PrincipalIDMasked,
-				m.MID, m.MCC, string(m.FeeCategory), string(m.Status), m.Address, strconv.FormatInt(m.TeamID, 10),
-				strconv.FormatInt(m.AccountManagerID, 10), m.SettlementMasked})
+			// Every text cell is neutralised, not only the free text:
+			// the codes' rules may change, the export's promise must not.
+			cw.Write([]string{strconv.FormatInt(m.ID, 10), csvCell(string(m.Type)), csvCell(m.LegalName), csvCell(m.USCC), csvCell(m.PrincipalName),
+				csvCell(m.PrincipalIDMasked), csvCell(m.MID), csvCell(m.MCC), csvCell(string(m.FeeCategory)), csvCell(string(m.Status)), csvCell(m.Address),
+				strconv.FormatInt(m.TeamID, 10), strconv.FormatInt(m.AccountManagerID, 10), csvCell(m.SettlementMasked)})
 			rows++
 		}
 		if len(ms) <= f.Limit {
@@ -476,7 +512,44 @@ func (s *Server) exportMerchants(r *Request) (any, error) {
 		f.BeforeID = ms[f.Limit-1].ID
 	}
 	cw.Flush()
-	s.Store.Record(r.Context(), r.Actor, poscare.AuditExport, poscare.EntityMerchant, 0, map[string]any{"rows": rows, "q": f.Q, "status": f.Status,
-		"type": f.Type, "team_id": f.TeamID, "account_manager_id": f.AccountManagerID, "archived": f.Archived})
+	if err := cw.Error(); err != nil {
+		s.Logger.Warn("merchant export not delivered", "rows", rows, "actor", r.Actor.Login, "err", err)
+		panic(http.ErrAbortHandler)
+	}
 	return noBody{}, nil
+}
+
+// merchantHistoryElsewhere refuses a merchant user the audit trail and
+// says where their history is.
+func merchantHistoryElsewhere() error {
+	return poscare.Errorf(poscare.EForbidden, "商户用户请在“变更记录”中查看本商户的历史", "merchant users read their history in the merchant's activity")
+}
+
+// csvBody is the export's response body: it writes the UTF-8 byte order
+// mark before the first byte and remembers whether anything was sent, so
+// that an error before that is still answered as an error.
+type csvBody struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (b *csvBody) Write(p []byte) (int, error) {
+	if !b.started {
+		b.started = true
+		if _, err := io.WriteString(b.w, "\uFEFF"); err != nil {
+			return 0, err
+		}
+	}
+	return b.w.Write(p)
+}
+
+// csvCell neutralises text a spreadsheet would run as a formula (a cell
+// starting with = + - @, a tab or a carriage return: =HYPERLINK(…),
+// +cmd|…) by putting a single quote before it, which spreadsheets show
+// as text.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -235,9 +235,13 @@ func (res resource[T]) routes(s *Server) []Route {
 				}
 				return res.get(r.Context(), r.Actor, id)
 			}},
-		{Method: "GET", Pattern: base + "/{id}/history", Entity: res.entity, Action: poscare.ActRead, Summary: "The " + name + "'s history from the audit trail",
+		{Method: "GET", Pattern: base + "/{id}/history", Entity: res.entity, Action: poscare.ActRead,
+			Summary:  "The " + name + "'s history from the audit trail (staff only: merchant users read GET /api/v1/merchants/{id}/activity)",
 			Response: List[poscare.AuditEntry]{Items: []poscare.AuditEntry{{}}}, Query: pageParams,
 			Handle: func(r *Request) (any, error) {
+				if !r.Actor.SeesAuditTrail() {
+					return nil, merchantHistoryElsewhere()
+				}
 				id, err := r.ID("id")
 				if err != nil {
 					return nil, err

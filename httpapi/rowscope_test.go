@@ -317,7 +317,7 @@ func (f *foreignSide) idCases(e *env) map[string]idCase {
 	// can.
 	cases["POST /api/v1/users/{id}/restore"] = restore(poscare.EntityUser, w.AgentB.ID)
 	for _, key := range []string{
-		"GET /api/v1/merchants/{id}/service-contact", "GET /api/v1/merchants/{id}/notifications", "GET /api/v1/merchants/{id}/sensitive",
+		"GET /api/v1/merchants/{id}/service-contact", "GET /api/v1/merchants/{id}/notifications", "GET /api/v1/merchants/{id}/sensitive", "GET /api/v1/merchants/{id}/activity",
 		"POST /api/v1/contacts/{id}/channels/{channel}/restore", "POST /api/v1/applications/{id}/advance",
 		"GET /api/v1/users/{id}/removals", "POST /api/v1/tasks/{id}/done",
 		"GET /api/v1/incidents/{id}", "GET /api/v1/incidents/{id}/notifications", "POST /api/v1/incidents/{id}/close",

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"poscare"
 )
@@ -34,10 +33,8 @@ func (s *Store) RequestCallback(ctx context.Context, a poscare.Actor, merchantID
 		return nil, poscare.Forbidden()
 	}
 	note = strings.TrimSpace(note)
-	if utf8.RuneCountInString(note) > 500 {
-		p := poscare.Problems{}
-		p.Add("note", "最多 500 字", "at most 500 characters")
-		return nil, p.Err()
+	if err := poscare.ValidateNote("note", note, poscare.MaxCallbackNote); err != nil {
+		return nil, err
 	}
 	out := &CallbackRequest{}
 	err := s.inWrite(ctx, func(t *Tx) error {

@@ -14,8 +14,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,6 +107,9 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 		s.write, s.read = db, db
 	default:
 		path := strings.TrimPrefix(dsn, "sqlite://")
+		if err := ownerOnly(path); err != nil {
+			return nil, err
+		}
 		// busy_timeout first, so that even setting WAL waits for a lock
 		// rather than failing; then WAL, NORMAL sync and foreign keys.
 		q := url.Values{}
@@ -141,6 +146,36 @@ func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
 		return nil, fmt.Errorf("open %s database: %w", s.dialect, err)
 	}
 	return s, nil
+}
+
+// ownerOnly creates the SQLite file at path readable and writable by its
+// owner only (0600, like the keys file) before SQLite opens it, because
+// SQLite creates the -wal and -shm files with the main file's mode: a
+// file SQLite created itself would follow the umask, typically 0644, and
+// let every local user read the merchants. A file that already exists
+// with wider permissions is narrowed, with its -wal and -shm.
+func ownerOnly(path string) error {
+	if path == "" || path == ":memory:" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open sqlite database %s: %w", path, err)
+	}
+	if st.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("restrict sqlite database %s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Optimize refreshes the query planner's statistics where they are stale

@@ -768,6 +768,9 @@ func (s *Store) CheckIncident(ctx context.Context, a poscare.Actor, id int64, it
 		p.Add("item", "未知检查项", "unknown checklist item")
 		return nil, p.Err()
 	}
+	if err := poscare.ValidateNote("notes", strings.TrimSpace(notes), poscare.MaxNote); err != nil {
+		return nil, err
+	}
 	err := s.inWrite(ctx, func(t *Tx) error {
 		x, err := t.incident(ctx, a, id)
 		if err != nil {

@@ -10,7 +10,9 @@ import (
 )
 
 // Silence (Store.Policy): a staff member with no activity for SilentDays,
-// with FailedAttempts failed contact attempts in the last AttemptWindow, or
+// whom FailedAttempts distinct colleagues failed to reach in the last
+// AttemptWindow (one colleague calling ten times counts once, so nobody
+// can mark a colleague unreachable alone), or
 // with OverdueTasks tasks (callbacks, follow-ups) left past their
 // deadline, becomes "unreachable (suspected)"; their merchants' service
 // contact then falls through to the backup at once, and their lead and ops
@@ -20,16 +22,24 @@ import (
 var attemptOutcomes = map[string]bool{"no_answer": true, "disconnected": true, "blocked": true}
 
 // RecordContactAttempt notes that the actor tried and failed to reach a
-// staff member (no answer, number disconnected, blocked). Any staff role
-// that can see the person may record one.
+// staff member (no answer, number disconnected, blocked). It is a write:
+// only the roles the permission table lets create contact attempts (leads,
+// ops, agents) may record one, about a person they can see other than
+// themselves.
 func (s *Store) RecordContactAttempt(ctx context.Context, a poscare.Actor, userID int64, outcome, notes string) error {
-	if !a.Role.IsStaff() || !a.Can(poscare.EntityUser, poscare.ActRead) {
+	if !a.Can(poscare.EntityContactAttempt, poscare.ActCreate) {
 		return poscare.Forbidden()
 	}
+	p := poscare.Problems{}
 	if !attemptOutcomes[outcome] {
-		p := poscare.Problems{}
 		p.Add("outcome", "应为 no_answer（无人接听）、disconnected（停机/空号）或 blocked（被拉黑）", "must be no_answer, disconnected or blocked")
-		return p.Err()
+	}
+	if userID == a.UserID {
+		p.Add("user_id", "不能记录联系不上自己", "you cannot record failing to reach yourself")
+	}
+	poscare.CheckLength(p, "notes", notes, poscare.MaxNote)
+	if err := p.Err(); err != nil {
+		return err
 	}
 	return s.inWrite(ctx, func(t *Tx) error {
 		u, err := t.getUser(ctx, userID)
@@ -47,10 +57,12 @@ func (s *Store) RecordContactAttempt(ctx context.Context, a poscare.Actor, userI
 // reached: days without activity, failed contact attempts by colleagues in
 // the policy's window, and open tasks past their deadline.
 type Silence struct {
-	User           *poscare.User `json:"user"`
-	DaysSilent     int           `json:"days_silent"`
-	FailedAttempts int           `json:"failed_attempts"`
-	OverdueTasks   int           `json:"overdue_tasks"`
+	User       *poscare.User `json:"user"`
+	DaysSilent int           `json:"days_silent"`
+	// ColleaguesFailed is how many distinct colleagues failed to reach
+	// them in the window, however often each tried.
+	ColleaguesFailed int `json:"colleagues_failed"`
+	OverdueTasks     int `json:"overdue_tasks"`
 }
 
 // Crossed names the signals that cross the policy's thresholds, in words,
@@ -61,10 +73,10 @@ func (si Silence) Crossed(p poscare.ContinuityPolicy) poscare.Text {
 		zh = append(zh, fmt.Sprintf("%d 天无活动", si.DaysSilent))
 		en = append(en, fmt.Sprintf("no activity for %d days", si.DaysSilent))
 	}
-	if si.FailedAttempts >= p.FailedAttempts {
+	if si.ColleaguesFailed >= p.FailedAttempts {
 		w := poscare.DurationText(p.AttemptWindow)
-		zh = append(zh, fmt.Sprintf("近 %s联系失败 %d 次", w.Zh, si.FailedAttempts))
-		en = append(en, fmt.Sprintf("%d failed contact attempts in %s", si.FailedAttempts, w.En))
+		zh = append(zh, fmt.Sprintf("近 %s有 %d 位同事联系未果", w.Zh, si.ColleaguesFailed))
+		en = append(en, fmt.Sprintf("%d colleagues failed to reach them in %s", si.ColleaguesFailed, w.En))
 	}
 	if si.OverdueTasks >= p.OverdueTasks {
 		zh = append(zh, fmt.Sprintf("%d 项任务逾期未处理", si.OverdueTasks))
@@ -79,7 +91,7 @@ func (t *Tx) silences(ctx context.Context) ([]Silence, error) {
 	cutoff := t.now.AddDate(0, 0, -p.SilentDays)
 	users, err := queryAllTx(ctx, t, "SELECT "+userCols+` FROM users WHERE role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL
 		AND (COALESCE(last_seen_at, created_at) < ?
-			OR id IN (SELECT user_id FROM contact_attempts WHERE at >= ? GROUP BY user_id HAVING COUNT(*) >= ?)
+			OR id IN (SELECT user_id FROM contact_attempts WHERE at >= ? GROUP BY user_id HAVING COUNT(DISTINCT by_id) >= ?)
 			OR id IN (SELECT user_id FROM tasks WHERE done_at IS NULL AND due_at < ? AND kind IN `+merchantTaskKinds+` GROUP BY user_id HAVING COUNT(*) >= ?))`,
 		[]any{micros(cutoff), micros(t.now.Add(-p.AttemptWindow)), p.FailedAttempts, micros(t.now), p.OverdueTasks}, scanUser)
 	if err != nil {
@@ -103,9 +115,9 @@ func (t *Tx) signals(ctx context.Context, u *poscare.User) (Silence, error) {
 		seen = *u.LastSeenAt
 	}
 	si := Silence{User: u, DaysSilent: int(t.now.Sub(seen).Hours() / 24)}
-	err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM contact_attempts WHERE user_id = ? AND at >= ?),
+	err := t.queryRow(ctx, `SELECT (SELECT COUNT(DISTINCT by_id) FROM contact_attempts WHERE user_id = ? AND at >= ?),
 		(SELECT COUNT(*) FROM tasks WHERE user_id = ? AND done_at IS NULL AND due_at < ? AND kind IN `+merchantTaskKinds+`)`,
-		u.ID, micros(t.now.Add(-t.s.Policy.AttemptWindow)), u.ID, micros(t.now)).Scan(&si.FailedAttempts, &si.OverdueTasks)
+		u.ID, micros(t.now.Add(-t.s.Policy.AttemptWindow)), u.ID, micros(t.now)).Scan(&si.ColleaguesFailed, &si.OverdueTasks)
 	return si, t.s.translate(err)
 }
 

@@ -34,9 +34,36 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 					t.Fatalf("marked %d: %v", len(got), err)
 				}
 			})
+			t.Run("OnlyWritersRecordAttempts", func(t *testing.T) {
+				for _, r := range []poscare.Role{poscare.RoleAuditor, poscare.RoleTech, poscare.RoleAdmin, poscare.RoleMerchant} {
+					if err := s.RecordContactAttempt(ctx, fx.Actor(w.Users[r]), agent.ID, "no_answer", "只读角色"); poscare.ErrorCode(err) != poscare.EForbidden {
+						t.Errorf("%s recorded an attempt: %v", r, err)
+					}
+				}
+				if err := s.RecordContactAttempt(ctx, fx.Actor(agent), agent.ID, "no_answer", ""); poscare.ErrorCode(err) != poscare.EInvalid {
+					t.Errorf("an agent recorded failing to reach themselves: %v", err)
+				}
+				if err := s.RecordContactAttempt(ctx, lead, agent.ID, "no_answer", strings.Repeat("长", poscare.MaxNote+1)); poscare.ErrorCode(err) != poscare.EInvalid {
+					t.Errorf("a %d-character note was accepted: %v", poscare.MaxNote+1, err)
+				}
+				if n := count(t, s, dsn, "SELECT COUNT(*) FROM contact_attempts WHERE user_id = ?", agent.ID); n != 0 {
+					t.Fatalf("%d attempts stored by refused calls", n)
+				}
+			})
+			t.Run("OneColleagueAloneCannotMarkUnreachable", func(t *testing.T) {
+				for _, o := range []string{"no_answer", "no_answer", "disconnected", "blocked"} {
+					if err := s.RecordContactAttempt(ctx, lead, agent.ID, o, "打了四次"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if got, err := s.SweepSilence(ctx); err != nil || len(got) != 0 {
+					t.Fatalf("four attempts by one lead marked %+v: %v", got, err)
+				}
+			})
 			t.Run("FailedAttemptsMarkUnreachable", func(t *testing.T) {
-				for _, o := range []string{"no_answer", "no_answer", "disconnected"} {
-					if err := s.RecordContactAttempt(ctx, lead, agent.ID, o, "打了三次"); err != nil {
+				// Two more colleagues: three people in all.
+				for _, by := range []poscare.Actor{fx.Actor(w.Spare), ops} {
+					if err := s.RecordContactAttempt(ctx, by, agent.ID, "no_answer", "也没打通"); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -51,7 +78,7 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 				must(t, s.UpdateUser(ctx, sys, leadUser))
 				defer func() { s.AlertChannels = []string{"email"} }()
 				got, err := s.SweepSilence(ctx)
-				if err != nil || len(got) != 1 || got[0].User.ID != agent.ID || got[0].FailedAttempts != 3 {
+				if err != nil || len(got) != 1 || got[0].User.ID != agent.ID || got[0].ColleaguesFailed != 3 {
 					t.Fatalf("sweep: %+v %v", got, err)
 				}
 				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND body LIKE '%疑似失联%' AND address = ?", leadUser.Mobile); n != 1 {
@@ -67,7 +94,7 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 					t.Errorf("%d email alerts to the service centre, want 1", n)
 				}
 				u, _ := s.GetUser(ctx, sys, agent.ID)
-				if u.Status != poscare.UserUnreachable || !strings.Contains(u.StatusReason, "近 2 天联系失败 3 次") || strings.Contains(u.StatusReason, "逾期") {
+				if u.Status != poscare.UserUnreachable || !strings.Contains(u.StatusReason, "近 2 天有 3 位同事联系未果") || strings.Contains(u.StatusReason, "逾期") {
 					t.Fatalf("status %s %q: the reason must name the signal that crossed, and only that", u.Status, u.StatusReason)
 				}
 				sc, _ := s.ServiceContact(ctx, ops, w.Merchant.ID)

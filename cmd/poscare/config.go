@@ -45,7 +45,7 @@ var options = []option{
 	{name: "sms-webhook", def: "", help: "URL of the SMS gateway webhook (empty: SMS not sent)"},
 	{name: "wechat-webhook", def: "", help: "URL of the WeChat message webhook (empty: WeChat not sent)"},
 	{name: "silent-days", def: "3", help: "days without login, API call or finished task before a salesperson is suspected unreachable"},
-	{name: "failed-attempts", def: "3", help: "failed contact attempts by colleagues, within attempt-window, that make a salesperson suspected unreachable"},
+	{name: "failed-attempts", def: "3", help: "colleagues who failed to reach a salesperson, within attempt-window, that make them suspected unreachable (each colleague counts once)"},
 	{name: "attempt-window", def: "48h", help: "window for failed contact attempts (Go duration: 48h, 90m)"},
 	{name: "overdue-tasks", def: "5", help: "open tasks past their deadline that make a salesperson suspected unreachable"},
 	{name: "bulk-limit", def: "20", help: "merchant/contact archives and contact-detail removals one person may make within bulk-window; more are refused and alerted"},
