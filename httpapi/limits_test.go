@@ -36,7 +36,7 @@ func TestFreeTextHasAMaximum(t *testing.T) {
 				{fmt.Sprintf("/api/v1/incidents/%d/check", x.ID), "notes", httpapi.CheckBody{Item: poscare.CheckPoliceReport, Notes: huge}},
 				{fmt.Sprintf("/api/v1/users/%d/contact-attempts", w.Users[poscare.RoleAgent].ID), "notes", httpapi.AttemptBody{Outcome: "no_answer", Notes: huge}},
 				{fmt.Sprintf("/api/v1/merchants/%d/callback-requests", w.Merchant.ID), "note", httpapi.CallbackBody{Note: huge}},
-				{fmt.Sprintf("/api/v1/users/%d/status", w.Spare.ID), "reason", poscare.StatusChange{Status: poscare.UserActive, Reason: huge}},
+				{fmt.Sprintf("/api/v1/users/%d/status", w.AgentB.ID), "reason", poscare.StatusChange{Status: poscare.UserActive, Reason: huge}},
 			} {
 				for _, lang := range []string{"zh-CN", "en"} {
 					res := e.do("POST", c.path, tok, c.body, "Accept-Language", lang)
