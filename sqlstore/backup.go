@@ -223,14 +223,19 @@ func (s *Store) pgDump(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
+	// Created first, readable by its owner only: pg_dump writes into it
+	// and keeps its mode.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
 	args := []string{"--format=custom", "--no-password", "--file=" + path, "--dbname=" + conn}
 	if schema != "" {
 		args = append(args, "--schema="+schema)
 	}
-	if _, err := runPG(ctx, s.PGBin, "pg_dump", env, args...); err != nil {
-		return err
-	}
-	return os.Chmod(path, 0o600)
+	_, err = runPG(ctx, s.PGBin, "pg_dump", env, args...)
+	return err
 }
 
 // libpqDSN turns a pgx DSN into what pg_dump and pg_restore read: without
