@@ -139,7 +139,7 @@ func BenchmarkDeliverPlaybookNotices10k(b *testing.B) {
 
 // TestLeaseEndLeavesUntriedMessagesIntact: messages still waiting for a
 // sender when the batch's lease nears its end are not tried (nor counted
-// as a failed attempt): they stay claimed and are taken up again.
+// as a failed attempt): they go back to the queue, due at once.
 func TestLeaseEndLeavesUntriedMessagesIntact(t *testing.T) {
 	old := sqlstore.SendLease
 	sqlstore.SendLease = 2 * time.Second
@@ -161,8 +161,20 @@ func TestLeaseEndLeavesUntriedMessagesIntact(t *testing.T) {
 	if sent != 1 || failed != 1 || reached != 2 {
 		t.Fatalf("sent %d, failed %d, gateway reached %d times; want 1, 1, 2", sent, failed, reached)
 	}
-	ns, _, err := s.IncidentNotifications(context.Background(), poscare.SystemActor("t"), 1, sqlstore.DeliveryFilter{Status: "sending"})
-	if err != nil || len(ns) != 1 || ns[0].Attempts != 0 {
-		t.Fatalf("untried message: %+v %v; want one still claimed with no attempt counted", ns, err)
+	ns, _, err := s.IncidentNotifications(context.Background(), poscare.SystemActor("t"), 1, sqlstore.DeliveryFilter{Status: "queued"})
+	if err != nil || len(ns) != 2 {
+		t.Fatalf("queued: %+v %v; want the failed one and the untried one", ns, err)
+	}
+	untried := 0
+	for _, m := range ns {
+		if m.Attempts == 0 {
+			untried++
+		}
+	}
+	if untried != 1 {
+		t.Fatalf("untried message: %+v; want one queued again with no attempt counted", ns)
+	}
+	if counts, _ := s.OutboxCounts(context.Background()); counts["sending"] != 0 {
+		t.Fatalf("outbox %v: a message stays claimed", counts)
 	}
 }
