@@ -659,7 +659,7 @@ func (s *Store) BackupForIncident(ctx context.Context, a poscare.Actor, id int64
 		return nil, nil, err
 	}
 	if s.BackupDir == "" {
-		return nil, nil, poscare.Errorf(poscare.EInvalid, "未配置备份目录（--backup-dir）", "no backup folder is configured (--backup-dir)")
+		return nil, nil, poscare.Errorf(poscare.EInvalid, "未配置备份目录", "no backup folder is configured (--backup-dir)")
 	}
 	b, err := s.BackupInto(ctx, a, s.BackupDir, false, fmt.Sprintf("incident %d", id))
 	if err != nil {
