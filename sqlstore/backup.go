@@ -53,7 +53,7 @@ var (
 
 // backupName is poscare's naming of the backups it takes into a folder;
 // retention deletes only scheduled ones ("auto"), never other files.
-var backupName = regexp.MustCompile(`^poscare-(auto-)?\d{8}T\d{6}Z(-\d+)?\.(db|pgdump)$`)
+var backupName = regexp.MustCompile(`^poscare-(auto-)?(\d{8}T\d{6}Z)(?:-(\d+))?\.(db|pgdump)$`)
 
 // Backup writes a consistent copy of the whole database to path, which
 // must not exist yet, and records its time, size and SHA-256 in the audit
@@ -140,8 +140,13 @@ func PruneBackups(dir string, keep int) ([]string, error) {
 			auto = append(auto, e.Name())
 		}
 	}
-	// The names sort by time: the stamp is fixed-width UTC.
-	sort.Slice(auto, func(i, j int) bool { return backupLess(auto[j], auto[i]) })
+	// Newest first: by the stamp (fixed-width UTC), then by the -N of a
+	// second backup within the same second.
+	key := func(name string) string {
+		m := backupName.FindStringSubmatch(name)
+		return m[2] + fmt.Sprintf("%06s", m[3])
+	}
+	sort.Slice(auto, func(i, j int) bool { return key(auto[i]) > key(auto[j]) })
 	var gone []string
 	for i, name := range auto {
 		if i < keep {
@@ -153,19 +158,6 @@ func PruneBackups(dir string, keep int) ([]string, error) {
 		gone = append(gone, name)
 	}
 	return gone, nil
-}
-
-// backupLess orders poscare's backup names by time, then by the -N of a
-// second backup in the same second.
-func backupLess(a, b string) bool {
-	ka, kb := backupKey(a), backupKey(b)
-	return ka < kb
-}
-
-func backupKey(name string) string {
-	m := backupName.FindStringSubmatch(name)
-	n := strings.TrimPrefix(m[2], "-")
-	return name[:strings.Index(name, "Z")] + fmt.Sprintf("%06s", n)
 }
 
 // ClaimScheduledBackup tells whether this instance takes the scheduled
