@@ -351,11 +351,22 @@ func backupDialect(path string) (Dialect, error) {
 	return "", fmt.Errorf("%s is neither a SQLite backup nor a pg_dump custom-format file", path)
 }
 
-// RestoreOptions say where a backup goes.
+// RestoreOptions say how a backup is restored and checked.
 type RestoreOptions struct {
 	// PGBin is the folder of pg_restore; empty: PATH, then
 	// /usr/lib/postgresql/*/bin.
 	PGBin string
+	// Open opens the restored database for its checks, with the keys the
+	// audit chain is verified under; nil opens it without keys.
+	Open func(ctx context.Context, dsn string) (*Store, error)
+}
+
+// open opens a restored database for its checks.
+func (o RestoreOptions) open(ctx context.Context, dsn string) (*Store, error) {
+	if o.Open != nil {
+		return o.Open(ctx, dsn)
+	}
+	return Open(ctx, dsn, nil)
 }
 
 // RestoreBackup restores the backup at path onto dsn, which must hold no
@@ -384,7 +395,7 @@ func RestoreBackup(ctx context.Context, path, dsn string, o RestoreOptions) (*Ba
 				return nil, fmt.Errorf("%s already exists: restore onto a new database file", p)
 			}
 		}
-		if _, err := checkSQLiteCopy(ctx, path); err != nil {
+		if _, err := checkSQLiteCopy(ctx, path, o); err != nil {
 			return nil, err
 		}
 		partial := target + ".restoring"
@@ -400,7 +411,7 @@ func RestoreBackup(ctx context.Context, path, dsn string, o RestoreOptions) (*Ba
 	} else if err := pgRestore(ctx, path, dsn, o.PGBin); err != nil {
 		return nil, err
 	}
-	c, err := checkRestored(ctx, dsn)
+	c, err := checkRestored(ctx, dsn, o)
 	if err != nil {
 		return nil, err
 	}
@@ -424,12 +435,12 @@ func VerifyBackup(ctx context.Context, path, pgServer string, o RestoreOptions) 
 	}
 	var c *BackupCheck
 	if kind == SQLite {
-		c, err = checkSQLiteCopy(ctx, path)
+		c, err = checkSQLiteCopy(ctx, path, o)
 	} else {
 		if DialectOf(pgServer) != Postgres {
 			return nil, errors.New("a PostgreSQL backup is verified on a PostgreSQL server: give its URL with --db")
 		}
-		c, err = verifyPGDump(ctx, path, pgServer, o.PGBin)
+		c, err = verifyPGDump(ctx, path, pgServer, o)
 	}
 	if err != nil {
 		return nil, err
@@ -441,7 +452,7 @@ func VerifyBackup(ctx context.Context, path, pgServer string, o RestoreOptions) 
 // checkSQLiteCopy copies a SQLite backup into a temporary folder and
 // checks the copy, so that not even a journal is written beside the
 // backup.
-func checkSQLiteCopy(ctx context.Context, path string) (*BackupCheck, error) {
+func checkSQLiteCopy(ctx context.Context, path string, o RestoreOptions) (*BackupCheck, error) {
 	dir, err := os.MkdirTemp("", "poscare-verify-")
 	if err != nil {
 		return nil, err
@@ -464,13 +475,13 @@ func checkSQLiteCopy(ctx context.Context, path string) (*BackupCheck, error) {
 	if res != "ok" {
 		return nil, fmt.Errorf("backup %s is damaged: %s", path, res)
 	}
-	return checkRestored(ctx, tmp)
+	return checkRestored(ctx, tmp, o)
 }
 
 // checkRestored opens a restored database and checks what a backup must
 // hold: the schema this poscare knows and an intact audit chain.
-func checkRestored(ctx context.Context, dsn string) (*BackupCheck, error) {
-	s, err := Open(ctx, dsn, nil)
+func checkRestored(ctx context.Context, dsn string, o RestoreOptions) (*BackupCheck, error) {
+	s, err := o.open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -580,8 +591,8 @@ func pgRestore(ctx context.Context, path, dsn, pgBin string) error {
 
 // verifyPGDump restores a dump into a database created for the check on
 // server, checks it, and drops it.
-func verifyPGDump(ctx context.Context, path, server, pgBin string) (*BackupCheck, error) {
-	schema, err := dumpedSchema(ctx, path, pgBin)
+func verifyPGDump(ctx context.Context, path, server string, o RestoreOptions) (*BackupCheck, error) {
+	schema, err := dumpedSchema(ctx, path, o.PGBin)
 	if err != nil {
 		return nil, err
 	}
@@ -608,10 +619,10 @@ func verifyPGDump(ctx context.Context, path, server, pgBin string) (*BackupCheck
 		q.Set("search_path", schema)
 	}
 	u.RawQuery = q.Encode()
-	if err := pgRestore(ctx, path, u.String(), pgBin); err != nil {
+	if err := pgRestore(ctx, path, u.String(), o.PGBin); err != nil {
 		return nil, err
 	}
-	return checkRestored(ctx, u.String())
+	return checkRestored(ctx, u.String(), o)
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -53,6 +53,14 @@ func freshPostgresDatabase(t *testing.T, schema string) string {
 	return u.String()
 }
 
+// withKeys checks a restored database opened with the test keys, as the
+// command line opens it with the configured ones.
+func withKeys(t testing.TB) sqlstore.RestoreOptions {
+	return sqlstore.RestoreOptions{Open: func(ctx context.Context, dsn string) (*sqlstore.Store, error) {
+		return sqlstore.Open(ctx, dsn, testenv.Vault(t))
+	}}
+}
+
 // TestBackupRestoresOntoAFreshDatabase takes a backup of a database with
 // merchants, restores it onto a new database (a new SQLite file; a new
 // PostgreSQL database, under another schema name than the original's),
@@ -113,7 +121,7 @@ func TestBackupRestoresOntoAFreshDatabase(t *testing.T) {
 			if name == "postgres" {
 				target = freshPostgresDatabase(t, "restored")
 			}
-			check, err := sqlstore.RestoreBackup(ctx, b.Path, target, sqlstore.RestoreOptions{})
+			check, err := sqlstore.RestoreBackup(ctx, b.Path, target, withKeys(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +152,7 @@ func TestBackupRestoresOntoAFreshDatabase(t *testing.T) {
 				t.Error(err)
 			}
 			// A second restore onto the same database is refused.
-			if _, err := sqlstore.RestoreBackup(ctx, b.Path, target, sqlstore.RestoreOptions{}); err == nil {
+			if _, err := sqlstore.RestoreBackup(ctx, b.Path, target, withKeys(t)); err == nil {
 				t.Error("restored onto a database that already holds poscare")
 			}
 		})
@@ -163,7 +171,7 @@ func TestBackupVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := sqlstore.VerifyBackup(ctx, b.Path, dsn, sqlstore.RestoreOptions{})
+			c, err := sqlstore.VerifyBackup(ctx, b.Path, dsn, withKeys(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +193,7 @@ func TestBackupVerify(t *testing.T) {
 				t.Fatal(err)
 			}
 			db.Close()
-			if _, err := sqlstore.VerifyBackup(ctx, b.Path, "", sqlstore.RestoreOptions{}); err == nil {
+			if _, err := sqlstore.VerifyBackup(ctx, b.Path, "", withKeys(t)); err == nil {
 				t.Error("a backup with an edited audit trail passed verification")
 			}
 		})
@@ -231,7 +239,7 @@ func TestOnlineSQLiteBackup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := sqlstore.VerifyBackup(ctx, b.Path, "", sqlstore.RestoreOptions{})
+		c, err := sqlstore.VerifyBackup(ctx, b.Path, "", withKeys(t))
 		if err != nil {
 			t.Fatalf("backup %d, taken while writing: %v", i, err)
 		}

@@ -27,23 +27,21 @@ func backupDir(c config) string {
 	return "backups"
 }
 
-// cmdBackup takes one backup. It needs no keys: a backup copies the
-// sealed values as they are, and holds no key.
+// cmdBackup takes one backup. A backup copies the sealed values as they
+// are and holds no key; the keys are asked for because the backup's
+// record joins the audit trail, which the keys chain.
 func cmdBackup(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("backup", stdout)
 	to := fs.String("to", "", "backup file to write, or an existing folder to write poscare-<time>.db/.pgdump into (default: --backup-dir)")
-	c, _, err := parseConfig(fs, args, "db", "backup-dir", "pg-bin")
+	c, _, err := parseConfig(fs, args, "db", "data-keys", "index-key", "keys-file", "backup-dir", "pg-bin")
 	if err != nil {
 		return err
 	}
-	store, err := sqlstore.Open(ctx, c["db"], nil)
+	store, err := openMigrated(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.CheckSchema(ctx); err != nil {
-		return err
-	}
 	store.PGBin = c["pg-bin"]
 	var b *sqlstore.Backup
 	dest := *to
@@ -63,6 +61,19 @@ func cmdBackup(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// restoreOptions opens a restored database with the configured keys, so
+// that its audit chain is verified under them.
+func restoreOptions(c config) sqlstore.RestoreOptions {
+	return sqlstore.RestoreOptions{PGBin: c["pg-bin"], Open: func(ctx context.Context, dsn string) (*sqlstore.Store, error) {
+		at := config{}
+		for k, v := range c {
+			at[k] = v
+		}
+		at["db"] = dsn
+		return openStore(ctx, at, "")
+	}}
+}
+
 // cmdBackupVerify restores a backup aside and checks it.
 func cmdBackupVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("backup verify", stdout)
@@ -70,14 +81,14 @@ func cmdBackupVerify(ctx context.Context, args []string, stdout io.Writer) error
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		path, args = args[0], args[1:]
 	}
-	c, _, err := parseConfig(fs, args, "db", "pg-bin")
+	c, _, err := parseConfig(fs, args, "db", "data-keys", "index-key", "keys-file", "pg-bin")
 	if err != nil {
 		return err
 	}
 	if path == "" {
 		return errors.New("which backup? (see `poscare backup verify --help`)")
 	}
-	r, err := sqlstore.VerifyBackup(ctx, path, c["db"], sqlstore.RestoreOptions{PGBin: c["pg-bin"]})
+	r, err := sqlstore.VerifyBackup(ctx, path, c["db"], restoreOptions(c))
 	if err != nil {
 		return fmt.Errorf("backup %s failed verification: %w", path, err)
 	}
@@ -91,18 +102,18 @@ func cmdBackupVerify(ctx context.Context, args []string, stdout io.Writer) error
 func cmdRestore(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("restore", stdout)
 	from := fs.String("from", "", "backup file to restore")
-	c, _, err := parseConfig(fs, args, "db", "pg-bin")
+	c, _, err := parseConfig(fs, args, "db", "data-keys", "index-key", "keys-file", "pg-bin")
 	if err != nil {
 		return err
 	}
 	if *from == "" {
 		return errors.New("--from is required: the backup file to restore (see `poscare restore --help`)")
 	}
-	r, err := sqlstore.RestoreBackup(ctx, *from, c["db"], sqlstore.RestoreOptions{PGBin: c["pg-bin"]})
+	r, err := sqlstore.RestoreBackup(ctx, *from, c["db"], restoreOptions(c))
 	if err != nil {
 		return err
 	}
-	store, err := sqlstore.Open(ctx, c["db"], nil)
+	store, err := openStore(ctx, c, "")
 	if err != nil {
 		return err
 	}

@@ -30,8 +30,10 @@ func TestBackupCommands(t *testing.T) {
 			fixture.Build(t, s)
 			s.Close()
 			keys := filepath.Join(dir, "keys")
-			os.WriteFile(keys, []byte("DATA_KEYS=t1:"+b64(32, 7)+"\nINDEX_KEY="+b64(32, 3)+"\n"), 0o600)
+			os.WriteFile(keys, []byte("DATA_KEYS=t1:"+b64(32, 7)+"\nINDEX_KEY="+b64(32, 3)+"\nAUDIT_KEY="+b64(32, 5)+"\nLINK_KEY="+b64(32, 9)+"\n"), 0o600)
 
+			// The keys through the environment, as a deployment gives them.
+			t.Setenv("POSCARE_KEYS_FILE", keys)
 			ctx, cancel := context.WithCancel(context.Background())
 			out := newLineWriter()
 			done := make(chan int, 1)
@@ -90,7 +92,7 @@ func TestScheduledBackupsKeepTheNewest(t *testing.T) {
 	s := testenv.Open(t, db)
 	fixture.Build(t, s)
 	keys := filepath.Join(dir, "keys")
-	os.WriteFile(keys, []byte("DATA_KEYS=t1:"+b64(32, 7)+"\nINDEX_KEY="+b64(32, 3)+"\n"), 0o600)
+	os.WriteFile(keys, []byte("DATA_KEYS=t1:"+b64(32, 7)+"\nINDEX_KEY="+b64(32, 3)+"\nAUDIT_KEY="+b64(32, 5)+"\nLINK_KEY="+b64(32, 9)+"\n"), 0o600)
 	backups := filepath.Join(dir, "backups")
 	os.MkdirAll(backups, 0o700)
 	os.WriteFile(filepath.Join(backups, "poscare-before-upgrade.db"), []byte("mine"), 0o600)

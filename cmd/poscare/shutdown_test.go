@@ -43,7 +43,7 @@ func TestSIGTERMRecordsEverySendUnderWay(t *testing.T) {
 	}
 	s.Close()
 	keys := filepath.Join(dir, "keys")
-	os.WriteFile(keys, []byte("DATA_KEYS=t1:"+b64(32, 7)+"\nINDEX_KEY="+b64(32, 3)+"\n"), 0o600)
+	os.WriteFile(keys, []byte("DATA_KEYS=t1:"+b64(32, 7)+"\nINDEX_KEY="+b64(32, 3)+"\nAUDIT_KEY="+b64(32, 5)+"\nLINK_KEY="+b64(32, 9)+"\n"), 0o600)
 	if code, out := runCmd(t, "staff", "declare-missing", fmt.Sprint(agent.ID), "--db", db, "--keys-file", keys, "--reason", "停机测试"); code != 0 {
 		t.Fatalf("declare-missing: %s", out)
 	}
