@@ -178,3 +178,44 @@ func TestLeaseEndLeavesUntriedMessagesIntact(t *testing.T) {
 		t.Fatalf("outbox %v: a message stays claimed", counts)
 	}
 }
+
+// TestStopLetsSendsUnderWayFinish: when the worker's context ends while
+// sends are under way (a shutdown), they finish within Grace and are
+// recorded sent; the messages not begun go back to the queue, untried.
+// With a grace shorter than the gateway's answer, the sends are cut off
+// and recorded as a failed attempt, never left unrecorded.
+func TestStopLetsSendsUnderWayFinish(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		grace time.Duration
+		sent  bool
+	}{{"WithinGrace", 5 * time.Second, true}, {"PastGrace", 50 * time.Millisecond, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			g := &slowGateway{latency: 500 * time.Millisecond}
+			worker, s, n := playbookNotices(t, 20, g, 4)
+			worker.Grace = c.grace
+			ctx, cancel := context.WithCancel(context.Background())
+			// Stop once all four senders are waiting on the gateway.
+			go func() {
+				defer cancel()
+				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+					g.mu.Lock()
+					in := g.inFlight
+					g.mu.Unlock()
+					if in == 4 {
+						return
+					}
+				}
+			}()
+			sent, failed, err := worker.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts, _ := s.OutboxCounts(context.Background())
+			want := map[bool][2]int{true: {4, 0}, false: {0, 4}}[c.sent]
+			if sent != want[0] || failed != want[1] || counts["sending"] != 0 || counts["sent"] != sent || counts["queued"] != n-sent {
+				t.Fatalf("sent %d, failed %d, outbox %v; want %v of %d recorded and none left claimed", sent, failed, counts, want, n)
+			}
+		})
+	}
+}
