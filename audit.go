@@ -18,6 +18,11 @@ const (
 	AuditView        = "view_sensitive"
 	AuditExport      = "export"
 	AuditKeyRotate   = "key_rotate"
+	// Backups (数据备份): one taken, a scheduled one claimed by an
+	// instance, one restored.
+	AuditBackup        = "backup"
+	AuditBackupClaim   = "backup_scheduled"
+	AuditBackupRestore = "backup_restore"
 )
 
 // AuditEntry is one line of the append-only, hash-chained audit trail: who

@@ -362,6 +362,7 @@ func (c *Console) routes() {
 	m.Handle("GET /incidents", c.handler(true, c.incidentList))
 	m.Handle("GET /incidents/{id}", c.handler(true, c.incidentDetail))
 	m.Handle("POST /incidents/{id}", c.handler(true, c.incidentDetail))
+	m.Handle("POST /incidents/{id}/backup", c.handler(true, c.incidentBackup))
 	m.Handle("GET /staff/{id}/declare", c.handler(true, c.declareForm))
 	m.Handle("POST /staff/{id}/declare", c.handler(true, c.declareForm))
 	m.Handle("GET /staff/{id}/removals", c.handler(true, c.removals))

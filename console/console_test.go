@@ -83,7 +83,8 @@ func TestMessagesComplete(t *testing.T) {
 	for _, action := range []string{"create", "update", "archive", "restore", "advance", "restore_channel", "view_sensitive", "export", "login", "login_failed", "set_password", "key_rotate",
 		"status", "handover", "declare_missing", "declare_departed", "check", "contact_attempt", "bulk_blocked", "restore_removals", "return", "close", "remove_channel",
 		"task_done", "confirm", "callback_request", "check_own_contact", "declare_refused",
-		"handover_backup", "return_to_work"} {
+		"handover_backup", "return_to_work",
+		poscare.AuditBackup, poscare.AuditBackupClaim, poscare.AuditBackupRestore} {
 		if _, ok := messages["action."+action]; !ok {
 			t.Errorf("no label for audit action %q", action)
 		}

@@ -209,6 +209,7 @@ var messages = map[string]msg{
 	"incident.risk.views":       {"查看敏感信息", "sensitive views"},
 	"incident.notes":            {"备注（如报案回执号）", "Notes (e.g. police report number)"},
 	"incident.tick":             {"完成", "Done"},
+	"incident.backup_now":       {"立即备份", "Take a backup now"},
 	"delivery.title":            {"通知送达", "Delivery"},
 	"delivery.reached":          {"已送达商户", "Merchants reached"},
 	"delivery.channel":          {"渠道", "Channel"},
@@ -308,6 +309,9 @@ var messages = map[string]msg{
 	"action.login_failed":       {"登录失败", "failed to log in"},
 	"action.set_password":       {"修改密码", "changed the password"},
 	"action.key_rotate":         {"轮换密钥", "rotated keys"},
+	"action.backup":             {"备份数据", "took a backup"},
+	"action.backup_scheduled":   {"认领定时备份", "claimed the scheduled backup"},
+	"action.backup_restore":     {"从备份恢复", "restored from a backup"},
 }
 
 // translate returns the text of key in lang, or the key itself (which the

@@ -153,6 +153,20 @@ func (c *Console) incidentDetail(q *request) {
 	q.render(http.StatusOK, "incident", p)
 }
 
+// incidentBackup takes a backup now, into the server's backup folder, and
+// ticks the incident's "data backup taken" with the file and its SHA-256.
+func (c *Console) incidentBackup(q *request) {
+	id, ok := q.id("id")
+	if !ok {
+		return
+	}
+	if _, _, err := c.Store.BackupForIncident(q.r.Context(), q.sess.Actor, id); err != nil {
+		q.fail(err)
+		return
+	}
+	q.redirect(fmt.Sprintf("/incidents/%d?saved=1#checklist", id))
+}
+
 // declareForm runs the emergency playbook from the console: one action.
 func (c *Console) declareForm(q *request) {
 	ctx, a := q.r.Context(), q.sess.Actor

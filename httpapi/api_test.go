@@ -3,12 +3,16 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -267,7 +271,8 @@ func (e *env) plan(rt httpapi.Route) call {
 			return poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "连续三天联系不上", Strategy: poscare.StrategySpread}
 		}
 		c.after = func() { e.bringBack(w.Spare.ID) }
-	case "GET /api/v1/incidents/{id}", "POST /api/v1/incidents/{id}/check", "POST /api/v1/incidents/{id}/return", "POST /api/v1/incidents/{id}/close":
+	case "GET /api/v1/incidents/{id}", "POST /api/v1/incidents/{id}/check", "POST /api/v1/incidents/{id}/return", "POST /api/v1/incidents/{id}/close",
+		"POST /api/v1/incidents/{id}/backup":
 		c.before = func() {
 			x, err := e.s.DeclareIncident(ctx, sys, w.Spare.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "测试事件"})
 			if err != nil {
@@ -283,6 +288,8 @@ func (e *env) plan(rt httpapi.Route) call {
 			}
 		case strings.HasSuffix(rt.Pattern, "/return"):
 			c.body = func() any { return httpapi.ReturnBody{} }
+		case strings.HasSuffix(rt.Pattern, "/backup"):
+			e.s.BackupDir = e.t.TempDir()
 		}
 	case "GET /api/v1/incidents/{id}/notifications":
 		// An incident with real messages, so the response carries items.
@@ -489,4 +496,46 @@ func (e *env) bringBack(userID int64) {
 		}
 	}
 	e.t.Fatalf("no incident for user %d", userID)
+}
+
+// TestIncidentBackupAPI takes a backup from an incident: the file lands
+// in the backup folder, and the checklist's "data backup taken" names it
+// with its SHA-256, as the audit trail does.
+func TestIncidentBackupAPI(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, s)
+			ctx := context.Background()
+			s.BackupDir = filepath.Join(t.TempDir(), "backups")
+			x, err := s.DeclareIncident(ctx, poscare.SystemActor("test"), e.w.Spare.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "测试备份"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := fmt.Sprintf("/api/v1/incidents/%d/backup", x.ID)
+			if res := e.do("POST", path, e.token(e.w.Users[poscare.RoleAgent]), nil); res.status != http.StatusForbidden {
+				t.Fatalf("agent: %d %s", res.status, res.body)
+			}
+			res := e.do("POST", path, e.token(e.w.Users[poscare.RoleLead]), nil)
+			var got httpapi.IncidentBackup
+			if res.status != http.StatusOK {
+				t.Fatalf("lead: %d %s", res.status, res.body)
+			}
+			res.decode(t, &got)
+			body, err := os.ReadFile(filepath.Join(s.BackupDir, got.Backup.Name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != got.Backup.SHA256 || int64(len(body)) != got.Backup.Size {
+				t.Errorf("backup file does not match its record %+v", got.Backup)
+			}
+			for _, c := range got.Incident.Checklist {
+				if c.Item == poscare.CheckDataBackup && (c.Done == nil || !strings.Contains(c.Notes, got.Backup.Name) || !strings.Contains(c.Notes, got.Backup.SHA256)) {
+					t.Errorf("data backup item: %+v", c)
+				}
+			}
+			if strings.Contains(string(res.body), s.BackupDir) {
+				t.Errorf("the answer shows the server's folder: %s", res.body)
+			}
+		})
+	}
 }

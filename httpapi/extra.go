@@ -292,6 +292,20 @@ func (s *Server) extraRoutes() []Route {
 				}
 				return st.CheckIncident(r.Context(), r.Actor, id, body.Item, body.Notes)
 			}},
+		{Method: "POST", Pattern: "/api/v1/incidents/{id}/backup", Entity: poscare.EntityIncident, Action: poscare.ActUpdate,
+			Summary:  "Take a backup of the database now, into the server's backup folder, and tick the incident's \"data backup taken\" with the file and its SHA-256",
+			Response: IncidentBackup{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				x, b, err := st.BackupForIncident(r.Context(), r.Actor, id)
+				if err != nil {
+					return nil, err
+				}
+				return IncidentBackup{Incident: x, Backup: IncidentBackupFile{Name: b.Name, At: b.At, Size: b.Size, SHA256: b.SHA256}}, nil
+			}},
 		{Method: "POST", Pattern: "/api/v1/incidents/{id}/return", Entity: poscare.EntityIncident, Action: poscare.ActUpdate,
 			Summary: "Give the merchants back to a person who is at work again: all, or those listed", Body: ReturnBody{}, Response: ReturnResult{},
 			Handle: func(r *Request) (any, error) {
@@ -438,6 +452,20 @@ type ReturnResult struct {
 type DeliveryList struct {
 	List[*sqlstore.IncidentNotification]
 	Summary sqlstore.DeliverySummary `json:"summary"`
+}
+
+// IncidentBackup is the incident with its backup ticked, and the backup.
+type IncidentBackup struct {
+	Incident *poscare.Incident  `json:"incident"`
+	Backup   IncidentBackupFile `json:"backup"`
+}
+
+// IncidentBackupFile names a backup without the server's folder.
+type IncidentBackupFile struct {
+	Name   string    `json:"name"`
+	At     time.Time `json:"at"`
+	Size   int64     `json:"size"`
+	SHA256 string    `json:"sha256"`
 }
 
 // CheckBody ticks an incident checklist item.

@@ -321,6 +321,7 @@ func (f *foreignSide) idCases(e *env) map[string]idCase {
 		"POST /api/v1/contacts/{id}/channels/{channel}/restore", "POST /api/v1/applications/{id}/advance",
 		"GET /api/v1/users/{id}/removals", "POST /api/v1/tasks/{id}/done",
 		"GET /api/v1/incidents/{id}", "GET /api/v1/incidents/{id}/notifications", "POST /api/v1/incidents/{id}/close",
+		"POST /api/v1/incidents/{id}/backup",
 	} {
 		cases[key] = idCase{}
 	}

@@ -221,6 +221,10 @@ type Worker struct {
 	Batch    int           // messages claimed at a time; default 100
 	Senders  int           // messages of a batch sent at once; default 8
 	Interval time.Duration // pause when nothing more is due; default 1 s
+	// Grace is how long sends under way may take to finish once ctx ends
+	// (a shutdown); their outcomes are recorded, and messages not yet
+	// begun are handed back to the queue. Default 30 s.
+	Grace time.Duration
 }
 
 // RunOnce sends what is due now, up to one batch, and reports how many went
@@ -251,12 +255,23 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 	if err != nil {
 		return 0, 0, false, err
 	}
-	sendCtx, cancel := context.WithDeadline(ctx, leaseEnd)
+	// A shutdown (ctx ending) lets the sends under way finish, within
+	// Grace, rather than cut them off after the gateway may have taken the
+	// message: one cut off would be recorded as failed and go out again.
+	grace := w.Grace
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
+	sendCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), leaseEnd)
 	defer cancel()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancel) })
+	defer stopGrace()
 	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		next = make(chan *sqlstore.Message)
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		next     = make(chan *sqlstore.Message)
+		unbegun  []int64
+		stopping = func() bool { return ctx.Err() != nil || sendCtx.Err() != nil }
 	)
 	// Every outcome is recorded, even after another write failed or ctx
 	// ended (a shutdown): a message the gateway took but not marked sent
@@ -297,9 +312,12 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 		go func() {
 			defer wg.Done()
 			for m := range next {
-				if sendCtx.Err() != nil {
-					// The lease is over (or the worker stops): the message
-					// stays claimed and is taken up again, attempt intact.
+				if stopping() {
+					// The worker stops or the lease is over: the message
+					// goes back to the queue, attempt intact.
+					mu.Lock()
+					unbegun = append(unbegun, m.ID)
+					mu.Unlock()
 					continue
 				}
 				ch, ok := w.Channels[m.Channel]
@@ -313,22 +331,38 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 			}
 		}()
 	}
+	handed := 0
 hand:
 	for _, m := range ms {
 		mu.Lock()
 		stop := err != nil
 		mu.Unlock()
-		if stop {
+		if stop || stopping() {
 			break
 		}
 		select {
 		case next <- m:
+			handed++
+		case <-ctx.Done():
+			break hand
 		case <-sendCtx.Done():
 			break hand
 		}
 	}
 	close(next)
 	wg.Wait()
+	for _, m := range ms[handed:] {
+		unbegun = append(unbegun, m.ID)
+	}
+	// Handed back at once, so that the next start (or another instance)
+	// need not wait for the lease to run out.
+	if len(unbegun) > 0 {
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if e := w.Store.ReleaseMessages(rctx, unbegun); e != nil && err == nil {
+			err = e
+		}
+		rcancel()
+	}
 	return sent, failed, len(ms) == batch, err
 }
 

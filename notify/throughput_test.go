@@ -139,7 +139,7 @@ func BenchmarkDeliverPlaybookNotices10k(b *testing.B) {
 
 // TestLeaseEndLeavesUntriedMessagesIntact: messages still waiting for a
 // sender when the batch's lease nears its end are not tried (nor counted
-// as a failed attempt): they stay claimed and are taken up again.
+// as a failed attempt): they go back to the queue, due at once.
 func TestLeaseEndLeavesUntriedMessagesIntact(t *testing.T) {
 	old := sqlstore.SendLease
 	sqlstore.SendLease = 2 * time.Second
@@ -161,8 +161,61 @@ func TestLeaseEndLeavesUntriedMessagesIntact(t *testing.T) {
 	if sent != 1 || failed != 1 || reached != 2 {
 		t.Fatalf("sent %d, failed %d, gateway reached %d times; want 1, 1, 2", sent, failed, reached)
 	}
-	ns, _, err := s.IncidentNotifications(context.Background(), poscare.SystemActor("t"), 1, sqlstore.DeliveryFilter{Status: "sending"})
-	if err != nil || len(ns) != 1 || ns[0].Attempts != 0 {
-		t.Fatalf("untried message: %+v %v; want one still claimed with no attempt counted", ns, err)
+	ns, _, err := s.IncidentNotifications(context.Background(), poscare.SystemActor("t"), 1, sqlstore.DeliveryFilter{Status: "queued"})
+	if err != nil || len(ns) != 2 {
+		t.Fatalf("queued: %+v %v; want the failed one and the untried one", ns, err)
+	}
+	untried := 0
+	for _, m := range ns {
+		if m.Attempts == 0 {
+			untried++
+		}
+	}
+	if untried != 1 {
+		t.Fatalf("untried message: %+v; want one queued again with no attempt counted", ns)
+	}
+	if counts, _ := s.OutboxCounts(context.Background()); counts["sending"] != 0 {
+		t.Fatalf("outbox %v: a message stays claimed", counts)
+	}
+}
+
+// TestStopLetsSendsUnderWayFinish: when the worker's context ends while
+// sends are under way (a shutdown), they finish within Grace and are
+// recorded sent; the messages not begun go back to the queue, untried.
+// With a grace shorter than the gateway's answer, the sends are cut off
+// and recorded as a failed attempt, never left unrecorded.
+func TestStopLetsSendsUnderWayFinish(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		grace time.Duration
+		sent  bool
+	}{{"WithinGrace", 5 * time.Second, true}, {"PastGrace", 50 * time.Millisecond, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			g := &slowGateway{latency: 500 * time.Millisecond}
+			worker, s, n := playbookNotices(t, 20, g, 4)
+			worker.Grace = c.grace
+			ctx, cancel := context.WithCancel(context.Background())
+			// Stop once all four senders are waiting on the gateway.
+			go func() {
+				defer cancel()
+				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+					g.mu.Lock()
+					in := g.inFlight
+					g.mu.Unlock()
+					if in == 4 {
+						return
+					}
+				}
+			}()
+			sent, failed, err := worker.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts, _ := s.OutboxCounts(context.Background())
+			want := map[bool][2]int{true: {4, 0}, false: {0, 4}}[c.sent]
+			if sent != want[0] || failed != want[1] || counts["sending"] != 0 || counts["sent"] != sent || counts["queued"] != n-sent {
+				t.Fatalf("sent %d, failed %d, outbox %v; want %v of %d recorded and none left claimed", sent, failed, counts, want, n)
+			}
+		})
 	}
 }

@@ -75,6 +75,13 @@ type Store struct {
 	// alert that could not be queued after a refused removal. Open sets
 	// slog.Default().
 	Log *slog.Logger
+	// PGBin is the folder of pg_dump for PostgreSQL backups; empty: PATH,
+	// then /usr/lib/postgresql/*/bin.
+	PGBin string
+	// BackupDir is where backups taken from an incident go; the server
+	// sets it from configuration.
+	BackupDir string
+	dsn       string // as opened, for backups
 }
 
 // DefaultServiceCentre is used until configuration names the real one.
@@ -93,7 +100,7 @@ func DialectOf(dsn string) Dialect {
 // migrate; call Migrate (the server does so at start) and then
 // CheckSchema.
 func Open(ctx context.Context, dsn string, v *vault.Vault) (*Store, error) {
-	s := &Store{dialect: DialectOf(dsn), vault: v, Now: time.Now, ServiceCentre: DefaultServiceCentre,
+	s := &Store{dialect: DialectOf(dsn), dsn: dsn, vault: v, Now: time.Now, ServiceCentre: DefaultServiceCentre,
 		Policy: poscare.DefaultContinuityPolicy, AlertChannels: []string{"email"}, Log: slog.Default()}
 	switch s.dialect {
 	case Postgres:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strings"
 	"time"
 
 	"poscare"
@@ -57,6 +58,24 @@ func (s *Store) ClaimMessages(ctx context.Context, n int) ([]*Message, error) {
 		return err
 	})
 	return out, err
+}
+
+// ReleaseMessages hands claimed messages that were never sent back to
+// the queue, due now, their attempts untouched: a worker that stops hands
+// back what it had claimed but not begun.
+func (s *Store) ReleaseMessages(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+		args := []any{micros(t.now)}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		_, err := t.exec(ctx, "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE status = 'sending' AND id IN "+in, args...)
+		return err
+	})
 }
 
 // MessageSent records a delivery.

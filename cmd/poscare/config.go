@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -24,6 +25,12 @@ type option struct {
 	def    string
 	secret bool
 	help   string
+	// boolean options take true/false as Go's strconv.ParseBool reads them
+	// (1, t, TRUE, 0, f, False …) and may stand alone: --secure-cookies.
+	boolean bool
+	// check refuses a value that is not one of the option's own; nil
+	// accepts any.
+	check func(string) error
 }
 
 var options = []option{
@@ -35,8 +42,8 @@ var options = []option{
 	{name: "audit-key", secret: true, help: "base64 key (32+ bytes) that chains the audit trail (HMAC) and signs its checkpoints; keep it apart from the database"},
 	{name: "link-key", secret: true, help: "base64 key (32+ bytes) that signs merchants' contact-confirmation links"},
 	{name: "audit-checkpoints", help: "append-only file the server writes the audit chain's head to, every minute it moved and at shutdown (default: DB.audit-checkpoints beside a SQLite file; required with PostgreSQL)"},
-	{name: "log-level", def: "info", help: "debug, info, warn or error"},
-	{name: "secure-cookies", def: "false", help: "mark console cookies Secure (set true when served over HTTPS)"},
+	{name: "log-level", def: "info", help: "debug, info, warn or error", check: oneOf("debug", "info", "warn", "error")},
+	{name: "secure-cookies", def: "false", boolean: true, help: "mark console cookies Secure (set true when served over HTTPS)"},
 	{name: "service-phone", def: "400-800-9000", help: "24-hour merchant service centre: phone, the last link of every service-contact chain"},
 	{name: "service-email", def: "service@poscare.example", help: "24-hour merchant service centre: email"},
 	{name: "service-wechat", def: "", help: "24-hour merchant service centre: WeChat ID"},
@@ -52,6 +59,43 @@ var options = []option{
 	{name: "bulk-window", def: "1h", help: "window for bulk-limit (Go duration)"},
 	{name: "stale-days", def: "180", help: "days a contact may go unverified before its account manager gets a verification task"},
 	{name: "callback-within", def: "4h", help: "how soon a merchant's callback request must be answered (Go duration); overdue ones are a silence signal"},
+	// Backups and shutdown.
+	{name: "backup-dir", def: "", help: "folder for backups taken by the server (scheduled, or from an incident page); empty: backups/ beside the SQLite file, ./backups for PostgreSQL"},
+	{name: "backup-every", def: "0", help: "take a backup this often (Go duration, e.g. 24h); 0: no scheduled backups", check: duration},
+	{name: "backup-keep", def: "7", help: "scheduled backups kept in backup-dir, newest first; older ones of poscare's naming are deleted", check: atLeast(1)},
+	{name: "pg-bin", def: "", help: "folder with pg_dump and pg_restore (empty: PATH, then /usr/lib/postgresql/*/bin)"},
+	{name: "shutdown-grace", def: "30s", help: "on SIGTERM, how long in-flight requests and notification sends may take to finish (Go duration)", check: duration},
+}
+
+// oneOf accepts only the listed values.
+func oneOf(values ...string) func(string) error {
+	return func(v string) error {
+		for _, ok := range values {
+			if v == ok {
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(values, ", "))
+	}
+}
+
+// duration accepts a Go duration that is not negative.
+func duration(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return errors.New("must be a duration such as 30s, 90m or 24h")
+	}
+	return nil
+}
+
+// atLeast accepts a whole number of at least n.
+func atLeast(n int) func(string) error {
+	return func(v string) error {
+		if i, err := strconv.Atoi(v); err != nil || i < n {
+			return fmt.Errorf("must be a whole number of at least %d", n)
+		}
+		return nil
+	}
 }
 
 // policyOptions are the settings of the continuity policy, by the field
@@ -110,10 +154,49 @@ func envName(opt string) string {
 	return "POSCARE_" + strings.ToUpper(strings.ReplaceAll(opt, "-", "_"))
 }
 
+// optionValue is one option's flag: it normalises booleans and refuses
+// what the option's check refuses.
+type optionValue struct {
+	o *option
+	v string
+}
+
+func (v *optionValue) String() string {
+	if v == nil || v.o == nil {
+		return ""
+	}
+	return v.v
+}
+
+func (v *optionValue) Set(s string) error {
+	if v.o.boolean {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errors.New("must be true or false (or 1/0, t/f)")
+		}
+		s = strconv.FormatBool(b)
+	}
+	if v.o.check != nil {
+		if err := v.o.check(s); err != nil {
+			return err
+		}
+	}
+	v.v = s
+	return nil
+}
+
+// IsBoolFlag lets a boolean option stand alone on the command line.
+func (v *optionValue) IsBoolFlag() bool { return v.o.boolean }
+
 // parseConfig resolves settings: flag, else environment variable, else
-// default. Only the named options are accepted by this subcommand.
-// The signing keys go wherever the data keys go: every command that opens
-// the vault writes audit entries.
+// default. Only the named options are accepted by this subcommand, and
+// nothing is left over: an argument that is not a flag is refused, as are
+// unknown flags and values an option does not take. With -h or --help it
+// writes the subcommand's usage to the flag set's output and returns
+// flag.ErrHelp, which the command line turns into exit code 0. The
+// returned arguments are always empty; the result keeps its shape for
+// callers. The signing keys go wherever the data keys go: every command
+// that opens the vault writes audit entries.
 func parseConfig(fs *flag.FlagSet, args []string, names ...string) (config, []string, error) {
 	if slices.Contains(names, "data-keys") {
 		for _, k := range []string{"audit-key", "link-key"} {
@@ -122,32 +205,78 @@ func parseConfig(fs *flag.FlagSet, args []string, names ...string) (config, []st
 			}
 		}
 	}
-	set := map[string]*string{}
-	for _, o := range options {
+	set := map[string]*optionValue{}
+	for i := range options {
+		o := &options[i]
 		for _, n := range names {
-			if n == o.name {
-				def := o.def
-				if v, ok := os.LookupEnv(envName(o.name)); ok {
-					def = v
-				}
-				shown := def
-				if o.secret {
-					shown = ""
-				}
-				p := fs.String(o.name, def, o.help+" (env "+envName(o.name)+")")
-				fs.Lookup(o.name).DefValue = shown
-				set[o.name] = p
+			if n != o.name {
+				continue
 			}
+			v := &optionValue{o: o}
+			if err := v.Set(o.def); err != nil {
+				return nil, nil, fmt.Errorf("default of --%s: %w", o.name, err)
+			}
+			if env, ok := os.LookupEnv(envName(o.name)); ok {
+				if err := v.Set(strings.TrimSpace(env)); err != nil {
+					return nil, nil, fmt.Errorf("invalid value %q for %s: %w", env, envName(o.name), err)
+				}
+			}
+			fs.Var(v, o.name, o.help+" (env "+envName(o.name)+")")
+			if o.secret {
+				fs.Lookup(o.name).DefValue = ""
+			} else {
+				fs.Lookup(o.name).DefValue = o.def
+			}
+			set[o.name] = v
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	// The flag package would print errors with the whole usage; the
+	// command line prints the error alone, and the usage on request.
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		printUsage(fs)
 		return nil, nil, err
 	}
-	c := config{}
-	for k, p := range set {
-		c[k] = *p
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (see `poscare %s --help`)", err, fs.Name())
 	}
-	return c, fs.Args(), nil
+	if fs.NArg() > 0 {
+		return nil, nil, fmt.Errorf("unexpected argument %q (see `poscare %s --help`)", fs.Arg(0), fs.Name())
+	}
+	c := config{}
+	for k, v := range set {
+		c[k] = v.v
+	}
+	return c, nil, nil
+}
+
+// printUsage writes a subcommand's synopsis and its flags.
+func printUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	syn := synopses[fs.Name()]
+	if syn == "" {
+		syn = "poscare " + fs.Name() + " [flags]"
+	}
+	fmt.Fprintf(w, "usage: %s\n", syn)
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintln(w, "\nflags:")
+		fs.PrintDefaults()
+	}
+}
+
+// bool reads a boolean setting; parseConfig has normalised it.
+func (c config) bool(name string) bool { return c[name] == "true" }
+
+// duration reads a duration setting; parseConfig has checked it.
+func (c config) duration(name string) time.Duration {
+	d, _ := time.ParseDuration(c[name])
+	return d
 }
 
 // dump writes the settings with secrets redacted.
@@ -164,8 +293,30 @@ func (c config) dump(w io.Writer) {
 				v = "(redacted)"
 			}
 		}
-		fmt.Fprintf(w, "%s=%s\n", k, v)
+		fmt.Fprintf(w, "%s=%s\n", k, redactURL(v))
 	}
+}
+
+// redactURL hides the credentials a URL may carry (a webhook's API key in
+// its user-info or query, a database password): both are shown as
+// (redacted). Anything that is not such a URL is returned as it is.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Host == "" || (u.User == nil && u.RawQuery == "" && u.Fragment == "") {
+		return v
+	}
+	out := u.Scheme + "://"
+	if u.User != nil {
+		out += "(redacted)@"
+	}
+	out += u.Host + u.EscapedPath()
+	if u.RawQuery != "" || u.ForceQuery {
+		out += "?(redacted)"
+	}
+	if u.Fragment != "" {
+		out += "#(redacted)"
+	}
+	return out
 }
 
 // keySettings are the keys a store opens with: their setting and their

@@ -27,7 +27,7 @@ import (
 // test can start it as a real process and kill it.
 func TestMain(m *testing.M) {
 	if os.Getenv("POSCARE_AS_BINARY") == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(runProcess())
 	}
 	os.Exit(m.Run())
 }

@@ -23,8 +23,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -41,10 +43,14 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-func main() {
+func main() { os.Exit(runProcess()) }
+
+// runProcess runs the command line as a process: SIGINT and SIGTERM end
+// its context, which serve takes as the signal to shut down cleanly.
+func runProcess() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }
 
 const usage = `poscare — operations platform for POS payment service providers
@@ -60,11 +66,54 @@ usage:
   poscare keys rotate  [--db DSN]               re-encrypt sensitive fields under the first data key
   poscare audit verify [--db DSN] [--checkpoints PATH]
                                                 check the audit trail's chain and hold it against its checkpoints
+  poscare backup --db DSN --to PATH             take a consistent backup (while serve runs)
+  poscare backup verify PATH [--db POSTGRES-URL]  restore a backup into a temporary database and check it
+  poscare restore --from PATH --db DSN          restore a backup onto a new, empty database
   poscare config                                print the settings, secrets redacted
   poscare version
 
 Settings come from flags or POSCARE_* environment variables; see 'poscare config'.
+Every subcommand takes -h/--help.
 `
+
+// synopses are the first line of each subcommand's --help, by flag set
+// name.
+var synopses = map[string]string{
+	"serve":                  "poscare serve [flags]   run the server (migrates first)",
+	"demo":                   "poscare demo [flags]    fill a SQLite file with demo data once, then serve",
+	"migrate":                "poscare migrate [--db DSN]   apply database migrations",
+	"user add":               "poscare user add --login L --name N --role R [flags]   add a staff or merchant user",
+	"staff declare-missing":  "poscare staff declare-missing ID --reason R [--strategy backup|spread]   run the emergency playbook for a missing staff member",
+	"staff declare-departed": "poscare staff declare-departed ID --reason R [--strategy backup|spread]   run the emergency playbook for a departed staff member",
+	"keys generate":          "poscare keys generate   print fresh keys for POSCARE_DATA_KEYS, _INDEX_KEY, _AUDIT_KEY and _LINK_KEY",
+	"keys rotate":            "poscare keys rotate [--db DSN]   re-encrypt sensitive fields under the first data key",
+	"audit verify":           "poscare audit verify [--db DSN]   check the audit trail's hash chain",
+	"backup":                 "poscare backup --db DSN --to PATH   take a consistent copy of the database (SQLite online, PostgreSQL with pg_dump)",
+	"backup verify":          "poscare backup verify PATH [--db POSTGRES-URL]   restore a backup into a temporary database and check its schema and audit trail",
+	"restore":                "poscare restore --from PATH --db DSN   restore a backup onto a new, empty database",
+	"config":                 "poscare config [flags]   print the settings, secrets redacted",
+	"version":                "poscare version   print the version",
+}
+
+// groups are the subcommands that only name further subcommands.
+var groups = map[string][]string{
+	"user":  {"add"},
+	"staff": {"declare-missing", "declare-departed"},
+	"keys":  {"generate", "rotate"},
+	"audit": {"verify"},
+}
+
+// isHelp tells whether an argument asks for usage.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
+// newFlags returns a subcommand's flag set; its --help goes to stdout.
+func newFlags(name string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	return fs
+}
 
 // run is main without the process: tests call it with their own context,
 // arguments and writers. It returns the exit code.
@@ -74,6 +123,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
+	if subs, ok := groups[cmd]; ok {
+		switch {
+		case len(rest) > 0 && isHelp(rest[0]):
+			for _, sub := range subs {
+				fmt.Fprintln(stdout, "usage: "+synopses[cmd+" "+sub])
+			}
+			return 0
+		case len(rest) == 0 || !slices.Contains(subs, rest[0]):
+			got := ""
+			if len(rest) > 0 {
+				got = fmt.Sprintf(" %q", rest[0])
+			}
+			fmt.Fprintf(stderr, "poscare: unknown %s subcommand%s; one of: %s\n", cmd, got, strings.Join(subs, ", "))
+			return 2
+		}
+	}
 	var err error
 	switch cmd {
 	case "serve":
@@ -83,42 +148,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "migrate":
 		err = cmdMigrate(ctx, rest, stdout, stderr)
 	case "user":
-		if len(rest) == 0 || rest[0] != "add" {
-			err = errors.New("usage: poscare user add --login L --name N --role R …")
-			break
-		}
 		err = cmdUserAdd(ctx, rest[1:], stdout, stderr)
 	case "staff":
 		err = cmdStaff(ctx, rest, stdout, stderr)
 	case "keys":
-		switch {
-		case len(rest) > 0 && rest[0] == "generate":
-			fmt.Fprintf(stdout, "POSCARE_DATA_KEYS=%s\nPOSCARE_INDEX_KEY=%s\nPOSCARE_AUDIT_KEY=%s\nPOSCARE_LINK_KEY=%s\n",
-				vault.NewKeyString(keyID()), newIndexKey(), newIndexKey(), newIndexKey())
-		case len(rest) > 0 && rest[0] == "rotate":
+		switch rest[0] {
+		case "generate":
+			if _, _, err = parseConfig(newFlags("keys generate", stdout), rest[1:]); err == nil {
+				fmt.Fprintf(stdout, "POSCARE_DATA_KEYS=%s\nPOSCARE_INDEX_KEY=%s\nPOSCARE_AUDIT_KEY=%s\nPOSCARE_LINK_KEY=%s\n",
+					vault.NewKeyString(keyID()), newIndexKey(), newIndexKey(), newIndexKey())
+			}
+		case "rotate":
 			err = cmdKeysRotate(ctx, rest[1:], stdout, stderr)
-		default:
-			err = errors.New("usage: poscare keys generate | poscare keys rotate")
 		}
 	case "audit":
-		if len(rest) == 0 || rest[0] != "verify" {
-			err = errors.New("usage: poscare audit verify [--db DSN] [--checkpoints PATH]")
+		err = cmdAuditVerify(ctx, rest[1:], stdout, stderr)
+	case "backup":
+		if len(rest) > 0 && rest[0] == "verify" {
+			err = cmdBackupVerify(ctx, rest[1:], stdout)
 			break
 		}
-		err = cmdAuditVerify(ctx, rest[1:], stdout, stderr)
+		err = cmdBackup(ctx, rest, stdout)
+	case "restore":
+		err = cmdRestore(ctx, rest, stdout)
 	case "config":
-		fs := flag.NewFlagSet("config", flag.ContinueOnError)
-		fs.SetOutput(stderr)
 		var c config
 		names := []string{}
 		for _, o := range options {
 			names = append(names, o.name)
 		}
-		if c, _, err = parseConfig(fs, rest, names...); err == nil {
+		if c, _, err = parseConfig(newFlags("config", stdout), rest, names...); err == nil {
 			c.dump(stdout)
 		}
 	case "version":
-		fmt.Fprintln(stdout, "poscare", version)
+		if _, _, err = parseConfig(newFlags("version", stdout), rest); err == nil {
+			fmt.Fprintln(stdout, "poscare", version)
+		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -294,10 +359,14 @@ func newLogger(c config, w io.Writer) *slog.Logger {
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, withDemo bool) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	name := "serve"
+	if withDemo {
+		name = "demo"
+	}
+	fs := newFlags(name, stdout)
 	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "audit-checkpoints", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook",
-		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within"}
+		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within",
+		"backup-dir", "backup-every", "backup-keep", "pg-bin", "shutdown-grace"}
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
 		return err
@@ -374,8 +443,21 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	if err != nil {
 		return err
 	}
-	web.Secure = c["secure-cookies"] == "true"
-	go web.WarmDashboard()
+	web.Secure = c.bool("secure-cookies")
+	store.BackupDir, store.PGBin = backupDir(c), c["pg-bin"]
+	grace := c.duration("shutdown-grace")
+	// Background work runs until ctx ends (SIGTERM); the store closes only
+	// once every piece of it has returned, so that nothing it began goes
+	// unrecorded.
+	var background sync.WaitGroup
+	goBackground := func(f func()) {
+		background.Add(1)
+		go func() {
+			defer background.Done()
+			f()
+		}()
+	}
+	goBackground(web.WarmDashboard)
 	// The outbox worker: every instance runs one; claims keep them apart.
 	channels := map[string]notify.Channel{}
 	if c["smtp-addr"] != "" {
@@ -393,16 +475,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	if len(channels) == 0 {
 		logger.Warn("no notification channel configured (--smtp-addr, --sms-webhook, --wechat-webhook): messages stay queued")
 	} else {
-		worker := &notify.Worker{Store: store, Channels: channels, Logger: logger}
-		go worker.Run(ctx)
+		worker := &notify.Worker{Store: store, Channels: channels, Logger: logger, Grace: grace}
+		goBackground(func() { worker.Run(ctx) })
 	}
 	// A declaration whose playbook a crash interrupted is finished before
 	// anyone is served, then again by every sweep (another instance's).
 	resumePlaybooks(ctx, store, logger)
-	go sweep(ctx, store, logger)
-	go checkpointAudit(ctx, store, logger)
-	// The last checkpoint, once the server has stopped taking requests.
-	defer writeAuditCheckpoint(context.Background(), store, logger)
+	goBackground(func() { sweep(ctx, store, logger) })
+	goBackground(func() { checkpointAudit(ctx, store, logger) })
+	if every := c.duration("backup-every"); every > 0 {
+		keep, _ := strconv.Atoi(c["backup-keep"])
+		goBackground(func() { scheduleBackups(ctx, store, store.BackupDir, every, keep, logger) })
+	}
 	root := http.NewServeMux()
 	root.Handle("/api/", api)
 	root.Handle("/healthz", api)
@@ -412,19 +496,40 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	fmt.Fprintf(stdout, "poscare listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Stop accepting, let the requests under way finish within the grace
+	// period, and wait for the background work (the worker records the
+	// outcome of every send it began) before the deferred Close.
+	logger.Info("shutting down", "grace", grace)
+	shutdown, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	return srv.Shutdown(shutdown)
+	if err := srv.Shutdown(shutdown); err != nil {
+		logger.Warn("shutdown: requests still under way were cut off", "err", err)
+	}
+	finished := make(chan struct{})
+	go func() {
+		background.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(grace + 5*time.Second):
+		logger.Error("shutdown: background work did not finish within the grace period; closing the store")
+	}
+	// The last checkpoint, once nothing else writes.
+	writeAuditCheckpoint(context.Background(), store, logger)
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
 }
 
 func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("migrate", stdout)
 	c, _, err := parseConfig(fs, args, "db")
 	if err != nil {
 		return err
@@ -444,8 +549,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func cmdUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("user add", stdout)
 	login := fs.String("login", "", "login name")
 	name := fs.String("name", "", "full name")
 	role := fs.String("role", "", "admin, ops, lead, agent, tech, auditor or merchant")
@@ -489,8 +593,7 @@ func cmdUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func cmdKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("keys rotate", stdout)
 	c, _, err := parseConfig(fs, args, "db", "data-keys", "index-key", "keys-file")
 	if err != nil {
 		return err
@@ -509,8 +612,7 @@ func cmdKeysRotate(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("audit verify", stdout)
 	path := fs.String("checkpoints", "", "checkpoint file, or a log repeating its lines (default: the audit-checkpoints setting, or the file beside a SQLite database)")
 	c, _, err := parseConfig(fs, args, "db", "data-keys", "index-key", "keys-file", "audit-checkpoints")
 	if err != nil {
@@ -549,24 +651,28 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 // cmdStaff runs the emergency playbook from the command line: the same
 // store call as the console button and the API, recorded as the system.
 func cmdStaff(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) < 2 || (args[0] != "declare-missing" && args[0] != "declare-departed") {
-		return errors.New("usage: poscare staff declare-missing|declare-departed ID --reason R [--strategy backup|spread]")
-	}
 	kind := poscare.IncidentMissing
 	if args[0] == "declare-departed" {
 		kind = poscare.IncidentDeparted
 	}
-	id, err := strconv.ParseInt(args[1], 10, 64)
-	if err != nil {
-		return fmt.Errorf("staff id %q is not a number", args[1])
-	}
-	fs := flag.NewFlagSet("staff "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("staff "+args[0], stdout)
 	reason := fs.String("reason", "", "why (kept in the incident and the audit trail)")
 	strategy := fs.String("strategy", "backup", "backup (all to the backup) or spread (over the team by load)")
-	c, _, err := parseConfig(fs, args[2:], "db", "data-keys", "index-key", "keys-file")
+	// The staff member's id comes first; the flags follow it.
+	rest, idArg := args[1:], ""
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		idArg, rest = rest[0], rest[1:]
+	}
+	c, _, err := parseConfig(fs, rest, "db", "data-keys", "index-key", "keys-file")
 	if err != nil {
 		return err
+	}
+	if idArg == "" {
+		return fmt.Errorf("the staff member's id is missing (see `poscare staff %s --help`)", args[0])
+	}
+	id, err := strconv.ParseInt(idArg, 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("staff id %q is not a number", idArg)
 	}
 	store, err := openMigrated(ctx, c)
 	if err != nil {
