@@ -2,7 +2,9 @@ package console
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
 
 	"poscare"
 )
@@ -13,12 +15,38 @@ type loginData struct {
 	Login, Next string
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: only a plain path of
+// this origin is taken. Browsers drop tabs and newlines from a URL and read
+// a backslash as a slash, so "/\t/evil.example" or "/\\evil.example" would
+// become "//evil.example", another origin; any control character, any
+// backslash and any "//" is therefore refused, in the value and in its
+// percent-decoded form.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !plainPath(next) {
+		return "/"
+	}
+	if decoded, err := url.PathUnescape(next); err != nil || !plainPath(decoded) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
 	return next
+}
+
+// plainPath reports whether s is an absolute path with no control
+// character, backslash or empty segment ("//").
+func plainPath(s string) bool {
+	if !strings.HasPrefix(s, "/") || strings.Contains(s, "//") || strings.Contains(s, "\\") {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || unicode.IsControl(r) || unicode.Is(unicode.Zs, r) && r != ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
