@@ -40,8 +40,10 @@ func (s *Server) authRoutes() []Route {
 		{Method: "POST", Pattern: "/api/v1/auth/logout", Summary: "Revoke the bearer token",
 			Response: map[string]bool{"ok": true},
 			Handle: func(r *Request) (any, error) {
-				token := r.Header.Get("Authorization")[len("Bearer "):]
-				return map[string]bool{"ok": true}, st.RevokeToken(r.Context(), token)
+				if err := st.RevokeToken(r.Context(), r.token); err != nil {
+					return nil, err
+				}
+				return map[string]bool{"ok": true}, nil
 			}},
 		{Method: "GET", Pattern: "/api/v1/me", Summary: "The caller and what their role may do",
 			Response: Me{User: &poscare.User{}},

@@ -117,6 +117,7 @@ type Request struct {
 	W     http.ResponseWriter
 
 	queryRead func(name string) // see Server.queryRead
+	token     string            // the bearer token that authenticated the request
 }
 
 // ID returns the {id} path value as a positive integer.
@@ -232,12 +233,12 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		source := clientIP(r)
 		if !rt.Public {
-			actor, err := s.authenticate(r.Context(), r, source)
+			actor, token, err := s.authenticate(r.Context(), r, source)
 			if err != nil {
 				s.writeError(w, r, err)
 				return
 			}
-			req.Actor = actor
+			req.Actor, req.token = actor, token
 			if rt.Entity != "" && !actor.Can(rt.Entity, rt.Action) {
 				s.writeError(w, r, poscare.Forbidden())
 				return
@@ -285,13 +286,37 @@ func checkQuery(params []Param, v url.Values) error {
 	return p.Err()
 }
 
-func (s *Server) authenticate(ctx context.Context, r *http.Request, source string) (poscare.Actor, error) {
-	h := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
-		return poscare.Actor{}, poscare.Errorf(poscare.EUnauthenticated, "请先登录", "authentication required")
+func (s *Server) authenticate(ctx context.Context, r *http.Request, source string) (poscare.Actor, string, error) {
+	token, ok := bearerToken(r.Header.Values("Authorization"))
+	if !ok {
+		return poscare.Actor{}, "", poscare.Errorf(poscare.EUnauthenticated, "请先登录", "authentication required")
 	}
-	return s.Store.ActorForToken(ctx, strings.TrimSpace(token), source)
+	a, err := s.Store.ActorForToken(ctx, token, source)
+	return a, token, err
+}
+
+// bearerToken reads the one Authorization header as exactly "Bearer" (any
+// case), one space and a token68 (RFC 6750). Anything looser — two spaces,
+// a tab, a second header, padding — is refused rather than trimmed, so the
+// token that authenticates is byte for byte the one a logout revokes.
+func bearerToken(headers []string) (string, bool) {
+	if len(headers) != 1 {
+		return "", false
+	}
+	scheme, token, ok := strings.Cut(headers[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~+/", c) >= 0:
+		case c == '=' && i > 0 && strings.Trim(token[i:], "=") == "":
+		default:
+			return "", false
+		}
+	}
+	return token, true
 }
 
 // clientIP is the peer address; poscare does not trust forwarding headers

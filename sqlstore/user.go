@@ -430,11 +430,20 @@ func (t *Tx) actorOf(ctx context.Context, u *poscare.User, source string) (posca
 	return a, err
 }
 
-// RevokeToken ends a token (logout).
+// RevokeToken ends a token (logout). A token that is unknown, expired or
+// already revoked answers EUnauthenticated: a logout that ended nothing is
+// not reported as done.
 func (s *Store) RevokeToken(ctx context.Context, token string) error {
 	return s.inWrite(ctx, func(t *Tx) error {
-		_, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL", micros(t.now), tokenHash(token))
-		return err
+		res, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+			micros(t.now), tokenHash(token), micros(t.now))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return poscare.Errorf(poscare.EUnauthenticated, "登录已失效，请重新登录", "invalid or expired token")
+		}
+		return nil
 	})
 }
 
