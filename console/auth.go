@@ -1,12 +1,14 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"unicode"
 
 	"poscare"
+	"poscare/sqlstore"
 )
 
 // loginData is the login form: what the user typed (never the password)
@@ -64,6 +66,22 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 	q.render(http.StatusOK, "login", p)
 }
 
+// sameOrigin reports whether a form post comes from a page of this site.
+// Browsers say so in Sec-Fetch-Site, and older ones in Origin; a request
+// with neither header is not from a browser, which cannot be made to post
+// against its user's will, and is let through.
+func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+}
+
 // loginSubmit checks the password through the store, which throttles and
 // audits every attempt, and starts a session.
 func (c *Console) loginSubmit(w http.ResponseWriter, r *http.Request) {
@@ -72,15 +90,30 @@ func (c *Console) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	login := strings.TrimSpace(r.PostForm.Get("login"))
 	next := safeNext(r.PostForm.Get("next"))
-	u, err := c.Store.Authenticate(r.Context(), login, r.PostForm.Get("password"), clientIP(r))
+	if !sameOrigin(r) {
+		// Login CSRF: a page elsewhere must not log this browser in as
+		// someone else, so a form posted from another site is refused.
+		p := q.page("", loginData{Next: next})
+		p.Title, p.Error = p.T("login.title"), p.T("login.cross_site")
+		q.render(http.StatusForbidden, "login", p)
+		return
+	}
+	u, err := c.Store.Authenticate(r.Context(), login, r.PostForm.Get("password"), c.clientIP(r))
 	if err != nil {
 		p := q.page("", loginData{Login: login, Next: next})
 		p.Title = p.T("login.title")
 		p.Error = p.T("login.failed")
 		status := http.StatusUnauthorized
-		if poscare.ErrorCode(err) == poscare.ETooManyRequests {
-			p.Error, status = p.T("login.locked"), http.StatusTooManyRequests
-		} else if poscare.ErrorCode(err) != poscare.EUnauthenticated {
+		var e *poscare.Error
+		var wait sqlstore.RetryAfter
+		switch {
+		case poscare.ErrorCode(err) == poscare.ETooManyRequests && errors.As(err, &e):
+			// Throttled or busy: the same answer whatever the login.
+			p.Error, status = e.Message.In(p.Lang), http.StatusTooManyRequests
+			if errors.As(err, &wait) {
+				w.Header().Set("Retry-After", wait.Seconds())
+			}
+		case poscare.ErrorCode(err) != poscare.EUnauthenticated:
 			q.fail(err)
 			return
 		}

@@ -1,8 +1,12 @@
 package console
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"poscare/internal/fixture"
@@ -47,6 +51,76 @@ func TestLoginRedirectStaysOnSite(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
 			t.Errorf("next=%q: %d to %q, want 303 to /", next, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+}
+
+// TestLoginFromAnotherSiteIsRefused is login CSRF: a page elsewhere posts
+// the login form with the attacker's credentials. The browser says where
+// the form came from; only this site's own pages may log it in.
+func TestLoginFromAnotherSiteIsRefused(t *testing.T) {
+	s := newSite(t)
+	post := func(headers ...string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", s.srv.URL+"/login", strings.NewReader(url.Values{"login": {"ops"}, "password": {fixture.Password}, "next": {"/"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		res, err := s.browser().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	for _, h := range [][]string{{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Site", "same-site"}, {"Origin", "https://evil.example"},
+		{"Origin", "null"}, {"Sec-Fetch-Site", "cross-site", "Origin", s.srv.URL}} {
+		res := post(h...)
+		if res.StatusCode != http.StatusForbidden || len(res.Cookies()) > 0 && res.Cookies()[0].Name == SessionCookie {
+			t.Errorf("login posted with %v: %d, cookies %v", h, res.StatusCode, res.Cookies())
+		}
+	}
+	for _, h := range [][]string{{"Sec-Fetch-Site", "same-origin", "Origin", s.srv.URL}, {"Origin", s.srv.URL}, nil} {
+		if res := post(h...); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("login posted from this site with %v: %d", h, res.StatusCode)
+		}
+	}
+}
+
+// TestConsoleLoginIsThrottledLikeTheAPI guesses through the console: the
+// second guess at once is throttled (with Retry-After), and an unknown
+// login answers exactly as an existing one does.
+func TestConsoleLoginIsThrottledLikeTheAPI(t *testing.T) {
+	s := newSite(t)
+	try := func(login, pw string) (int, string, string) {
+		t.Helper()
+		res, err := s.browser().PostForm(s.srv.URL+"/login", url.Values{"login": {login}, "password": {pw}, "next": {"/"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		msg := regexp.MustCompile(`class="error"[^>]*>([^<]*)<`).FindStringSubmatch(string(b))
+		if msg == nil {
+			return res.StatusCode, res.Header.Get("Retry-After"), ""
+		}
+		return res.StatusCode, res.Header.Get("Retry-After"), msg[1]
+	}
+	var first []string
+	for _, login := range []string{"ops", "no.such.login"} {
+		var got []string
+		for _, pw := range []string{"wrong-password-1", fixture.Password} {
+			code, wait, msg := try(login, pw)
+			got = append(got, fmt.Sprint(code, "|", wait, "|", msg))
+		}
+		if got[1] != "429|1|尝试过于频繁，请稍后再试" {
+			t.Fatalf("%s: the right password at once after a wrong one: %v", login, got)
+		}
+		if first == nil {
+			first = got
+		} else if fmt.Sprint(first) != fmt.Sprint(got) {
+			t.Fatalf("unknown login answers %v, existing %v", got, first)
 		}
 	}
 }

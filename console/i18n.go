@@ -22,7 +22,7 @@ var messages = map[string]msg{
 	"login.password":            {"密码", "Password"},
 	"login.submit":              {"登录", "Log in"},
 	"login.failed":              {"登录名或密码错误", "Wrong login or password"},
-	"login.locked":              {"失败次数过多，账户已临时锁定，请稍后再试", "Too many failed attempts; the account is locked for a while"},
+	"login.cross_site":          {"请在本站的登录页登录", "Please log in from this site's own login page"},
 	"login.expired":             {"登录已超时，请重新登录", "Your session has ended; please log in again"},
 	"common.search":             {"搜索", "Search"},
 	"common.search.hint":        {"名称、电话、统一社会信用代码、商户编号", "Name, phone, USCC or merchant number"},

@@ -9,16 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"poscare"
+	"poscare/clientip"
 	"poscare/sqlstore"
 )
 
@@ -31,9 +29,11 @@ type Server struct {
 	Logger *slog.Logger
 	// Version is reported by /api/v1/version.
 	Version string
+	// ClientIP finds the client's address (for throttling and the audit
+	// trail), believing forwarding headers only from trusted proxies.
+	ClientIP clientip.Resolver
 
-	limiter *ipLimiter
-	mux     *http.ServeMux
+	mux *http.ServeMux
 	// queryRead, when set, hears every query parameter a handler reads,
 	// with its route ("GET /api/v1/merchants"). Only the tests set it, to
 	// check each route declares what its handler reads.
@@ -45,7 +45,7 @@ func New(store *sqlstore.Store, logger *slog.Logger, version string) *Server {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Server{Store: store, Logger: logger, Version: version, limiter: newIPLimiter(20, time.Minute)}
+	s := &Server{Store: store, Logger: logger, Version: version}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.Routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
@@ -210,6 +210,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="poscare"`)
 	}
+	var wait sqlstore.RetryAfter
+	if errors.As(err, &wait) {
+		w.Header().Set("Retry-After", wait.Seconds())
+	}
 	writeJSON(w, status, body)
 }
 
@@ -231,7 +235,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 			route := rt.Method + " " + rt.Pattern
 			req.queryRead = func(name string) { s.queryRead(route, name) }
 		}
-		source := clientIP(r)
+		source := s.ClientIP.Of(r)
 		if !rt.Public {
 			actor, token, err := s.authenticate(r.Context(), r, source)
 			if err != nil {
@@ -317,50 +321,4 @@ func bearerToken(headers []string) (string, bool) {
 		}
 	}
 	return token, true
-}
-
-// clientIP is the peer address; poscare does not trust forwarding headers
-// unless a deployment puts a proxy it controls in front (not yet supported).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// ipLimiter throttles failed logins per source address, on top of the
-// per-account lockout in the store, so guessing across many logins from one
-// address is slowed too.
-type ipLimiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	hits   map[string][]time.Time
-}
-
-func newIPLimiter(max int, window time.Duration) *ipLimiter {
-	return &ipLimiter{max: max, window: window, hits: map[string][]time.Time{}}
-}
-
-func (l *ipLimiter) blocked(ip string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.hits[ip][:0]
-	for _, t := range l.hits[ip] {
-		if now.Sub(t) < l.window {
-			recent = append(recent, t)
-		}
-	}
-	l.hits[ip] = recent
-	return len(recent) >= l.max
-}
-
-func (l *ipLimiter) fail(ip string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.hits[ip] = append(l.hits[ip], now)
-	if len(l.hits) > 100_000 { // bound memory under a spray of addresses
-		l.hits = map[string][]time.Time{}
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/clientip"
 )
 
 // option is one configuration setting. Every setting is declared here once:
@@ -48,6 +49,24 @@ var options = []option{
 	{name: "bulk-window", def: "1h", help: "window for bulk-limit (Go duration)"},
 	{name: "stale-days", def: "180", help: "days a contact may go unverified before its account manager gets a verification task"},
 	{name: "callback-within", def: "4h", help: "how soon a merchant's callback request must be answered (Go duration); overdue ones are a silence signal"},
+	{name: "trusted-proxies", def: "", help: "comma-separated CIDRs of the reverse proxies in front of poscare, whose X-Forwarded-For is believed (empty: none; the peer address is the client)"},
+}
+
+// trustedProxies reads --trusted-proxies; a bad entry is an error naming
+// the setting in both languages.
+func (c config) trustedProxies() (clientip.Resolver, error) {
+	nets, err := clientip.ParseTrusted(c["trusted-proxies"])
+	var bad *clientip.EntryError
+	if errors.As(err, &bad) {
+		p := poscare.Problems{}
+		p.Add("--trusted-proxies", fmt.Sprintf("应为逗号分隔的网段（如 10.0.0.0/8，主机位为零）或IP地址，%q 不是", bad.Entry),
+			fmt.Sprintf("must be comma-separated CIDRs (such as 10.0.0.0/8, no host bits set) or IP addresses, not %q", bad.Entry))
+		return clientip.Resolver{}, p.Err()
+	}
+	if err != nil {
+		return clientip.Resolver{}, err
+	}
+	return clientip.Resolver{Trusted: nets}, nil
 }
 
 // policyOptions are the settings of the continuity policy, by the field

@@ -206,12 +206,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook",
-		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within"}
+		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within", "trusted-proxies"}
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
 		return err
 	}
 	policy, err := c.policy()
+	if err != nil {
+		return err
+	}
+	proxies, err := c.trustedProxies()
 	if err != nil {
 		return err
 	}
@@ -280,6 +284,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	web.Secure = c["secure-cookies"] == "true"
+	api.ClientIP, web.ClientIP = proxies, proxies
 	go web.WarmDashboard()
 	// The outbox worker: every instance runs one; claims keep them apart.
 	channels := map[string]notify.Channel{}

@@ -1,0 +1,227 @@
+package sqlstore_test
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"poscare"
+	"poscare/internal/testenv"
+	"poscare/password"
+	"poscare/sqlstore"
+)
+
+// countChecks replaces the process's password gate, for the test, with one
+// of the given size that counts the argon2id computations it runs: in all,
+// and at most at once.
+func countChecks(t *testing.T, size int) (total, peak *atomic.Int64) {
+	total, peak = new(atomic.Int64), new(atomic.Int64)
+	var running atomic.Int64
+	g := password.NewGate(size, 2*time.Second)
+	g.Observe = func(d int) {
+		n := running.Add(int64(d))
+		if d > 0 {
+			total.Add(1)
+		}
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+	}
+	old := sqlstore.PasswordChecks
+	sqlstore.PasswordChecks = g
+	t.Cleanup(func() { sqlstore.PasswordChecks = old })
+	return total, peak
+}
+
+func retryAfter(t *testing.T, err error) time.Duration {
+	t.Helper()
+	wantCode(t, err, poscare.ETooManyRequests)
+	var ra sqlstore.RetryAfter
+	if !errors.As(err, &ra) {
+		t.Fatalf("throttled without a Retry-After: %v", err)
+	}
+	return time.Duration(ra)
+}
+
+func TestLoginThrottle(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, s)
+			ctx := f.ctx
+			auth := func(login, pw, source string) error {
+				_, err := s.Authenticate(ctx, login, pw, source)
+				return err
+			}
+
+			t.Run("GuessesFromOnePlaceWaitEverLonger", func(t *testing.T) {
+				want := time.Second
+				for i := 0; i < 12; i++ {
+					wantCode(t, auth("agent.a1", "wrong-password-1", "10.1.0.1"), poscare.EUnauthenticated)
+					wait := retryAfter(t, auth("agent.a1", testPassword, "10.1.0.1"))
+					if wait != want {
+						t.Fatalf("after %d failures the wait is %s, want %s", i+1, wait, want)
+					}
+					f.clock = f.clock.Add(wait)
+					want = min(2*want, sqlstore.PairMaxDelay)
+				}
+				must(t, auth("agent.a1", testPassword, "10.1.0.1"))
+				// A success starts the pair again from nothing.
+				wantCode(t, auth("agent.a1", "wrong-password-1", "10.1.0.1"), poscare.EUnauthenticated)
+			})
+
+			t.Run("GuessesFromEverywhereHoldTheOwnerBackOnlyBriefly", func(t *testing.T) {
+				f.clock = f.clock.Add(time.Hour)
+				must(t, auth("agent.b1", testPassword, "10.2.0.1")) // the owner's usual desk
+				for i := 0; i < 40; i++ {
+					err := auth("agent.b1", "wrong-password-1", fmt.Sprintf("203.0.113.%d", i))
+					if c := poscare.ErrorCode(err); c != poscare.EUnauthenticated && c != poscare.ETooManyRequests {
+						t.Fatalf("guess %d: %v", i, err)
+					}
+				}
+				must(t, auth("agent.b1", testPassword, "10.2.0.1"))
+				// From a new place the owner waits at most the short back-off.
+				err := auth("agent.b1", testPassword, "10.2.0.99")
+				if err != nil {
+					if wait := retryAfter(t, err); wait > sqlstore.LoginMaxDelay {
+						t.Fatalf("the owner is held back %s, more than %s", wait, sqlstore.LoginMaxDelay)
+					}
+					f.clock = f.clock.Add(sqlstore.LoginMaxDelay)
+					must(t, auth("agent.b1", testPassword, "10.2.0.99"))
+				}
+			})
+
+			t.Run("ColleaguesBehindOneAddressAreNotShutOut", func(t *testing.T) {
+				f.clock = f.clock.Add(time.Hour)
+				must(t, auth("agent.a2", testPassword, "198.51.100.7"))
+				for i := 0; i < sqlstore.AddressFreeFailures+20; i++ {
+					auth(fmt.Sprintf("nobody%d", i), "wrong-password-1", "198.51.100.7")
+				}
+				// One who logged in from there before, and one who never did.
+				must(t, auth("agent.a2", testPassword, "198.51.100.7"))
+				err := auth("lead1", testPassword, "198.51.100.7")
+				if err != nil {
+					if wait := retryAfter(t, err); wait > sqlstore.AddressMaxDelay {
+						t.Fatalf("a colleague is held back %s", wait)
+					}
+					f.clock = f.clock.Add(sqlstore.AddressMaxDelay)
+					must(t, auth("lead1", testPassword, "198.51.100.7"))
+				}
+			})
+
+			t.Run("AnswersAreTheSameForUnknownExistingAndInactiveLogins", func(t *testing.T) {
+				f.clock = f.clock.Add(time.Hour)
+				inactive := &poscare.User{Login: "left.already", Name: "离职员工", Role: poscare.RoleTech}
+				must(t, s.CreateUser(ctx, f.sys, inactive, testPassword))
+				must(t, s.Archive(ctx, f.admin, poscare.EntityUser, inactive.ID, "员工离职"))
+				var first []string
+				for _, login := range []string{"nobody.here", "lead2", "left.already"} {
+					var got []string
+					for _, pw := range []string{"wrong-password-1", "wrong-password-1", testPassword} {
+						err := auth(login, pw, "10.3.0.1")
+						var e *poscare.Error
+						errors.As(err, &e)
+						got = append(got, fmt.Sprintf("%v|%s|%s|%v", e != nil, e.Code, e.Message, e.Cause))
+					}
+					if first == nil {
+						first = got
+					} else if fmt.Sprint(got) != fmt.Sprint(first) {
+						t.Fatalf("%s answers\n%v\nunlike\n%v", login, got, first)
+					}
+				}
+			})
+
+			t.Run("ConcurrentGuessesGetOneCheck", func(t *testing.T) {
+				f.clock = f.clock.Add(time.Hour)
+				total, _ := countChecks(t, runtime.NumCPU())
+				codes := map[string]int{}
+				var mu sync.Mutex
+				var wg sync.WaitGroup
+				for i := 0; i < 20; i++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						err := auth("agent.b2", "wrong-password-1", "10.4.0.1")
+						mu.Lock()
+						codes[poscare.ErrorCode(err)]++
+						mu.Unlock()
+					}()
+				}
+				wg.Wait()
+				if total.Load() != 1 || codes[poscare.EUnauthenticated] != 1 || codes[poscare.ETooManyRequests] != 19 {
+					t.Fatalf("20 guesses at once: %d password checks, answers %v; want 1 check", total.Load(), codes)
+				}
+			})
+
+			t.Run("WrongAndRightAtOnceDoNotLogInPastTheLimit", func(t *testing.T) {
+				for round, blocked := range []bool{false, true} {
+					f.clock = f.clock.Add(time.Hour)
+					if blocked {
+						wantCode(t, auth("lead1", "wrong-password-1", "10.5.0.1"), poscare.EUnauthenticated)
+					}
+					total, _ := countChecks(t, runtime.NumCPU())
+					var logins atomic.Int64
+					var wg sync.WaitGroup
+					for i := 0; i < 12; i++ {
+						pw := "wrong-password-1"
+						if i == 11 {
+							pw = testPassword
+						}
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							if auth("lead1", pw, "10.5.0.1") == nil {
+								logins.Add(1)
+							}
+						}()
+					}
+					wg.Wait()
+					checks := total.Load()
+					if blocked && (checks != 0 || logins.Load() != 0) {
+						t.Fatalf("round %d: a blocked pair got %d checks and %d logins", round, checks, logins.Load())
+					}
+					if !blocked && (checks != 1 || logins.Load() > 1) {
+						t.Fatalf("round %d: 12 attempts at once got %d checks and %d logins, want 1 check", round, checks, logins.Load())
+					}
+				}
+			})
+
+			t.Run("PasswordChecksStayWithinTheBound", func(t *testing.T) {
+				bound := runtime.NumCPU()
+				_, peak := countChecks(t, bound)
+				var wg sync.WaitGroup
+				for i := 0; i < 40; i++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						err := auth(fmt.Sprintf("ghost%d", i), "wrong-password-1", fmt.Sprintf("192.0.2.%d", i))
+						if c := poscare.ErrorCode(err); c != poscare.EUnauthenticated && c != poscare.ETooManyRequests {
+							t.Errorf("login %d: %v", i, err)
+						}
+					}()
+				}
+				wg.Wait()
+				if p := peak.Load(); p < 1 || p > int64(bound) {
+					t.Fatalf("%d password checks ran at once, bound %d", p, bound)
+				}
+			})
+
+			t.Run("UnknownLoginsCostWhatKnownOnesCost", func(t *testing.T) {
+				p, err := password.ParamsOf(sqlstore.DummyHash())
+				must(t, err)
+				if p != sqlstore.PasswordParams {
+					t.Fatalf("unknown logins are checked with %+v, real hashes made with %+v", p, sqlstore.PasswordParams)
+				}
+				total, _ := countChecks(t, 1)
+				f.clock = f.clock.Add(time.Hour)
+				auth("nobody.at.all", "wrong-password-1", "10.6.0.1")
+				auth("lead2", "wrong-password-1", "10.6.0.1")
+				if total.Load() != 2 {
+					t.Fatalf("%d checks for one unknown and one known login, want 2", total.Load())
+				}
+			})
+		})
+	}
+}
