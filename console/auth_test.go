@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"poscare/internal/fixture"
 )
@@ -122,5 +123,66 @@ func TestConsoleLoginIsThrottledLikeTheAPI(t *testing.T) {
 		} else if fmt.Sprint(first) != fmt.Sprint(got) {
 			t.Fatalf("unknown login answers %v, existing %v", got, first)
 		}
+	}
+}
+
+// TestOwnPasswordChangePage changes one's password in the console: the
+// header links the page, each problem sits beside its field with the new
+// password kept (the current one never written back), and a change ends
+// the user's other sessions but not this one.
+func TestOwnPasswordChangePage(t *testing.T) {
+	s := newSite(t)
+	c, elsewhere := s.browser(), s.browser()
+	s.login(c, "agenta")
+	s.login(elsewhere, "agenta")
+	if _, home := s.get(c, "/"); !strings.Contains(home, `href="/me/password"`) {
+		t.Fatal("the header does not link the password page")
+	}
+	code, page := s.get(c, "/me/password")
+	if code != 200 {
+		t.Fatalf("password page: %d", code)
+	}
+	token := csrfRe.FindStringSubmatch(page)[1]
+	post := func(current, next, repeat string) (int, string) {
+		t.Helper()
+		res, err := c.PostForm(s.srv.URL+"/me/password", url.Values{"csrf": {token}, "current_password": {current}, "new_password": {next}, "repeat_password": {repeat}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	for _, tc := range []struct{ current, next, repeat, field string }{
+		{fixture.Password, "my-own-fresh-secret-9", "my-own-fresh-secret-8", "repeat_password"},
+		{fixture.Password, "aaaaaaaaaa", "aaaaaaaaaa", "new_password"},
+		{fixture.Password, "agenta-2026-x", "agenta-2026-x", "new_password"},
+		{"not-my-password-1", "my-own-fresh-secret-9", "my-own-fresh-secret-9", "current_password"},
+	} {
+		code, body := post(tc.current, tc.next, tc.repeat)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-`+tc.field+`"`) {
+			t.Fatalf("%+v: %d, no error beside %s", tc, code, tc.field)
+		}
+		if !strings.Contains(body, `value="`+tc.next+`"`) || strings.Contains(body, `value="`+tc.current+`"`) {
+			t.Fatalf("%+v: the new password is not kept, or the current one is written back", tc)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // the wrong current password holds this address and login back a second
+	if code, body := post(fixture.Password, "my-own-fresh-secret-9", "my-own-fresh-secret-9"); code != http.StatusSeeOther {
+		t.Fatalf("change: %d %s", code, body)
+	}
+	if code, _ := s.get(c, "/"); code != 200 {
+		t.Fatalf("this session ended with the change: %d", code)
+	}
+	if code, _ := s.get(elsewhere, "/"); code != http.StatusSeeOther {
+		t.Fatalf("the session elsewhere survived the change: %d", code)
+	}
+	res, err := s.browser().PostForm(s.srv.URL+"/login", url.Values{"login": {"agenta"}, "password": {"my-own-fresh-secret-9"}, "next": {"/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login with the new password: %d", res.StatusCode)
 	}
 }

@@ -363,5 +363,7 @@ func (c *Console) routes() {
 	m.Handle("GET /tasks", c.handler(true, c.tasks))
 	m.Handle("POST /tasks/{id}/done", c.handler(true, c.taskDone))
 	m.Handle("POST /me/contact", c.handler(true, c.ownContact))
+	m.Handle("GET /me/password", c.handler(false, c.passwordForm))
+	m.Handle("POST /me/password", c.handler(false, c.passwordForm))
 	c.mux = m
 }

@@ -1,9 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"poscare"
+	"poscare/httpapi"
+	"poscare/internal/fixture"
 	"poscare/internal/testenv"
 )
 
@@ -48,5 +53,55 @@ func TestLogoutRevokesTheTokenThatAuthenticated(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/v1/me", other, nil); r.status != 200 {
 		t.Fatalf("logout ended another token of the same user: %d", r.status)
+	}
+}
+
+// TestOwnPasswordChange changes one's own password through the API: the
+// current password is needed, the new one must pass the rules, and every
+// other token of the user ends while the one used stays.
+func TestOwnPasswordChange(t *testing.T) {
+	e := newEnv(t, testenv.Stores(t)["sqlite"])
+	u := e.w.Users[poscare.RoleAgent]
+	tok, other := e.token(u), e.token(u)
+	change := func(current, next string) response {
+		return e.do("PUT", "/api/v1/me/password", tok, httpapi.OwnPasswordBody{CurrentPassword: current, NewPassword: next}, "Accept-Language", "en")
+	}
+	if r := change("not-my-password", "my-own-fresh-secret-9"); r.status != 422 || !strings.Contains(string(r.body), `"current_password"`) {
+		t.Fatalf("wrong current password: %d %s", r.status, r.body)
+	}
+	time.Sleep(1100 * time.Millisecond) // the wrong guess holds this address and login back a second
+	for _, bad := range []string{"aaaaaaaaaa", "1234567890", "          ", u.Login, fixture.Password} {
+		r := change(fixture.Password, bad)
+		if r.status != 422 || !strings.Contains(string(r.body), `"new_password"`) {
+			t.Fatalf("new password %q: %d %s", bad, r.status, r.body)
+		}
+	}
+	if r := change(fixture.Password, "my-own-fresh-secret-9"); r.status != 200 {
+		t.Fatalf("change: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/api/v1/me", tok, nil); r.status != 200 {
+		t.Fatalf("the token used for the change was ended: %d", r.status)
+	}
+	if r := e.do("GET", "/api/v1/me", other, nil); r.status != 401 {
+		t.Fatalf("another token of the user survived the change: %d", r.status)
+	}
+	if r := e.do("POST", "/api/v1/auth/token", "", httpapi.TokenRequest{Login: u.Login, Password: "my-own-fresh-secret-9"}); r.status != 200 {
+		t.Fatalf("login with the new password: %d %s", r.status, r.body)
+	}
+	entries, err := e.s.AuditEntries(context.Background(), poscare.AuditFilter{Entity: poscare.EntityUser, EntityID: u.ID, Page: poscare.Page{Limit: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, en := range entries {
+		if en.Action == "change_password" {
+			found = true
+			if all := string(en.Before) + string(en.After); strings.Contains(all, "my-own-fresh-secret-9") || strings.Contains(all, fixture.Password) {
+				t.Fatalf("a password is in the audit trail: %+v", en)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the change is not in the audit trail")
 	}
 }

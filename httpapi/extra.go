@@ -39,6 +39,18 @@ func (s *Server) authRoutes() []Route {
 				}
 				return map[string]bool{"ok": true}, nil
 			}},
+		{Method: "PUT", Pattern: "/api/v1/me/password", Summary: "Change one's own password: needs the current one (checked and throttled as a login); ends every other token and session of the caller",
+			Body: OwnPasswordBody{}, Response: map[string]bool{"ok": true},
+			Handle: func(r *Request) (any, error) {
+				var body OwnPasswordBody
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				if err := st.ChangeOwnPassword(r.Context(), r.Actor, body.CurrentPassword, body.NewPassword, r.token); err != nil {
+					return nil, err
+				}
+				return map[string]bool{"ok": true}, nil
+			}},
 		{Method: "GET", Pattern: "/api/v1/me", Summary: "The caller and what their role may do",
 			Response: Me{User: &poscare.User{}},
 			Handle: func(r *Request) (any, error) {

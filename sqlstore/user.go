@@ -239,19 +239,24 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a poscare.Actor, current,
 	if err != nil {
 		return err
 	}
+	invalid := poscare.ValidatePassword("new_password", u.Login, next)
+	if invalid == nil && next == current {
+		p := poscare.Problems{}
+		p.Add("new_password", "应与当前密码不同", "must differ from the current password")
+		invalid = p.Err()
+	}
 	if !ok {
 		s.Record(ctx, a, poscare.AuditLoginFailed, poscare.EntityUser, u.ID, map[string]string{"reason": "wrong current password"})
 		p := poscare.Problems{}
 		p.Add("current_password", "当前密码不正确", "is not your current password")
-		return p.Err()
+		return joinInvalid(p.Err(), invalid)
 	}
-	if err := poscare.ValidatePassword("new_password", u.Login, next); err != nil {
-		return err
-	}
-	if next == current {
-		p := poscare.Problems{}
-		p.Add("new_password", "应与当前密码不同", "must differ from the current password")
-		return p.Err()
+	if invalid != nil {
+		// The current password was right: the attempt is given back.
+		if err := s.inWrite(ctx, func(t *Tx) error { return t.succeeded(ctx, at) }); err != nil {
+			return err
+		}
+		return invalid
 	}
 	newHash, err := s.hashPassword(ctx, next)
 	if err != nil {
