@@ -102,7 +102,8 @@ func (t *Tx) checkUserRefs(ctx context.Context, u *poscare.User) error {
 }
 
 // CreateUser adds a staff or merchant user with a password. Only admins
-// (and the system) create users. Errors: EForbidden, EInvalid, EConflict.
+// (and the system) create users. Errors: EForbidden, EInvalid, EConflict,
+// ETooManyRequests (every password check busy).
 func (s *Store) CreateUser(ctx context.Context, a poscare.Actor, u *poscare.User, pw string) error {
 	if !a.Can(poscare.EntityUser, poscare.ActCreate) {
 		return poscare.Forbidden()
@@ -110,7 +111,10 @@ func (s *Store) CreateUser(ctx context.Context, a poscare.Actor, u *poscare.User
 	if err := joinInvalid(u.Validate(), poscare.ValidatePassword("password", u.Login, pw)); err != nil {
 		return err
 	}
-	hash := password.Hash(pw, PasswordParams)
+	hash, err := s.hashPassword(ctx, pw)
+	if err != nil {
+		return err
+	}
 	return s.inWrite(ctx, func(t *Tx) error {
 		if err := t.checkUserRefs(ctx, u); err != nil {
 			return err
