@@ -59,9 +59,12 @@ func (c config) trustedProxies() (clientip.Resolver, error) {
 	var bad *clientip.EntryError
 	if errors.As(err, &bad) {
 		p := poscare.Problems{}
-		p.Add("--trusted-proxies", fmt.Sprintf("应为逗号分隔的网段（如 10.0.0.0/8，主机位为零）或IP地址，%q 不是", bad.Entry),
+		p.Add("trusted_proxies", fmt.Sprintf("应为逗号分隔的网段（如 10.0.0.0/8，主机位为零）或IP地址，%q 不是", bad.Entry),
 			fmt.Sprintf("must be comma-separated CIDRs (such as 10.0.0.0/8, no host bits set) or IP addresses, not %q", bad.Entry))
-		return clientip.Resolver{}, p.Err()
+		// Named by its setting, as the operator typed it.
+		e := p.Err().(*poscare.Error)
+		e.Fields = map[string]poscare.Text{"--trusted-proxies": p["trusted_proxies"]}
+		return clientip.Resolver{}, e
 	}
 	if err != nil {
 		return clientip.Resolver{}, err

@@ -116,7 +116,7 @@ func TestTrustedProxiesSetting(t *testing.T) {
 		t.Fatalf("a CIDR with host bits from the environment: %v", e)
 	}
 	code, out := runCmd(t, "serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--listen", "127.0.0.1:0", "--trusted-proxies", "proxy.example")
-	if code != 1 || !strings.Contains(out, "--trusted-proxies") {
+	if code != 1 || !strings.Contains(out, "--trusted-proxies") || !strings.Contains(out, "可信反向代理") {
 		t.Fatalf("serve with a bad proxy list: exit %d: %s", code, out)
 	}
 }
