@@ -446,7 +446,9 @@ var PasswordChecks = password.NewGate(runtime.NumCPU(), 2*time.Second)
 
 func busy(err error) error {
 	if errors.Is(err, password.ErrBusy) {
-		return poscare.Errorf(poscare.ETooManyRequests, "服务器正忙，请稍后再试", "the server is busy; try again in a moment")
+		e := poscare.Errorf(poscare.ETooManyRequests, "服务器正忙，请稍后再试", "the server is busy; try again in a moment")
+		e.Cause = RetryAfter(time.Second)
+		return e
 	}
 	return poscare.Internal(err)
 }
