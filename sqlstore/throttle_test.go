@@ -83,14 +83,11 @@ func TestLoginThrottle(t *testing.T) {
 				}
 				must(t, auth("agent.b1", testPassword, "10.2.0.1"))
 				// From a new place the owner waits at most the short back-off.
-				err := auth("agent.b1", testPassword, "10.2.0.99")
-				if err != nil {
-					if wait := retryAfter(t, err); wait > sqlstore.LoginMaxDelay {
-						t.Fatalf("the owner is held back %s, more than %s", wait, sqlstore.LoginMaxDelay)
-					}
-					f.clock = f.clock.Add(sqlstore.LoginMaxDelay)
-					must(t, auth("agent.b1", testPassword, "10.2.0.99"))
+				if wait := retryAfter(t, auth("agent.b1", testPassword, "10.2.0.99")); wait > sqlstore.LoginMaxDelay {
+					t.Fatalf("the owner is held back %s, more than %s", wait, sqlstore.LoginMaxDelay)
 				}
+				f.clock = f.clock.Add(sqlstore.LoginMaxDelay)
+				must(t, auth("agent.b1", testPassword, "10.2.0.99"))
 			})
 
 			t.Run("ColleaguesBehindOneAddressAreNotShutOut", func(t *testing.T) {
@@ -101,14 +98,11 @@ func TestLoginThrottle(t *testing.T) {
 				}
 				// One who logged in from there before, and one who never did.
 				must(t, auth("agent.a2", testPassword, "198.51.100.7"))
-				err := auth("lead1", testPassword, "198.51.100.7")
-				if err != nil {
-					if wait := retryAfter(t, err); wait > sqlstore.AddressMaxDelay {
-						t.Fatalf("a colleague is held back %s", wait)
-					}
-					f.clock = f.clock.Add(sqlstore.AddressMaxDelay)
-					must(t, auth("lead1", testPassword, "198.51.100.7"))
+				if wait := retryAfter(t, auth("lead1", testPassword, "198.51.100.7")); wait > sqlstore.AddressMaxDelay {
+					t.Fatalf("a new colleague is held back %s, more than %s", wait, sqlstore.AddressMaxDelay)
 				}
+				f.clock = f.clock.Add(sqlstore.AddressMaxDelay)
+				must(t, auth("lead1", testPassword, "198.51.100.7"))
 			})
 
 			t.Run("AnswersAreTheSameForUnknownExistingAndInactiveLogins", func(t *testing.T) {
@@ -205,6 +199,36 @@ func TestLoginThrottle(t *testing.T) {
 				wg.Wait()
 				if p := peak.Load(); p < 1 || p > int64(bound) {
 					t.Fatalf("%d password checks ran at once, bound %d", p, bound)
+				}
+			})
+
+			t.Run("EveryCheckBusyAnswersTooManyRequests", func(t *testing.T) {
+				g := password.NewGate(1, 20*time.Millisecond)
+				entered, release := make(chan struct{}), make(chan struct{})
+				var first atomic.Bool
+				first.Store(true)
+				g.Observe = func(d int) {
+					if d > 0 && first.CompareAndSwap(true, false) {
+						close(entered)
+						<-release // hold the only slot until the login below is refused
+					}
+				}
+				old := sqlstore.PasswordChecks
+				sqlstore.PasswordChecks = g
+				defer func() { sqlstore.PasswordChecks = old }()
+				done := make(chan struct{})
+				go func() { g.Verify(ctx, "x", password.Hash("x", password.Fast)); close(done) }()
+				<-entered
+				f.clock = f.clock.Add(time.Hour)
+				err := auth("lead2", testPassword, "10.7.0.1")
+				close(release)
+				<-done
+				if wait := retryAfter(t, err); wait != time.Second {
+					t.Fatalf("busy: Retry-After %s, want 1s", wait)
+				}
+				var e *poscare.Error
+				if errors.As(err, &e); e.Message.En != "the server is busy; try again in a moment" {
+					t.Fatalf("busy answer %q", e.Message.En)
 				}
 			})
 
