@@ -206,7 +206,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook",
-		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within", "trusted-proxies"}
+		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within"}
+	defaults = append(defaults, "trusted-proxies")
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
 		return err
