@@ -231,13 +231,17 @@ func validLogin(s string) bool {
 	return true
 }
 
-// ValidatePassword enforces what a provider's auditors accept for the
+// ValidatePassword checks a password on its own, with no login to compare
+// it against, under the field "password".
+func ValidatePassword(pw string) error { return ValidateUserPassword("password", "", pw) }
+
+// ValidateUserPassword enforces what a provider's auditors accept for the
 // password of the user with the given login: 10 to 128 characters, not
 // only spaces, not the login (nor containing it), not a run of one or two
 // characters repeated or a keyboard or alphabet sequence, and not one of
 // the passwords leaked most often (commonPasswords). The field is named
 // field so a change form can point at its "new password" box.
-func ValidatePassword(field, login, pw string) error {
+func ValidateUserPassword(field, login, pw string) error {
 	p := Problems{}
 	folded := strings.ToLower(pw)
 	login = strings.ToLower(strings.TrimSpace(login))

@@ -108,7 +108,7 @@ func (s *Store) CreateUser(ctx context.Context, a poscare.Actor, u *poscare.User
 	if !a.Can(poscare.EntityUser, poscare.ActCreate) {
 		return poscare.Forbidden()
 	}
-	if err := joinInvalid(u.Validate(), poscare.ValidatePassword("password", u.Login, pw)); err != nil {
+	if err := joinInvalid(u.Validate(), poscare.ValidateUserPassword("password", u.Login, pw)); err != nil {
 		return err
 	}
 	hash, err := s.hashPassword(ctx, pw)
@@ -195,7 +195,7 @@ func (s *Store) SetPassword(ctx context.Context, a poscare.Actor, id int64, pw s
 	if err != nil {
 		return err
 	}
-	if err := poscare.ValidatePassword("password", u.Login, pw); err != nil {
+	if err := poscare.ValidateUserPassword("password", u.Login, pw); err != nil {
 		return err
 	}
 	hash, err := s.hashPassword(ctx, pw)
@@ -243,7 +243,7 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a poscare.Actor, current,
 	if err != nil {
 		return err
 	}
-	invalid := poscare.ValidatePassword("new_password", u.Login, next)
+	invalid := poscare.ValidateUserPassword("new_password", u.Login, next)
 	if invalid == nil && next == current {
 		p := poscare.Problems{}
 		p.Add("new_password", "应与当前密码不同", "must differ from the current password")
