@@ -407,6 +407,8 @@ func TestLogin(t *testing.T) {
 	t.Run("GuessingIsThrottledAlikeForEveryLogin", func(t *testing.T) {
 		var first string
 		for _, l := range []string{"lead1", "no.such.login"} {
+			login(l, "wrong-password")
+			login(l, "wrong-password")
 			wrong, right := login(l, "wrong-password"), login(l, fixture.Password)
 			got := fmt.Sprintf("%d %s | %d %s %s", wrong.status, wrong.body, right.status, right.header.Get("Retry-After"), right.body)
 			if right.status != 429 || right.header.Get("Retry-After") == "" {

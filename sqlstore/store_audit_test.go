@@ -157,7 +157,7 @@ func TestStoreAuthentication(t *testing.T) {
 				wantCode(t, err, poscare.EUnauthenticated)
 				_, err = s.Authenticate(ctx, "lead2", testPassword, "10.0.0.1")
 				wantCode(t, err, poscare.EUnauthenticated)
-				_, err = s.Authenticate(ctx, "lead2", "a-brand-new-secret", "10.0.0.2")
+				_, err = s.Authenticate(ctx, "lead2", "a-brand-new-secret", "10.0.0.1")
 				must(t, err)
 			})
 			t.Run("ArchivingUserRevokesTokens", func(t *testing.T) {

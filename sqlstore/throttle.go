@@ -19,10 +19,11 @@ import (
 // check and the count, and several instances share one count. A success
 // gives the attempt back.
 //
-//   - A source address and a login together (the pair guard): every attempt
-//     blocks the next one for a delay that starts at PairDelay and doubles
-//     with each failure up to PairMaxDelay. Guessing from one place is slowed
-//     without end, and only one check per pair runs at a time.
+//   - A source address and a login together (the pair guard): while a check
+//     runs, no other check of the pair may start (for up to InFlightHold);
+//     past PairFreeFailures failures (typing slips), each failure blocks the
+//     pair for a delay that starts at PairDelay and doubles up to
+//     PairMaxDelay. Guessing from one place is slowed without end.
 //   - A login across all addresses (the login guard): past LoginFreeFailures
 //     failures, a short back-off that doubles up to LoginMaxDelay. It slows
 //     guessing spread over many addresses, but only briefly, so that nobody
@@ -38,6 +39,8 @@ import (
 // requests get the same answer for unknown, existing and locked logins.
 // A guard with no failure for ForgetAfter starts again from nothing.
 const (
+	PairFreeFailures    = 2
+	InFlightHold        = 10 * time.Second
 	PairDelay           = time.Second
 	PairMaxDelay        = 15 * time.Minute
 	LoginFreeFailures   = 10
@@ -78,10 +81,13 @@ func throttleKey(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// attempt is a password check that has taken its place in the guards.
+// attempt is a password check that has taken its place in the guards: at
+// is when, and pairFailures the pair's count with this attempt in it.
 type attempt struct {
 	source, login string
 	guards        []guard
+	at            time.Time
+	pairFailures  int
 }
 
 // RetryAfter is carried, as the cause, by the error of a throttled
@@ -106,8 +112,8 @@ func throttled(wait time.Duration) error {
 // source in one step. It answers ETooManyRequests (with RetryAfter) while
 // a guard blocks; the answer depends on nothing but the guards.
 func (t *Tx) reserveAttempt(ctx context.Context, source, login string) (*attempt, error) {
-	a := &attempt{source: source, login: login,
-		guards: []guard{{key: throttleKey("pair", source, login), base: PairDelay, cap: PairMaxDelay}}}
+	a := &attempt{source: source, login: login, at: t.now,
+		guards: []guard{{key: throttleKey("pair", source, login), free: PairFreeFailures, base: PairDelay, cap: PairMaxDelay}}}
 	trusted, err := t.throttleRow(ctx, throttleKey("trusted", source, login))
 	if err != nil {
 		return nil, err
@@ -135,9 +141,13 @@ func (t *Tx) reserveAttempt(ctx context.Context, source, login string) (*attempt
 		if t.now.Sub(fromMicros(rows[i].lastAt)) > ForgetAfter {
 			n = 1
 		}
-		// The pair guard (free 0) blocks from now on, while this check runs,
-		// whatever comes of it; a success lifts it.
 		until := t.now.Add(g.delay(n))
+		if i == 0 {
+			// The pair is held while this check runs, whatever comes of it;
+			// failed or succeeded lifts the hold.
+			a.pairFailures = n
+			until = t.now.Add(max(g.delay(n), InFlightHold))
+		}
 		if _, err := t.exec(ctx, "UPDATE login_throttle SET failures = ?, blocked_until = ?, last_at = ? WHERE key_hash = ?",
 			n, micros(until), micros(t.now), g.key); err != nil {
 			return nil, err
@@ -150,6 +160,15 @@ func (t *Tx) reserveAttempt(ctx context.Context, source, login string) (*attempt
 		}
 	}
 	return a, nil
+}
+
+// failed ends a failed attempt: the pair's hold becomes the delay its
+// failures have earned, counted from the attempt.
+func (t *Tx) failed(ctx context.Context, a *attempt) error {
+	g := a.guards[0]
+	_, err := t.exec(ctx, "UPDATE login_throttle SET blocked_until = ? WHERE key_hash = ? AND failures = ?",
+		micros(a.at.Add(g.delay(a.pairFailures))), g.key, a.pairFailures)
+	return err
 }
 
 // succeeded gives a successful attempt back: the pair starts again from

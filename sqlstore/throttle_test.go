@@ -57,15 +57,26 @@ func TestLoginThrottle(t *testing.T) {
 			}
 
 			t.Run("GuessesFromOnePlaceWaitEverLonger", func(t *testing.T) {
-				want := time.Second
-				for i := 0; i < 12; i++ {
+				// A couple of typing slips cost nothing; after them each
+				// failure doubles the wait, up to the cap.
+				want := time.Duration(0)
+				for i := 1; i <= 14; i++ {
 					wantCode(t, auth("agent.a1", "wrong-password-1", "10.1.0.1"), poscare.EUnauthenticated)
-					wait := retryAfter(t, auth("agent.a1", testPassword, "10.1.0.1"))
-					if wait != want {
-						t.Fatalf("after %d failures the wait is %s, want %s", i+1, wait, want)
+					if i == sqlstore.PairFreeFailures+1 {
+						want = sqlstore.PairDelay
+					} else if want > 0 {
+						want = min(2*want, sqlstore.PairMaxDelay)
 					}
-					f.clock = f.clock.Add(wait)
-					want = min(2*want, sqlstore.PairMaxDelay)
+					if want == 0 {
+						continue // the next guess is checked at once
+					}
+					if wait := retryAfter(t, auth("agent.a1", testPassword, "10.1.0.1")); wait != want {
+						t.Fatalf("after %d failures the wait is %s, want %s", i, wait, want)
+					}
+					f.clock = f.clock.Add(want)
+				}
+				if want != sqlstore.PairMaxDelay {
+					t.Fatalf("the wait never reached its cap: %s", want)
 				}
 				must(t, auth("agent.a1", testPassword, "10.1.0.1"))
 				// A success starts the pair again from nothing.
@@ -113,7 +124,7 @@ func TestLoginThrottle(t *testing.T) {
 				var first []string
 				for _, login := range []string{"nobody.here", "lead2", "left.already"} {
 					var got []string
-					for _, pw := range []string{"wrong-password-1", "wrong-password-1", testPassword} {
+					for _, pw := range []string{"wrong-password-1", "wrong-password-1", "wrong-password-1", testPassword} {
 						err := auth(login, pw, "10.3.0.1")
 						var e *poscare.Error
 						errors.As(err, &e)
@@ -127,7 +138,7 @@ func TestLoginThrottle(t *testing.T) {
 				}
 			})
 
-			t.Run("ConcurrentGuessesGetOneCheck", func(t *testing.T) {
+			t.Run("ConcurrentGuessesGetNoMoreChecksThanSequentialOnes", func(t *testing.T) {
 				f.clock = f.clock.Add(time.Hour)
 				total, _ := countChecks(t, runtime.NumCPU())
 				codes := map[string]int{}
@@ -144,16 +155,42 @@ func TestLoginThrottle(t *testing.T) {
 					}()
 				}
 				wg.Wait()
-				if total.Load() != 1 || codes[poscare.EUnauthenticated] != 1 || codes[poscare.ETooManyRequests] != 19 {
-					t.Fatalf("20 guesses at once: %d password checks, answers %v; want 1 check", total.Load(), codes)
+				// Checks of one pair run one after another, so at once they get
+				// no more than one after another would: the free slips and one.
+				allowed := int64(sqlstore.PairFreeFailures + 1)
+				if n := total.Load(); n < 1 || n > allowed || int64(codes[poscare.EUnauthenticated]) != n || codes[poscare.ETooManyRequests] != 20-int(n) {
+					t.Fatalf("20 guesses at once: %d password checks, answers %v; want 1 to %d checks", n, codes, allowed)
 				}
+				// With the slips used up, 20 at once get exactly one check.
+				f.clock = f.clock.Add(2 * time.Hour)
+				for i := 0; i < sqlstore.PairFreeFailures; i++ {
+					wantCode(t, auth("agent.b2", "wrong-password-1", "10.4.0.2"), poscare.EUnauthenticated)
+				}
+				total.Store(0)
+				clear(codes)
+				for i := 0; i < 20; i++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						err := auth("agent.b2", "wrong-password-1", "10.4.0.2")
+						mu.Lock()
+						codes[poscare.ErrorCode(err)]++
+						mu.Unlock()
+					}()
+				}
+				wg.Wait()
+				if total.Load() != 1 || codes[poscare.EUnauthenticated] != 1 || codes[poscare.ETooManyRequests] != 19 {
+					t.Fatalf("20 guesses at once past the slips: %d password checks, answers %v; want 1", total.Load(), codes)
+				}
+				retryAfter(t, auth("agent.b2", testPassword, "10.4.0.2"))
 			})
 
 			t.Run("WrongAndRightAtOnceDoNotLogInPastTheLimit", func(t *testing.T) {
 				for round, blocked := range []bool{false, true} {
 					f.clock = f.clock.Add(time.Hour)
-					if blocked {
-						wantCode(t, auth("lead1", "wrong-password-1", "10.5.0.1"), poscare.EUnauthenticated)
+					source := fmt.Sprintf("10.5.0.%d", round+1)
+					for i := 0; blocked && i <= sqlstore.PairFreeFailures; i++ {
+						wantCode(t, auth("lead1", "wrong-password-1", source), poscare.EUnauthenticated)
 					}
 					total, _ := countChecks(t, runtime.NumCPU())
 					var logins atomic.Int64
@@ -166,7 +203,7 @@ func TestLoginThrottle(t *testing.T) {
 						wg.Add(1)
 						go func() {
 							defer wg.Done()
-							if auth("lead1", pw, "10.5.0.1") == nil {
+							if auth("lead1", pw, source) == nil {
 								logins.Add(1)
 							}
 						}()
@@ -176,8 +213,8 @@ func TestLoginThrottle(t *testing.T) {
 					if blocked && (checks != 0 || logins.Load() != 0) {
 						t.Fatalf("round %d: a blocked pair got %d checks and %d logins", round, checks, logins.Load())
 					}
-					if !blocked && (checks != 1 || logins.Load() > 1) {
-						t.Fatalf("round %d: 12 attempts at once got %d checks and %d logins, want 1 check", round, checks, logins.Load())
+					if allowed := int64(sqlstore.PairFreeFailures + 1); !blocked && (checks < 1 || checks > allowed || logins.Load() > 1) {
+						t.Fatalf("round %d: 12 attempts at once got %d checks and %d logins, want 1 to %d checks", round, checks, logins.Load(), allowed)
 					}
 				}
 			})

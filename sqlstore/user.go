@@ -241,6 +241,7 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a poscare.Actor, current,
 	}
 	ok, err := s.verifyPassword(ctx, current, hash)
 	if err != nil {
+		s.loginFailed(ctx, at, a, u.ID, "not checked: busy")
 		return err
 	}
 	invalid := poscare.ValidateUserPassword("new_password", u.Login, next)
@@ -250,7 +251,9 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a poscare.Actor, current,
 		invalid = p.Err()
 	}
 	if !ok {
-		s.Record(ctx, a, poscare.AuditLoginFailed, poscare.EntityUser, u.ID, map[string]string{"reason": "wrong current password"})
+		if err := s.loginFailed(ctx, at, a, u.ID, "wrong current password"); err != nil {
+			return err
+		}
 		p := poscare.Problems{}
 		p.Add("current_password", "当前密码不正确", "is not your current password")
 		return joinInvalid(p.Err(), invalid)
@@ -397,15 +400,19 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 	if u == nil {
 		// Spend the same work as a real check, with the same costs, so
 		// timing does not reveal which logins exist.
-		if _, err := s.verifyPassword(ctx, pw, dummyHash(PasswordParams)); err != nil {
+		_, err := s.verifyPassword(ctx, pw, dummyHash(PasswordParams))
+		if ferr := s.loginFailed(ctx, at, poscare.Actor{Login: login, Source: source}, 0, "unknown login"); err == nil {
+			err = ferr
+		}
+		if err != nil {
 			return nil, err
 		}
-		s.Record(ctx, poscare.Actor{Login: login, Source: source}, poscare.AuditLoginFailed, poscare.EntityUser, 0, map[string]string{"reason": "unknown login"})
 		return nil, bad
 	}
 	actor := poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, Source: source}
 	ok, err := s.verifyPassword(ctx, pw, hash)
 	if err != nil {
+		s.loginFailed(ctx, at, actor, u.ID, "not checked: busy")
 		return nil, err
 	}
 	if !ok || u.Status.LocksOut() || u.Archived != nil {
@@ -413,7 +420,9 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 		if ok {
 			reason = "account not active"
 		}
-		s.Record(ctx, actor, poscare.AuditLoginFailed, poscare.EntityUser, u.ID, map[string]string{"reason": reason})
+		if err := s.loginFailed(ctx, at, actor, u.ID, reason); err != nil {
+			return nil, err
+		}
 		return nil, bad
 	}
 	rehash := ""
@@ -437,6 +446,16 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 		return t.record(ctx, actor, poscare.AuditLogin, poscare.EntityUser, u.ID, nil, nil)
 	})
 	return u, err
+}
+
+// loginFailed ends a failed attempt and audits it, in one transaction.
+func (s *Store) loginFailed(ctx context.Context, at *attempt, a poscare.Actor, userID int64, reason string) error {
+	return s.inWrite(ctx, func(t *Tx) error {
+		if err := t.failed(ctx, at); err != nil {
+			return err
+		}
+		return t.record(ctx, a, poscare.AuditLoginFailed, poscare.EntityUser, userID, nil, map[string]string{"reason": reason})
+	})
 }
 
 // PasswordChecks bounds the argon2id work of the whole process: one check
