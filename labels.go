@@ -5,6 +5,10 @@ package poscare
 var fieldLabels = map[string]Text{
 	"login":                 {"登录名", "login"},
 	"password":              {"密码", "password"},
+	"current_password":      {"当前密码", "current password"},
+	"new_password":          {"新密码", "new password"},
+	"repeat_password":       {"再次输入的新密码", "repeated new password"},
+	"trusted_proxies":       {"可信反向代理", "trusted proxies"},
 	"name":                  {"姓名", "name"},
 	"role":                  {"角色", "role"},
 	"team_id":               {"团队", "team"},

@@ -233,13 +233,74 @@ func validLogin(s string) bool {
 	return true
 }
 
-// ValidatePassword enforces the minimum a provider's auditors accept.
-func ValidatePassword(pw string) error {
+// ValidatePassword checks a password on its own, with no login to compare
+// it against, under the field "password".
+func ValidatePassword(pw string) error { return ValidateUserPassword("password", "", pw) }
+
+// ValidateUserPassword enforces what a provider's auditors accept for the
+// password of the user with the given login: 10 to 128 characters, not
+// only spaces, not the login (nor containing it), not a run of one or two
+// characters repeated or a keyboard or alphabet sequence, and not one of
+// the passwords leaked most often (commonPasswords). The field is named
+// field so a change form can point at its "new password" box.
+func ValidateUserPassword(field, login, pw string) error {
 	p := Problems{}
-	if utf8.RuneCountInString(pw) < 10 || len(pw) > 128 {
-		p.Add("password", "长度应为10-128位", "must be 10 to 128 characters")
+	folded := strings.ToLower(pw)
+	login = strings.ToLower(strings.TrimSpace(login))
+	switch {
+	case utf8.RuneCountInString(pw) < 10 || len(pw) > 128:
+		p.Add(field, "长度应为10-128位", "must be 10 to 128 characters")
+	case strings.TrimSpace(pw) == "":
+		p.Add(field, "不能只由空格组成", "must not be only spaces")
+	case login != "" && (folded == login || utf8.RuneCountInString(login) >= 3 && strings.Contains(folded, login)):
+		p.Add(field, "不能与登录名相同或包含登录名", "must not be or contain the login")
+	case trivialPassword(folded) || commonPasswords[folded]:
+		p.Add(field, "过于常见或简单，容易被猜中，请另选", "is too common or simple to resist guessing; choose another")
 	}
 	return p.Err()
+}
+
+// trivialPassword reports a password made of at most two distinct
+// characters ("aaaaaaaaaa", "1212121212"), a short unit repeated
+// ("abcabcabca") or a run along a keyboard row or the alphabet ("1234567890",
+// "qwertyuiop", "9876543210"), whatever its length.
+func trivialPassword(pw string) bool {
+	rs := []rune(pw)
+	distinct := map[rune]bool{}
+	for _, r := range rs {
+		distinct[r] = true
+	}
+	if len(distinct) <= 2 {
+		return true
+	}
+	for unit := 1; unit <= 4 && unit < len(rs); unit++ {
+		repeated := true
+		for i := unit; i < len(rs); i++ {
+			if rs[i] != rs[i-unit] {
+				repeated = false
+				break
+			}
+		}
+		if repeated {
+			return true
+		}
+	}
+	for _, row := range []string{"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "abcdefghijklmnopqrstuvwxyz", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p"} {
+		for _, run := range []string{row + row, reverse(row + row)} {
+			if strings.Contains(run, pw) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func reverse(s string) string {
+	rs := []rune(s)
+	for i, j := 0, len(rs)-1; i < j; i, j = i+1, j-1 {
+		rs[i], rs[j] = rs[j], rs[i]
+	}
+	return string(rs)
 }
 
 // Archival records who took a record out of use, when and why. Records are

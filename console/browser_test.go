@@ -335,6 +335,33 @@ func TestBrowserConsole(t *testing.T) {
 		}
 	})
 
+	t.Run("StaffChangesOwnPasswordFromTheHeader", func(t *testing.T) {
+		b := newTab(t, browser, s.URL)
+		b.login("agent3", demo.Password)
+		if st := b.submit("#password-link"); st != http.StatusOK || b.path() != "/me/password" {
+			t.Fatalf("header link: status %d at %s", st, b.path())
+		}
+		b.typeInto("#f-current_password", demo.Password)
+		b.typeInto("#f-new_password", "1234567890")
+		b.typeInto("#f-repeat_password", "1234567890")
+		if st := b.submit("#save"); st != http.StatusUnprocessableEntity || b.text("#err-new_password") == "" {
+			t.Fatalf("a trivial new password: status %d, error beside the field %q", st, b.text("#err-new_password"))
+		}
+		if b.value("#f-current_password") != "" || b.value("#f-new_password") != "1234567890" {
+			t.Fatal("the current password is written back, or the new one is not kept")
+		}
+		b.typeInto("#f-current_password", demo.Password)
+		b.typeInto("#f-new_password", "my-new-desk-secret-26")
+		b.typeInto("#f-repeat_password", "my-new-desk-secret-26")
+		if st := b.submit("#save"); st != http.StatusOK || b.path() != "/me/password" || b.text(".flash") == "" {
+			t.Fatalf("the change: status %d at %s, page: %s", st, b.path(), b.body())
+		}
+		b.logout()
+		if p := b.login("agent3", "my-new-desk-secret-26"); p != "/" {
+			t.Fatalf("login with the new password landed on %s", p)
+		}
+	})
+
 	t.Run("Screenshots", func(t *testing.T) {
 		ctx := context.Background()
 		shots := newScreenshots(t)

@@ -12,7 +12,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 	_ "time/tzdata" // Asia/Shanghai on machines without a zoneinfo database
 
 	"poscare"
+	"poscare/clientip"
 	"poscare/sqlstore"
 )
 
@@ -56,6 +56,9 @@ type Console struct {
 	Logger *slog.Logger
 	// Secure marks cookies Secure; on behind HTTPS, off for plain local HTTP.
 	Secure bool
+	// ClientIP finds the client's address (for throttling and the audit
+	// trail), believing forwarding headers only from trusted proxies.
+	ClientIP clientip.Resolver
 
 	tmpl map[string]*template.Template
 	mux  *http.ServeMux
@@ -268,7 +271,7 @@ func (c *Console) handler(staffOnly bool, fn func(*request)) http.Handler {
 		q := &request{w: w, r: r, c: c}
 		ck, err := r.Cookie(SessionCookie)
 		if err == nil {
-			q.sess, err = c.Store.SessionFor(r.Context(), ck.Value, clientIP(r))
+			q.sess, err = c.Store.SessionFor(r.Context(), ck.Value, c.clientIP(r))
 		}
 		if err != nil || q.sess == nil {
 			expired := ""
@@ -294,13 +297,8 @@ func (c *Console) handler(staffOnly bool, fn func(*request)) http.Handler {
 	})
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the client's address, through the trusted proxies.
+func (c *Console) clientIP(r *http.Request) string { return c.ClientIP.Of(r) }
 
 // filesOnly serves the files of an fs.FS and answers "not found" for its
 // folders, so that /static/ does not list what it holds.
@@ -382,5 +380,7 @@ func (c *Console) routes() {
 	m.Handle("GET /tasks", c.handler(true, c.tasks))
 	m.Handle("POST /tasks/{id}/done", c.handler(true, c.taskDone))
 	m.Handle("POST /me/contact", c.handler(true, c.ownContact))
+	m.Handle("GET /me/password", c.handler(false, c.passwordForm))
+	m.Handle("POST /me/password", c.handler(false, c.passwordForm))
 	c.mux = m
 }

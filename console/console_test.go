@@ -80,7 +80,7 @@ func TestMessagesComplete(t *testing.T) {
 			t.Errorf("no label for checklist item %q", c)
 		}
 	}
-	for _, action := range []string{"create", "update", "archive", "restore", "advance", "restore_channel", "view_sensitive", "export", "login", "login_failed", "set_password", "key_rotate",
+	for _, action := range []string{"create", "update", "archive", "restore", "advance", "restore_channel", "view_sensitive", "export", "login", "login_failed", "set_password", "change_password", "key_rotate",
 		"status", "handover", "declare_missing", "declare_departed", "check", "contact_attempt", "bulk_blocked", "restore_removals", "return", "close", "remove_channel",
 		"task_done", "confirm", "callback_request", "check_own_contact", "declare_refused",
 		"handover_backup", "return_to_work",

@@ -156,7 +156,7 @@ func (c *Console) confirm(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		link, sig = r.PostFormValue("c"), r.PostFormValue("s")
-		ct, err = c.Store.ConfirmContact(r.Context(), link, sig, clientIP(r))
+		ct, err = c.Store.ConfirmContact(r.Context(), link, sig, c.clientIP(r))
 	} else {
 		link, sig = r.URL.Query().Get("c"), r.URL.Query().Get("s")
 		ct, err = c.Store.LinkedContact(r.Context(), link, sig)

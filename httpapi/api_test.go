@@ -312,6 +312,15 @@ func (e *env) plan(rt httpapi.Route) call {
 		c.body = func() any { return httpapi.RestoreRemovalsBody{Since: time.Now().Add(-time.Hour)} }
 	case "POST /api/v1/users/{id}/password":
 		c.body = func() any { return httpapi.PasswordBody{Password: "another-long-password"} }
+	case "PUT /api/v1/me/password":
+		c.body = func() any {
+			return httpapi.OwnPasswordBody{CurrentPassword: fixture.Password, NewPassword: "my-own-fresh-secret-9"}
+		}
+		c.after = func() {
+			for _, u := range w.Users {
+				check(e.s.SetPassword(ctx, sys, u.ID, fixture.Password))
+			}
+		}
 	}
 	return c
 }

@@ -57,6 +57,12 @@ type PasswordBody struct {
 	Password string `json:"password"`
 }
 
+// OwnPasswordBody is the body of PUT /api/v1/me/password.
+type OwnPasswordBody struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
 // Me describes the caller.
 type Me struct {
 	User        *poscare.User               `json:"user"`

@@ -9,16 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"poscare"
+	"poscare/clientip"
 	"poscare/sqlstore"
 )
 
@@ -31,9 +29,11 @@ type Server struct {
 	Logger *slog.Logger
 	// Version is reported by /api/v1/version.
 	Version string
+	// ClientIP finds the client's address (for throttling and the audit
+	// trail), believing forwarding headers only from trusted proxies.
+	ClientIP clientip.Resolver
 
-	limiter *ipLimiter
-	mux     *http.ServeMux
+	mux *http.ServeMux
 	// queryRead, when set, hears every query parameter a handler reads,
 	// with its route ("GET /api/v1/merchants"). Only the tests set it, to
 	// check each route declares what its handler reads.
@@ -45,7 +45,7 @@ func New(store *sqlstore.Store, logger *slog.Logger, version string) *Server {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Server{Store: store, Logger: logger, Version: version, limiter: newIPLimiter(20, time.Minute)}
+	s := &Server{Store: store, Logger: logger, Version: version}
 	s.mux = http.NewServeMux()
 	for _, rt := range s.Routes() {
 		s.mux.Handle(rt.Method+" "+rt.Pattern, s.wrap(rt))
@@ -117,6 +117,7 @@ type Request struct {
 	W     http.ResponseWriter
 
 	queryRead func(name string) // see Server.queryRead
+	token     string            // the bearer token that authenticated the request
 }
 
 // ID returns the {id} path value as a positive integer.
@@ -209,6 +210,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="poscare"`)
 	}
+	var wait sqlstore.RetryAfter
+	if errors.As(err, &wait) {
+		w.Header().Set("Retry-After", wait.Seconds())
+	}
 	writeJSON(w, status, body)
 }
 
@@ -230,14 +235,14 @@ func (s *Server) wrap(rt Route) http.Handler {
 			route := rt.Method + " " + rt.Pattern
 			req.queryRead = func(name string) { s.queryRead(route, name) }
 		}
-		source := clientIP(r)
+		source := s.ClientIP.Of(r)
 		if !rt.Public {
-			actor, err := s.authenticate(r.Context(), r, source)
+			actor, token, err := s.authenticate(r.Context(), r, source)
 			if err != nil {
 				s.writeError(w, r, err)
 				return
 			}
-			req.Actor = actor
+			req.Actor, req.token = actor, token
 			if rt.Entity != "" && !actor.Can(rt.Entity, rt.Action) {
 				s.writeError(w, r, poscare.Forbidden())
 				return
@@ -285,57 +290,35 @@ func checkQuery(params []Param, v url.Values) error {
 	return p.Err()
 }
 
-func (s *Server) authenticate(ctx context.Context, r *http.Request, source string) (poscare.Actor, error) {
-	h := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
-		return poscare.Actor{}, poscare.Errorf(poscare.EUnauthenticated, "请先登录", "authentication required")
+func (s *Server) authenticate(ctx context.Context, r *http.Request, source string) (poscare.Actor, string, error) {
+	token, ok := bearerToken(r.Header.Values("Authorization"))
+	if !ok {
+		return poscare.Actor{}, "", poscare.Errorf(poscare.EUnauthenticated, "请先登录", "authentication required")
 	}
-	return s.Store.ActorForToken(ctx, strings.TrimSpace(token), source)
+	a, err := s.Store.ActorForToken(ctx, token, source)
+	return a, token, err
 }
 
-// clientIP is the peer address; poscare does not trust forwarding headers
-// unless a deployment puts a proxy it controls in front (not yet supported).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// bearerToken reads the one Authorization header as exactly "Bearer" (any
+// case), one space and a token68 (RFC 6750). Anything looser — two spaces,
+// a tab, a second header, padding — is refused rather than trimmed, so the
+// token that authenticates is byte for byte the one a logout revokes.
+func bearerToken(headers []string) (string, bool) {
+	if len(headers) != 1 {
+		return "", false
 	}
-	return host
-}
-
-// ipLimiter throttles failed logins per source address, on top of the
-// per-account lockout in the store, so guessing across many logins from one
-// address is slowed too.
-type ipLimiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	hits   map[string][]time.Time
-}
-
-func newIPLimiter(max int, window time.Duration) *ipLimiter {
-	return &ipLimiter{max: max, window: window, hits: map[string][]time.Time{}}
-}
-
-func (l *ipLimiter) blocked(ip string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.hits[ip][:0]
-	for _, t := range l.hits[ip] {
-		if now.Sub(t) < l.window {
-			recent = append(recent, t)
+	scheme, token, ok := strings.Cut(headers[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~+/", c) >= 0:
+		case c == '=' && i > 0 && strings.Trim(token[i:], "=") == "":
+		default:
+			return "", false
 		}
 	}
-	l.hits[ip] = recent
-	return len(recent) >= l.max
-}
-
-func (l *ipLimiter) fail(ip string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.hits[ip] = append(l.hits[ip], now)
-	if len(l.hits) > 100_000 { // bound memory under a spray of addresses
-		l.hits = map[string][]time.Time{}
-	}
+	return token, true
 }

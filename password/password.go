@@ -4,12 +4,14 @@
 package password
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -38,16 +40,26 @@ func Hash(pw string, p Params) string {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
-// Verify reports whether pw matches the PHC string encoded, in constant time.
-func Verify(pw, encoded string) (bool, error) {
+// ParamsOf returns the cost parameters a PHC string was made with.
+func ParamsOf(encoded string) (Params, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, errors.New("password: not an argon2id hash")
+		return Params{}, errors.New("password: not an argon2id hash")
 	}
 	var p Params
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return false, fmt.Errorf("password: bad parameters: %w", err)
+		return Params{}, fmt.Errorf("password: bad parameters: %w", err)
 	}
+	return p, nil
+}
+
+// Verify reports whether pw matches the PHC string encoded, in constant time.
+func Verify(pw, encoded string) (bool, error) {
+	p, err := ParamsOf(encoded)
+	if err != nil {
+		return false, err
+	}
+	parts := strings.Split(encoded, "$")
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
 	if err != nil {
 		return false, err
@@ -58,4 +70,59 @@ func Verify(pw, encoded string) (bool, error) {
 	}
 	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// ErrBusy is returned by a Gate that found no free slot in time.
+var ErrBusy = errors.New("password: too many password checks in progress")
+
+// Gate bounds how many hashes and verifications run at once. Each argon2id
+// computation takes its memory cost (64 MiB by default) and a core for tens
+// of milliseconds, so without a bound a burst of logins, even for logins
+// that do not exist, is a lever on the server's memory and CPU. A request
+// that finds every slot taken waits up to Wait, then gets ErrBusy.
+type Gate struct {
+	slots chan struct{}
+	wait  time.Duration
+	// Observe, when set, is told +1 as a computation starts and -1 as it
+	// ends; the tests count with it how many run at once.
+	Observe func(delta int)
+}
+
+// NewGate returns a gate for n computations at once, waiting up to wait.
+func NewGate(n int, wait time.Duration) *Gate {
+	return &Gate{slots: make(chan struct{}, max(n, 1)), wait: wait}
+}
+
+// run runs fn in a slot.
+func (g *Gate) run(ctx context.Context, fn func()) error {
+	timer := time.NewTimer(g.wait)
+	defer timer.Stop()
+	select {
+	case g.slots <- struct{}{}:
+	case <-timer.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-g.slots }()
+	if g.Observe != nil {
+		g.Observe(+1)
+		defer g.Observe(-1)
+	}
+	fn()
+	return nil
+}
+
+// Verify is Verify in a slot of the gate.
+func (g *Gate) Verify(ctx context.Context, pw, encoded string) (ok bool, err error) {
+	if gerr := g.run(ctx, func() { ok, err = Verify(pw, encoded) }); gerr != nil {
+		return false, gerr
+	}
+	return ok, err
+}
+
+// Hash is Hash in a slot of the gate.
+func (g *Gate) Hash(ctx context.Context, pw string, p Params) (encoded string, err error) {
+	err = g.run(ctx, func() { encoded = Hash(pw, p) })
+	return encoded, err
 }

@@ -14,3 +14,6 @@ func HoldingKinds() []string {
 	}
 	return kinds
 }
+
+// DummyHash is the hash unknown logins are checked against.
+func DummyHash() string { return dummyHash(PasswordParams) }

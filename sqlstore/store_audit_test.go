@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -149,49 +148,6 @@ func TestStoreAuthentication(t *testing.T) {
 			t.Run("UnknownLoginRefused", func(t *testing.T) {
 				_, err := s.Authenticate(ctx, "nobody", testPassword, "10.0.0.1")
 				wantCode(t, err, poscare.EUnauthenticated)
-			})
-			t.Run("FiveWrongPasswordsLockTheAccount", func(t *testing.T) {
-				// One wrong attempt was made above; a right one resets the count.
-				_, err := s.Authenticate(ctx, "agent.a1", testPassword, "10.0.0.1")
-				must(t, err)
-				for i := 0; i < sqlstore.MaxFailedLogins-1; i++ {
-					_, err := s.Authenticate(ctx, "agent.a1", "wrong-password-1", "10.0.0.1")
-					wantCode(t, err, poscare.EUnauthenticated)
-				}
-				_, err = s.Authenticate(ctx, "agent.a1", "wrong-password-1", "10.0.0.1")
-				wantCode(t, err, poscare.EUnauthenticated)
-				_, err = s.Authenticate(ctx, "agent.a1", testPassword, "10.0.0.1")
-				wantCode(t, err, poscare.ETooManyRequests)
-				if e := last(f.a1.UserID); e.Action != poscare.AuditLoginFailed {
-					t.Fatalf("last entry %q, want %s", e.Action, poscare.AuditLoginFailed)
-				}
-				// Another user is not affected.
-				_, err = s.Authenticate(ctx, "agent.b1", testPassword, "10.0.0.1")
-				must(t, err)
-			})
-			t.Run("LockExpires", func(t *testing.T) {
-				f.clock = t0.Add(sqlstore.LockoutPeriod - time.Second)
-				_, err := s.Authenticate(ctx, "agent.a1", testPassword, "10.0.0.1")
-				wantCode(t, err, poscare.ETooManyRequests)
-				f.clock = t0.Add(sqlstore.LockoutPeriod + time.Second)
-				_, err = s.Authenticate(ctx, "agent.a1", testPassword, "10.0.0.1")
-				must(t, err)
-			})
-			t.Run("ParallelWrongPasswordsStillLock", func(t *testing.T) {
-				// Guessing in parallel must not get more tries than guessing
-				// one after another: every failure counts.
-				const tries = sqlstore.MaxFailedLogins
-				var wg sync.WaitGroup
-				for i := 0; i < tries; i++ {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						s.Authenticate(ctx, "agent.a2", "wrong-password-1", "10.0.0.9")
-					}()
-				}
-				wg.Wait()
-				_, err := s.Authenticate(ctx, "agent.a2", testPassword, "10.0.0.9")
-				wantCode(t, err, poscare.ETooManyRequests)
 			})
 			t.Run("SetPasswordRevokesTokens", func(t *testing.T) {
 				tok, err := s.IssueToken(ctx, f.lead2.UserID)

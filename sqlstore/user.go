@@ -7,6 +7,8 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -19,13 +21,8 @@ import (
 // tests lower them, a real server keeps the default.
 var PasswordParams = password.Default
 
-// Login throttling: after MaxFailedLogins wrong passwords the account is
-// locked for LockoutPeriod, and every attempt meanwhile is refused.
-const (
-	MaxFailedLogins = 5
-	LockoutPeriod   = 15 * time.Minute
-	TokenTTL        = 12 * time.Hour
-)
+// TokenTTL is how long an API token lives.
+const TokenTTL = 12 * time.Hour
 
 const userCols = `id, login, name, role, status, team_id, manager_id, backup_id, merchant_id, mobile, email, wechat,
 	created_at, updated_at, last_seen_at, archived_at, archived_by, archive_reason, cover_id, away_until, status_reason, contact_checked_at`
@@ -105,15 +102,19 @@ func (t *Tx) checkUserRefs(ctx context.Context, u *poscare.User) error {
 }
 
 // CreateUser adds a staff or merchant user with a password. Only admins
-// (and the system) create users. Errors: EForbidden, EInvalid, EConflict.
+// (and the system) create users. Errors: EForbidden, EInvalid, EConflict,
+// ETooManyRequests (every password check busy).
 func (s *Store) CreateUser(ctx context.Context, a poscare.Actor, u *poscare.User, pw string) error {
 	if !a.Can(poscare.EntityUser, poscare.ActCreate) {
 		return poscare.Forbidden()
 	}
-	if err := joinInvalid(u.Validate(), poscare.ValidatePassword(pw)); err != nil {
+	if err := joinInvalid(u.Validate(), poscare.ValidateUserPassword("password", u.Login, pw)); err != nil {
 		return err
 	}
-	hash := password.Hash(pw, PasswordParams)
+	hash, err := s.hashPassword(ctx, pw)
+	if err != nil {
+		return err
+	}
 	return s.inWrite(ctx, func(t *Tx) error {
 		if err := t.checkUserRefs(ctx, u); err != nil {
 			return err
@@ -183,27 +184,109 @@ func (s *Store) UpdateUser(ctx context.Context, a poscare.Actor, u *poscare.User
 	})
 }
 
-// SetPassword replaces a user's password and revokes their tokens.
+// SetPassword replaces a user's password (an admin's reset) and revokes
+// all their tokens and sessions. Errors: EForbidden, ENotFound, EInvalid,
+// ETooManyRequests.
 func (s *Store) SetPassword(ctx context.Context, a poscare.Actor, id int64, pw string) error {
-	if !a.Can(poscare.EntityUser, poscare.ActUpdate) && a.UserID != id {
+	if !a.Can(poscare.EntityUser, poscare.ActUpdate) {
 		return poscare.Forbidden()
 	}
-	if err := poscare.ValidatePassword(pw); err != nil {
+	u, err := readOne(ctx, s, func(t *Tx) (*poscare.User, error) { return t.getUser(ctx, id) })
+	if err != nil {
 		return err
 	}
-	hash := password.Hash(pw, PasswordParams)
+	if err := poscare.ValidateUserPassword("password", u.Login, pw); err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(ctx, pw)
+	if err != nil {
+		return err
+	}
 	return s.inWrite(ctx, func(t *Tx) error {
-		if _, err := t.getUser(ctx, id); err != nil {
+		if err := t.storePassword(ctx, u.ID, u.Login, hash, ""); err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?", hash, micros(t.now), id); err != nil {
-			return err
-		}
-		if err := t.revokeTokens(ctx, id); err != nil {
+		if err := t.forgetLogin(ctx, u.Login); err != nil {
 			return err
 		}
 		return t.record(ctx, a, "set_password", poscare.EntityUser, id, nil, nil)
 	})
+}
+
+// ChangeOwnPassword is a user's own password change: it needs the current
+// password, checked and throttled as a login is (from a.Source), and ends
+// every other token and session of the user; keep is the token or session
+// cookie of the request, which stays valid. The audit trail records the
+// change, never a password. Errors: EInvalid (current_password,
+// new_password), ETooManyRequests, EUnauthenticated.
+func (s *Store) ChangeOwnPassword(ctx context.Context, a poscare.Actor, current, next, keep string) error {
+	var u *poscare.User
+	var hash string
+	var at *attempt
+	err := s.inWrite(ctx, func(t *Tx) error {
+		row := t.queryRow(ctx, "SELECT "+userCols+", password_hash FROM users WHERE id = ?", a.UserID)
+		var err error
+		u, err = scanUser(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &hash)...) }))
+		if err == sql.ErrNoRows {
+			return poscare.Errorf(poscare.EUnauthenticated, "请先登录", "authentication required")
+		}
+		if err != nil {
+			return t.s.translate(err)
+		}
+		at, err = t.reserveAttempt(ctx, a.Source, u.Login)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ok, err := s.verifyPassword(ctx, current, hash)
+	if err != nil {
+		s.loginFailed(ctx, at, a, u.ID, "not checked: busy")
+		return err
+	}
+	invalid := poscare.ValidateUserPassword("new_password", u.Login, next)
+	if invalid == nil && next == current {
+		p := poscare.Problems{}
+		p.Add("new_password", "应与当前密码不同", "must differ from the current password")
+		invalid = p.Err()
+	}
+	if !ok {
+		if err := s.loginFailed(ctx, at, a, u.ID, "wrong current password"); err != nil {
+			return err
+		}
+		p := poscare.Problems{}
+		p.Add("current_password", "当前密码不正确", "is not your current password")
+		return joinInvalid(p.Err(), invalid)
+	}
+	if invalid != nil {
+		// The current password was right: the attempt is given back.
+		if err := s.inWrite(ctx, func(t *Tx) error { return t.succeeded(ctx, at) }); err != nil {
+			return err
+		}
+		return invalid
+	}
+	newHash, err := s.hashPassword(ctx, next)
+	if err != nil {
+		return err
+	}
+	return s.inWrite(ctx, func(t *Tx) error {
+		if err := t.succeeded(ctx, at); err != nil {
+			return err
+		}
+		if err := t.storePassword(ctx, u.ID, u.Login, newHash, keep); err != nil {
+			return err
+		}
+		return t.record(ctx, a, "change_password", poscare.EntityUser, u.ID, nil, nil)
+	})
+}
+
+// storePassword writes a new password hash and ends every token and
+// session of the user except the one whose raw value is keep.
+func (t *Tx) storePassword(ctx context.Context, id int64, login, hash, keep string) error {
+	if _, err := t.exec(ctx, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", hash, micros(t.now), id); err != nil {
+		return err
+	}
+	return t.revokeTokensExcept(ctx, id, keep)
 }
 
 // GetUser returns a user the actor may see. Errors: EForbidden, ENotFound.
@@ -282,79 +365,151 @@ func likeEscape(s string) string {
 	return strings.NewReplacer("%", "", "_", "").Replace(s)
 }
 
-// Authenticate checks a login and password. A wrong password counts
-// against the account; MaxFailedLogins in a row lock it for LockoutPeriod.
-// Both outcomes are audited. Errors: EUnauthenticated, ETooManyRequests.
+// Authenticate checks a login and password from source (the client's
+// address). The attempt is first counted against the login throttle (see
+// reserveAttempt), in one step with the check of it, and only then is the
+// password verified, within the process-wide bound of password checks.
+// Unknown, existing, inactive and throttled logins cannot be told apart:
+// a wrong password, an unknown login and an inactive account all answer
+// EUnauthenticated after the same work, and a throttled attempt answers
+// ETooManyRequests whatever the login. Failures are audited, and so is
+// every login. Errors: EUnauthenticated, ETooManyRequests.
 func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*poscare.User, error) {
 	login = strings.ToLower(strings.TrimSpace(login))
 	bad := poscare.Errorf(poscare.EUnauthenticated, "登录名或密码错误", "wrong login or password")
 	var u *poscare.User
 	var hash string
-	var failed int
-	var locked sql.NullInt64
-	err := s.inRead(ctx, func(t *Tx) error {
-		row := t.queryRow(ctx, "SELECT "+userCols+", password_hash, failed_logins, locked_until FROM users WHERE login = ?", login)
+	var at *attempt
+	err := s.inWrite(ctx, func(t *Tx) error {
 		var err error
-		u, err = scanUser(scanFunc(func(dest ...any) error {
-			return row.Scan(append(dest, &hash, &failed, &locked)...)
-		}))
-		return err
-	})
-	if err == sql.ErrNoRows {
-		// Spend the same work as a real check so timing does not reveal
-		// which logins exist.
-		password.Verify(pw, dummyHash())
-		s.Record(ctx, poscare.Actor{Login: login, Source: source}, poscare.AuditLoginFailed, poscare.EntityUser, 0, map[string]string{"reason": "unknown login"})
-		return nil, bad
-	}
-	if err != nil {
-		return nil, s.translate(err)
-	}
-	actor := poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, Source: source}
-	now := s.Now()
-	if locked.Valid && now.Before(fromMicros(locked.Int64)) {
-		s.Record(ctx, actor, poscare.AuditLoginFailed, poscare.EntityUser, u.ID, map[string]string{"reason": "locked"})
-		return nil, poscare.Errorf(poscare.ETooManyRequests, "失败次数过多，账户已临时锁定，请稍后再试", "too many failed logins; the account is locked for a while")
-	}
-	ok, _ := password.Verify(pw, hash)
-	if !ok || u.Status.LocksOut() || u.Archived != nil {
-		reason := "wrong password"
-		if ok {
-			reason = "account not active"
+		if at, err = t.reserveAttempt(ctx, source, login); err != nil {
+			return err
 		}
-		err := s.inWrite(ctx, func(t *Tx) error {
-			if !ok {
-				// Count in the database, not from the value read above, so
-				// that parallel guesses cannot overwrite each other's count.
-				var n int
-				if err := t.queryRow(ctx, "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins", u.ID).Scan(&n); err != nil {
-					return t.s.translate(err)
-				}
-				if n >= MaxFailedLogins {
-					if _, err := t.exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?", micros(t.now.Add(LockoutPeriod)), u.ID); err != nil {
-						return err
-					}
-				}
-			}
-			return t.record(ctx, actor, poscare.AuditLoginFailed, poscare.EntityUser, u.ID, nil, map[string]string{"reason": reason})
-		})
+		row := t.queryRow(ctx, "SELECT "+userCols+", password_hash FROM users WHERE login = ?", login)
+		u, err = scanUser(scanFunc(func(dest ...any) error {
+			return row.Scan(append(dest, &hash)...)
+		}))
+		if err == sql.ErrNoRows {
+			u, err = nil, nil
+		}
+		return t.s.translate(err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		// Spend the same work as a real check, with the same costs, so
+		// timing does not reveal which logins exist.
+		_, err := s.verifyPassword(ctx, pw, dummyHash(PasswordParams))
+		if ferr := s.loginFailed(ctx, at, poscare.Actor{Login: login, Source: source}, 0, "unknown login"); err == nil {
+			err = ferr
+		}
 		if err != nil {
 			return nil, err
 		}
 		return nil, bad
 	}
+	actor := poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, Source: source}
+	ok, err := s.verifyPassword(ctx, pw, hash)
+	if err != nil {
+		s.loginFailed(ctx, at, actor, u.ID, "not checked: busy")
+		return nil, err
+	}
+	if !ok || u.Status.LocksOut() || u.Archived != nil {
+		reason := "wrong password"
+		if ok {
+			reason = "account not active"
+		}
+		if err := s.loginFailed(ctx, at, actor, u.ID, reason); err != nil {
+			return nil, err
+		}
+		return nil, bad
+	}
+	rehash := ""
+	if p, err := password.ParamsOf(hash); err == nil && p != PasswordParams {
+		// Hashes made with other costs (demo data, older defaults) are
+		// brought to today's, so every login costs the same.
+		rehash, _ = s.hashPassword(ctx, pw)
+	}
 	err = s.inWrite(ctx, func(t *Tx) error {
-		if _, err := t.exec(ctx, "UPDATE users SET failed_logins = 0, locked_until = NULL, last_seen_at = ? WHERE id = ?", micros(t.now), u.ID); err != nil {
+		if err := t.succeeded(ctx, at); err != nil {
 			return err
+		}
+		if _, err := t.exec(ctx, "UPDATE users SET last_seen_at = ? WHERE id = ?", micros(t.now), u.ID); err != nil {
+			return err
+		}
+		if rehash != "" {
+			if _, err := t.exec(ctx, "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", rehash, u.ID, hash); err != nil {
+				return err
+			}
 		}
 		return t.record(ctx, actor, poscare.AuditLogin, poscare.EntityUser, u.ID, nil, nil)
 	})
 	return u, err
 }
 
-// dummyHash is verified against for unknown logins; made on first use so
-// that importing the package costs nothing.
-var dummyHash = sync.OnceValue(func() string { return password.Hash("not a real password", password.Default) })
+// loginFailed ends a failed attempt and audits it, in one transaction.
+func (s *Store) loginFailed(ctx context.Context, at *attempt, a poscare.Actor, userID int64, reason string) error {
+	return s.inWrite(ctx, func(t *Tx) error {
+		if err := t.failed(ctx, at); err != nil {
+			return err
+		}
+		return t.record(ctx, a, poscare.AuditLoginFailed, poscare.EntityUser, userID, nil, map[string]string{"reason": reason})
+	})
+}
+
+// PasswordChecks bounds the argon2id work of the whole process: one check
+// per core at a time; a check that cannot start within two seconds is
+// refused as busy. Every store of the process shares it.
+var PasswordChecks = password.NewGate(runtime.NumCPU(), 2*time.Second)
+
+func busy(err error) error {
+	if errors.Is(err, password.ErrBusy) {
+		e := poscare.Errorf(poscare.ETooManyRequests, "服务器正忙，请稍后再试", "the server is busy; try again in a moment")
+		e.Cause = RetryAfter(time.Second)
+		return e
+	}
+	return poscare.Internal(err)
+}
+
+// verifyPassword checks pw against a stored hash within the bound of
+// password checks. A hash it cannot read is a wrong password, not a fault
+// the caller could tell apart. Errors: ETooManyRequests.
+func (s *Store) verifyPassword(ctx context.Context, pw, hash string) (bool, error) {
+	ok, err := PasswordChecks.Verify(ctx, pw, hash)
+	if errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
+		return false, busy(err)
+	}
+	return ok, nil
+}
+
+// hashPassword hashes pw with PasswordParams within the bound of password
+// checks. Errors: ETooManyRequests.
+func (s *Store) hashPassword(ctx context.Context, pw string) (string, error) {
+	h, err := PasswordChecks.Hash(ctx, pw, PasswordParams)
+	if err != nil {
+		return "", busy(err)
+	}
+	return h, nil
+}
+
+// dummyHash is verified against for unknown logins. It is made with the
+// parameters real hashes are made with now, once per set of parameters.
+func dummyHash(p password.Params) string {
+	dummyMu.Lock()
+	defer dummyMu.Unlock()
+	if h, ok := dummyHashes[p]; ok {
+		return h
+	}
+	h := password.Hash("not a real password", p)
+	dummyHashes[p] = h
+	return h
+}
+
+var (
+	dummyMu     sync.Mutex
+	dummyHashes = map[password.Params]string{}
+)
 
 type scanFunc func(dest ...any) error
 
@@ -430,20 +585,36 @@ func (t *Tx) actorOf(ctx context.Context, u *poscare.User, source string) (posca
 	return a, err
 }
 
-// RevokeToken ends a token (logout).
+// RevokeToken ends a token (logout). A token that is unknown, expired or
+// already revoked answers EUnauthenticated: a logout that ended nothing is
+// not reported as done.
 func (s *Store) RevokeToken(ctx context.Context, token string) error {
 	return s.inWrite(ctx, func(t *Tx) error {
-		_, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL", micros(t.now), tokenHash(token))
-		return err
+		res, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+			micros(t.now), tokenHash(token), micros(t.now))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return poscare.Errorf(poscare.EUnauthenticated, "登录已失效，请重新登录", "invalid or expired token")
+		}
+		return nil
 	})
 }
 
 // revokeTokens ends every API token and console session of a user at once.
 func (t *Tx) revokeTokens(ctx context.Context, userID int64) error {
-	if _, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", micros(t.now), userID); err != nil {
+	return t.revokeTokensExcept(ctx, userID, "")
+}
+
+// revokeTokensExcept ends every API token and console session of a user
+// but the one whose raw value is keep ("" keeps none).
+func (t *Tx) revokeTokensExcept(ctx context.Context, userID int64, keep string) error {
+	kept := tokenHash(keep)
+	if _, err := t.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash <> ?", micros(t.now), userID, kept); err != nil {
 		return err
 	}
-	_, err := t.exec(ctx, "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", micros(t.now), userID)
+	_, err := t.exec(ctx, "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash <> ?", micros(t.now), userID, kept)
 	return err
 }
 

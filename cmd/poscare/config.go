@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/clientip"
 )
 
 // option is one configuration setting. Every setting is declared here once:
@@ -65,6 +66,7 @@ var options = []option{
 	{name: "backup-keep", def: "7", help: "scheduled backups kept in backup-dir, newest first; older ones of poscare's naming are deleted", check: atLeast(1)},
 	{name: "pg-bin", def: "", help: "folder with pg_dump and pg_restore (empty: PATH, then /usr/lib/postgresql/*/bin)"},
 	{name: "shutdown-grace", def: "30s", help: "on SIGTERM, how long in-flight requests and notification sends may take to finish (Go duration)", check: duration},
+	{name: "trusted-proxies", def: "", help: "comma-separated CIDRs of the reverse proxies in front of poscare, whose X-Forwarded-For is believed (empty: none; the peer address is the client)"},
 }
 
 // oneOf accepts only the listed values.
@@ -96,6 +98,26 @@ func atLeast(n int) func(string) error {
 		}
 		return nil
 	}
+}
+
+// trustedProxies reads --trusted-proxies; a bad entry is an error naming
+// the setting in both languages.
+func (c config) trustedProxies() (clientip.Resolver, error) {
+	nets, err := clientip.ParseTrusted(c["trusted-proxies"])
+	var bad *clientip.EntryError
+	if errors.As(err, &bad) {
+		p := poscare.Problems{}
+		p.Add("trusted_proxies", fmt.Sprintf("应为逗号分隔的网段（如 10.0.0.0/8，主机位为零）或IP地址，%q 不是", bad.Entry),
+			fmt.Sprintf("must be comma-separated CIDRs (such as 10.0.0.0/8, no host bits set) or IP addresses, not %q", bad.Entry))
+		// Named by its setting, as the operator typed it.
+		e := p.Err().(*poscare.Error)
+		e.Fields = map[string]poscare.Text{"--trusted-proxies": p["trusted_proxies"]}
+		return clientip.Resolver{}, e
+	}
+	if err != nil {
+		return clientip.Resolver{}, err
+	}
+	return clientip.Resolver{Trusted: nets}, nil
 }
 
 // policyOptions are the settings of the continuity policy, by the field

@@ -88,3 +88,35 @@ func TestAlertChannelsAreTheConfiguredOnes(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxiesSetting(t *testing.T) {
+	parse := func(args ...string) error {
+		t.Helper()
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		c, _, err := parseConfig(fs, args, "trusted-proxies")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.trustedProxies()
+		if err == nil && len(args) == 0 && len(r.Trusted) != 0 {
+			t.Fatalf("trusted by default: %v", r.Trusted)
+		}
+		return err
+	}
+	if err := parse(); err != nil {
+		t.Fatalf("default: %v", err)
+	}
+	if err := parse("--trusted-proxies", "10.0.0.0/8, 192.168.1.10,2001:db8::/32"); err != nil {
+		t.Fatalf("good list: %v", err)
+	}
+	t.Setenv("POSCARE_TRUSTED_PROXIES", "10.0.0.1/8")
+	e, ok := parse().(*poscare.Error)
+	if !ok || e.Code != poscare.EInvalid || e.Fields["--trusted-proxies"].Zh == "" || e.Fields["--trusted-proxies"].En == "" {
+		t.Fatalf("a CIDR with host bits from the environment: %v", e)
+	}
+	code, out := runCmd(t, "serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--listen", "127.0.0.1:0", "--trusted-proxies", "proxy.example")
+	if code != 1 || !strings.Contains(out, "--trusted-proxies") || !strings.Contains(out, "可信反向代理") {
+		t.Fatalf("serve with a bad proxy list: exit %d: %s", code, out)
+	}
+}

@@ -367,11 +367,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "audit-checkpoints", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook",
 		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within",
 		"backup-dir", "backup-every", "backup-keep", "pg-bin", "shutdown-grace"}
+	defaults = append(defaults, "trusted-proxies")
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
 		return err
 	}
 	policy, err := c.policy()
+	if err != nil {
+		return err
+	}
+	proxies, err := c.trustedProxies()
 	if err != nil {
 		return err
 	}
@@ -415,7 +420,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
-		sqlstore.PasswordParams = password.Default
+		// The demo keeps the costs its data were hashed with, so that a
+		// login that does not exist costs what one that does costs (no
+		// timing oracle); a real server hashes with password.Default.
 		if logins != nil {
 			fmt.Fprintf(stdout, "demo data created in %s in %s\n", c["db"], time.Since(start).Round(time.Millisecond))
 		} else {
@@ -444,6 +451,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	web.Secure = c.bool("secure-cookies")
+	api.ClientIP, web.ClientIP = proxies, proxies
 	store.BackupDir, store.PGBin = backupDir(c), c["pg-bin"]
 	grace := c.duration("shutdown-grace")
 	// Background work runs until ctx ends (SIGTERM); the store closes only
