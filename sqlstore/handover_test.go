@@ -2,8 +2,10 @@ package sqlstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"poscare"
@@ -275,4 +277,65 @@ func TestBackupMustBeInTheTeam(t *testing.T) {
 			must(t, s.CreateMerchant(ctx, fx.Actor(agent), m))
 		})
 	}
+}
+
+// TestPlaybookRecordsEveryBackupChange: after a playbook, the history of
+// every merchant whose backup changed shows the change (from whom, to
+// whom, which incident), once, and no merchant whose backup stayed shows
+// one: the person's own merchants (their new manager was their backup)
+// and the merchants the person backed up.
+func TestPlaybookRecordsEveryBackupChange(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := newSalesTeam(t, s, 8)
+			before := map[int64]int64{}
+			for _, m := range teamMerchants(t, s, st.team.ID) {
+				before[m.ID] = *m.BackupManagerID
+			}
+			x, err := s.DeclareIncident(ctx, fx.Actor(st.lead), st.agents[0].ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "联系不上", Strategy: poscare.StrategyBackup})
+			must(t, err)
+			changed := 0
+			for _, m := range teamMerchants(t, s, st.team.ID) {
+				now := int64(0)
+				if m.BackupManagerID != nil {
+					now = *m.BackupManagerID
+				}
+				es, err := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityMerchant, EntityID: m.ID, Page: poscare.Page{Limit: 100}})
+				must(t, err)
+				var shown []string
+				for _, e := range es {
+					var b, a struct {
+						Backup   *int64 `json:"backup_manager_id"`
+						Incident int64  `json:"incident_id"`
+					}
+					json.Unmarshal(e.Before, &b)
+					json.Unmarshal(e.After, &a)
+					if e.Action != "create" && a.Incident == x.ID && (b.Backup != nil || a.Backup != nil) {
+						shown = append(shown, fmt.Sprintf("%s %v→%v", e.Action, ptrID(b.Backup), ptrID(a.Backup)))
+					}
+				}
+				want := []string(nil)
+				if now != before[m.ID] {
+					changed++
+					want = []string{fmt.Sprintf("%v→%v", before[m.ID], now)}
+				}
+				if len(shown) != len(want) || (len(want) == 1 && !strings.HasSuffix(shown[0], " "+want[0])) {
+					t.Errorf("merchant %d: backup %d → %d, its history shows %q", m.ID, before[m.ID], now, shown)
+				}
+			}
+			// a0's 8 merchants (backed up by a1, now their manager) and
+			// a5's 8 (backed up by a0).
+			if changed != 16 {
+				t.Fatalf("%d merchants changed backup, want 16", changed)
+			}
+		})
+	}
+}
+
+func ptrID(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
