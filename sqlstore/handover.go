@@ -432,8 +432,9 @@ func (t *Tx) loadTeamPeople(ctx context.Context, team int64) (*teamPeople, error
 }
 
 // unfitBackup is the SQL form of "not poscare.FitsAsBackup" for a
-// merchant m and its backup b (LEFT JOINed): the dashboard counts with it
-// and the playbook repairs with it, so both must say what the rule says.
+// merchant m and its backup b (LEFT JOINed): the playbook repairs with it,
+// so it must say what the rule says (the dashboard applies the rule
+// itself, per group of merchants).
 const unfitBackup = `(b.id IS NULL OR b.id = m.account_manager_id OR b.team_id IS NULL OR b.team_id <> m.team_id
 	OR b.role NOT IN ('agent', 'lead') OR b.status IN ('disabled', 'missing', 'departed') OR b.archived_at IS NOT NULL)`
 

@@ -339,3 +339,46 @@ func ptrID(p *int64) int64 {
 	}
 	return *p
 }
+
+// TestCoverageFollowsEveryWrite: the dashboard's coverage, kept between
+// views, is counted again after each write that changes it: a merchant
+// losing its backup, a backup disabled, a merchant archived, one created;
+// a view between writes gives the same counts.
+func TestCoverageFollowsEveryWrite(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			sys := poscare.SystemActor("t")
+			st := newSalesTeam(t, s, 3)
+			lead := fx.Actor(st.lead)
+			bare := func(want int) {
+				t.Helper()
+				for range 2 {
+					c, err := s.ContinuityStatus(ctx, lead)
+					must(t, err)
+					if c.Coverage.WithoutBackup != want || len(c.Coverage.Unbacked) != want {
+						t.Fatalf("dashboard: %d without a backup (%v), want %d", c.Coverage.WithoutBackup, c.Coverage.Unbacked, want)
+					}
+				}
+			}
+			bare(0)
+			var m *poscare.Merchant
+			for _, x := range teamMerchants(t, s, st.team.ID) {
+				if x.AccountManagerID == st.agents[0].ID {
+					m = x
+				}
+			}
+			m.BackupManagerID = nil
+			must(t, s.UpdateMerchant(ctx, sys, m))
+			bare(1)
+			// a[1] backs up a[0]'s 3 merchants (m among them).
+			_, err := s.SetUserStatus(ctx, lead, st.agents[1].ID, poscare.StatusChange{Status: poscare.UserDisabled, Reason: "账号暂停"})
+			must(t, err)
+			bare(3)
+			must(t, s.Archive(ctx, sys, poscare.EntityMerchant, m.ID, "暂停合作"))
+			bare(2)
+			must(t, s.CreateMerchant(ctx, sys, fx.NewMerchant(st.team.ID, st.agents[3].ID, nil)))
+			bare(3)
+		})
+	}
+}
