@@ -59,3 +59,28 @@ func (w *lineCounter) Write(p []byte) (int, error) {
 	w.lines += bytes.Count(p, []byte("\n"))
 	return len(p), nil
 }
+
+// BenchmarkContinuity1M reads the continuity dashboard of the
+// 1,000,000-merchant database through the API, as ops: one op is one GET
+// /api/v1/continuity. The coverage counted on the first view is kept until
+// a write changes merchants or people, as between these views.
+func BenchmarkContinuity1M(b *testing.B) {
+	if testing.Short() {
+		b.Skip("needs the 1,000,000-merchant database")
+	}
+	s, ops := benchdb.Million(b)
+	token, err := s.IssueToken(context.Background(), ops.UserID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	api := httpapi.New(s, nil, "bench")
+	for b.Loop() {
+		req := httptest.NewRequest("GET", "/api/v1/continuity", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || !bytes.Contains(rec.Body.Bytes(), []byte(`"merchants_without_backup"`)) {
+			b.Fatalf("continuity: %d %.200s", rec.Code, rec.Body.String())
+		}
+	}
+}

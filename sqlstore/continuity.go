@@ -172,24 +172,31 @@ type Load struct {
 }
 
 // coverage counts, over the live merchants the actor may see, those
-// without a backup who fits and the load of each person, most loaded
-// first.
+// without a backup who fits (poscare.FitsAsBackup) and the load of each
+// person, most loaded first: one pass over the merchants grouped by team,
+// manager and backup (a few hundred groups), the rule applied to each
+// group. Store.ContinuityStatus keeps the result until a write changes
+// merchants or people.
 func (t *Tx) coverage(ctx context.Context, a poscare.Actor) (*Coverage, error) {
 	cond, args := t.s.scopeSQL(a.MerchantScope())
-	type row struct {
-		id      int64
-		n, bare int
-	}
-	scan := func(r scanner) (*row, error) { var x row; return &x, r.Scan(&x.id, &x.n, &x.bare) }
-	managed, err := queryAllTx(ctx, t, `SELECT m.account_manager_id, COUNT(*), SUM(CASE WHEN `+unfitBackup+` THEN 1 ELSE 0 END)
-		FROM merchants m LEFT JOIN users b ON b.id = m.backup_manager_id WHERE m.archived_at IS NULL AND `+cond+` GROUP BY m.account_manager_id`, args, scan)
+	type holding struct{ team, manager, backup, n int64 }
+	hs, err := queryAllTx(ctx, t, `SELECT m.team_id, m.account_manager_id, COALESCE(m.backup_manager_id, 0), COUNT(*) FROM merchants m
+		WHERE m.archived_at IS NULL AND `+cond+" GROUP BY m.team_id, m.account_manager_id, COALESCE(m.backup_manager_id, 0)", args,
+		func(r scanner) (*holding, error) {
+			var h holding
+			return &h, r.Scan(&h.team, &h.manager, &h.backup, &h.n)
+		})
 	if err != nil {
 		return nil, err
 	}
-	backing, err := queryAllTx(ctx, t, `SELECT m.backup_manager_id, COUNT(*), 0 FROM merchants m
-		WHERE m.archived_at IS NULL AND m.backup_manager_id IS NOT NULL AND `+cond+` GROUP BY m.backup_manager_id`, args, scan)
-	if err != nil {
-		return nil, err
+	people := map[int64]*poscare.User{}
+	person := func(id int64) *poscare.User {
+		u, ok := people[id]
+		if !ok {
+			u, _ = t.getUser(ctx, id)
+			people[id] = u
+		}
+		return u
 	}
 	out := &Coverage{Unbacked: []MerchantRef{}, Load: []Load{}}
 	byID := map[int64]*Load{}
@@ -198,19 +205,24 @@ func (t *Tx) coverage(ctx context.Context, a poscare.Actor) (*Coverage, error) {
 			return l
 		}
 		l := &Load{UserID: id}
-		if u, err := t.getUser(ctx, id); err == nil {
+		if u := person(id); u != nil {
 			l.Name, l.Role, l.Status, l.TeamID = u.Name, u.Role, u.Status, u.TeamID
 		}
 		byID[id] = l
 		return l
 	}
-	for _, r := range managed {
-		l := get(r.id)
-		l.Merchants, l.WithoutBackup = r.n, r.bare
-		out.WithoutBackup += r.bare
-	}
-	for _, r := range backing {
-		get(r.id).Backups = r.n
+	var unfit []*holding
+	for _, h := range hs {
+		l := get(h.manager)
+		l.Merchants += int(h.n)
+		if h.backup != 0 {
+			get(h.backup).Backups += int(h.n)
+		}
+		if h.backup == 0 || !poscare.FitsAsBackup(person(h.backup), h.manager, h.team) {
+			l.WithoutBackup += int(h.n)
+			out.WithoutBackup += int(h.n)
+			unfit = append(unfit, h)
+		}
 	}
 	for _, l := range byID {
 		out.Load = append(out.Load, *l)
@@ -218,9 +230,20 @@ func (t *Tx) coverage(ctx context.Context, a poscare.Actor) (*Coverage, error) {
 	slices.SortFunc(out.Load, func(x, y Load) int {
 		return cmp.Or(cmp.Compare(y.Merchants, x.Merchants), cmp.Compare(y.Backups, x.Backups), cmp.Compare(x.UserID, y.UserID))
 	})
-	if out.WithoutBackup > 0 {
-		refs, err := queryAllTx(ctx, t, `SELECT m.id, m.legal_name FROM merchants m LEFT JOIN users b ON b.id = m.backup_manager_id
-			WHERE m.archived_at IS NULL AND `+cond+" AND "+unfitBackup+" ORDER BY m.id LIMIT 50", args,
+	// The first 50 of them by id: the first 50 of each such holding,
+	// through the backup index (those without a fitting backup are few
+	// beside those with one), merged.
+	from := "merchants m"
+	if t.s.dialect == SQLite {
+		from += " INDEXED BY merchants_backup"
+	}
+	for _, h := range unfit {
+		backup, bargs := "m.backup_manager_id IS NULL", []any{h.manager, h.team}
+		if h.backup != 0 {
+			backup, bargs = "m.backup_manager_id = ?", append(bargs, h.backup)
+		}
+		refs, err := queryAllTx(ctx, t, "SELECT m.id, m.legal_name FROM "+from+` WHERE m.account_manager_id = ? AND m.team_id = ?
+			AND `+backup+" AND m.archived_at IS NULL ORDER BY m.id LIMIT 50", bargs,
 			func(r scanner) (*MerchantRef, error) { var x MerchantRef; return &x, r.Scan(&x.ID, &x.Name) })
 		if err != nil {
 			return nil, err
@@ -229,5 +252,7 @@ func (t *Tx) coverage(ctx context.Context, a poscare.Actor) (*Coverage, error) {
 			out.Unbacked = append(out.Unbacked, *r)
 		}
 	}
+	slices.SortFunc(out.Unbacked, func(x, y MerchantRef) int { return cmp.Compare(x.ID, y.ID) })
+	out.Unbacked = out.Unbacked[:min(50, len(out.Unbacked))]
 	return out, nil
 }

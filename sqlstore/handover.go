@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 
 	"poscare"
 )
@@ -77,6 +78,11 @@ type handoverRun struct {
 	left       int             // items nobody at work could take
 	noBackup   int             // merchants left without a backup: nobody else in the team
 	teams      map[int64]*teamPeople
+	// backupsGiven is the new backup (0: none) of each of the person's
+	// merchants whose backup changed with its handover; backedByPerson,
+	// those of them the person backed up as well.
+	backupsGiven   map[int64]int64
+	backedByPerson []int64
 }
 
 // handed notes one item handed over (to may be nil: nobody needed).
@@ -125,15 +131,18 @@ func (r *handoverRun) takerFor(ctx context.Context, t *Tx, merchant int64) (int6
 // handMerchants gives the person's merchants, archived ones too (a
 // merchant restored later must not come back to someone gone), to their
 // backup or spreads them over the team's agents by load (the run's
-// strategy), in chunks of 500. Their backups are put right by
-// handBackupRoles.
+// strategy), in chunks of 500. Each merchant's backup is put right in the
+// same write and the same audit entry (its new manager may have been its
+// backup, say), by poscare.PlanBackups: a 10,000-merchant handover is one
+// row rewrite and one entry per merchant, not two. handBackupRoles then
+// puts right the backups of the rest of the team.
 func handMerchants(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 	type held struct {
-		id       int64
-		archived bool
+		id, team, backup int64
+		archived         bool
 	}
-	ms, err := queryAllTx(ctx, t, "SELECT id, archived_at IS NOT NULL FROM merchants WHERE account_manager_id = ? ORDER BY id", []any{run.person.ID},
-		func(r scanner) (*held, error) { var h held; return &h, r.Scan(&h.id, &h.archived) })
+	ms, err := queryAllTx(ctx, t, "SELECT id, team_id, COALESCE(backup_manager_id, 0), archived_at IS NOT NULL FROM merchants WHERE account_manager_id = ? ORDER BY id", []any{run.person.ID},
+		func(r scanner) (*held, error) { var h held; return &h, r.Scan(&h.id, &h.team, &h.backup, &h.archived) })
 	if err != nil {
 		return 0, err
 	}
@@ -161,14 +170,43 @@ func handMerchants(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 			run.load[to]++
 		}
 	}
-	byTo := map[int64][]int64{}
-	for _, m := range ids {
-		byTo[plan.To[m]] = append(byTo[plan.To[m]], m)
+	// Their backups, team by team, with the new manager.
+	needs := map[int64][]poscare.BackupNeed{}
+	oldBackup := make(map[int64]int64, len(ms))
+	for _, m := range ms {
+		needs[m.team] = append(needs[m.team], poscare.BackupNeed{Merchant: m.id, Manager: plan.To[m.id], Backup: m.backup})
+		oldBackup[m.id] = m.backup
+		if m.backup == run.person.ID {
+			run.backedByPerson = append(run.backedByPerson, m.id)
+		}
 	}
-	for to, ms := range byTo {
+	backups := map[int64]int64{} // merchant → new backup (0: none), for those whose backup changes
+	for _, team := range slices.Sorted(maps.Keys(needs)) {
+		tp, err := run.teamPeople(ctx, t)(team)
+		if err != nil {
+			return 0, err
+		}
+		maps.Copy(backups, poscare.PlanBackups(needs[team], team, tp.people, tp.candidates, tp.backupLoad))
+	}
+	run.backupsGiven = backups
+	type write struct {
+		to, backup int64
+		setBackup  bool
+	}
+	groups := map[write][]int64{}
+	for _, m := range ids {
+		w := write{to: plan.To[m]}
+		w.backup, w.setBackup = backups[m]
+		groups[w] = append(groups[w], m)
+	}
+	for w, ms := range groups {
 		for start := 0; start < len(ms); start += 500 {
-			in, args := inList(ms[start:min(start+500, len(ms))])
-			if _, err := t.exec(ctx, "UPDATE merchants SET account_manager_id = ?, updated_at = ? WHERE id IN "+in, append([]any{to, micros(t.now)}, args...)...); err != nil {
+			in, inArgs := inList(ms[start:min(start+500, len(ms))])
+			set, args := "account_manager_id = ?", []any{w.to}
+			if w.setBackup {
+				set, args = set+", backup_manager_id = ?", append(args, nullInt64(w.backup))
+			}
+			if _, err := t.exec(ctx, "UPDATE merchants SET "+set+", updated_at = ? WHERE id IN "+in, append(append(args, micros(t.now)), inArgs...)...); err != nil {
 				return 0, err
 			}
 		}
@@ -177,15 +215,29 @@ func handMerchants(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 			if archived[m] {
 				detail = handedArchived
 			}
-			run.handed(t, "merchant", m, detail, &to)
-			before := json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d}`, run.person.ID))
-			after := json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"incident_id":%d}`, to, run.incidentID))
+			run.handed(t, "merchant", m, detail, &w.to)
+			var before, after json.RawMessage
+			if w.setBackup {
+				before = json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"backup_manager_id":%s}`, run.person.ID, jsonID(oldBackup[m])))
+				after = json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"backup_manager_id":%s,"incident_id":%d}`, w.to, jsonID(w.backup), run.incidentID))
+			} else {
+				before = json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d}`, run.person.ID))
+				after = json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"incident_id":%d}`, w.to, run.incidentID))
+			}
 			if err := t.record(ctx, run.actor, "handover", poscare.EntityMerchant, m, before, after); err != nil {
 				return 0, err
 			}
 		}
 	}
 	return len(ids), nil
+}
+
+// jsonID is id as JSON, null for 0.
+func jsonID(id int64) string {
+	if id == 0 {
+		return "null"
+	}
+	return strconv.FormatInt(id, 10)
 }
 
 // handedArchived marks, in handovers.detail, a merchant handed over while
@@ -225,14 +277,22 @@ func handBackupRoles(ctx context.Context, t *Tx, run *handoverRun) (int, error) 
 		run.noBackup += left
 		maps.Copy(given, changed)
 	}
+	// A merchant the person managed and backed up both (old data) had its
+	// backup put right with its handover.
+	maps.Copy(given, run.backupsGiven)
+	roles := make([]int64, 0, len(ms)+len(run.backedByPerson))
 	for _, m := range ms {
+		roles = append(roles, m.id)
+	}
+	roles = append(roles, run.backedByPerson...)
+	for _, m := range roles {
 		var to *int64
-		if b := given[m.id]; b != 0 {
+		if b := given[m]; b != 0 {
 			to = &b
 		}
-		run.handed(t, "backup", m.id, "", to)
+		run.handed(t, "backup", m, "", to)
 	}
-	return len(ms), nil
+	return len(roles), nil
 }
 
 // handStages gives the open onboarding stages the person was responsible
@@ -372,8 +432,9 @@ func (t *Tx) loadTeamPeople(ctx context.Context, team int64) (*teamPeople, error
 }
 
 // unfitBackup is the SQL form of "not poscare.FitsAsBackup" for a
-// merchant m and its backup b (LEFT JOINed): the dashboard counts with it
-// and the playbook repairs with it, so both must say what the rule says.
+// merchant m and its backup b (LEFT JOINed): the playbook repairs with it,
+// so it must say what the rule says (the dashboard applies the rule
+// itself, per group of merchants).
 const unfitBackup = `(b.id IS NULL OR b.id = m.account_manager_id OR b.team_id IS NULL OR b.team_id <> m.team_id
 	OR b.role NOT IN ('agent', 'lead') OR b.status IN ('disabled', 'missing', 'departed') OR b.archived_at IS NOT NULL)`
 

@@ -2,8 +2,10 @@ package sqlstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"poscare"
@@ -273,6 +275,110 @@ func TestBackupMustBeInTheTeam(t *testing.T) {
 			}
 			m = fx.NewMerchant(w.Team1.ID, agent.ID, &w.Spare.ID)
 			must(t, s.CreateMerchant(ctx, fx.Actor(agent), m))
+		})
+	}
+}
+
+// TestPlaybookRecordsEveryBackupChange: after a playbook, the history of
+// every merchant whose backup changed shows the change (from whom, to
+// whom, which incident), once, and no merchant whose backup stayed shows
+// one: the person's own merchants (their new manager was their backup)
+// and the merchants the person backed up.
+func TestPlaybookRecordsEveryBackupChange(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := newSalesTeam(t, s, 8)
+			before := map[int64]int64{}
+			for _, m := range teamMerchants(t, s, st.team.ID) {
+				before[m.ID] = *m.BackupManagerID
+			}
+			x, err := s.DeclareIncident(ctx, fx.Actor(st.lead), st.agents[0].ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "联系不上", Strategy: poscare.StrategyBackup})
+			must(t, err)
+			changed := 0
+			for _, m := range teamMerchants(t, s, st.team.ID) {
+				now := int64(0)
+				if m.BackupManagerID != nil {
+					now = *m.BackupManagerID
+				}
+				es, err := s.AuditEntries(ctx, poscare.AuditFilter{Entity: poscare.EntityMerchant, EntityID: m.ID, Page: poscare.Page{Limit: 100}})
+				must(t, err)
+				var shown []string
+				for _, e := range es {
+					var b, a struct {
+						Backup   *int64 `json:"backup_manager_id"`
+						Incident int64  `json:"incident_id"`
+					}
+					json.Unmarshal(e.Before, &b)
+					json.Unmarshal(e.After, &a)
+					if e.Action != "create" && a.Incident == x.ID && (b.Backup != nil || a.Backup != nil) {
+						shown = append(shown, fmt.Sprintf("%s %v→%v", e.Action, ptrID(b.Backup), ptrID(a.Backup)))
+					}
+				}
+				want := []string(nil)
+				if now != before[m.ID] {
+					changed++
+					want = []string{fmt.Sprintf("%v→%v", before[m.ID], now)}
+				}
+				if len(shown) != len(want) || (len(want) == 1 && !strings.HasSuffix(shown[0], " "+want[0])) {
+					t.Errorf("merchant %d: backup %d → %d, its history shows %q", m.ID, before[m.ID], now, shown)
+				}
+			}
+			// a0's 8 merchants (backed up by a1, now their manager) and
+			// a5's 8 (backed up by a0).
+			if changed != 16 {
+				t.Fatalf("%d merchants changed backup, want 16", changed)
+			}
+		})
+	}
+}
+
+func ptrID(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// TestCoverageFollowsEveryWrite: the dashboard's coverage, kept between
+// views, is counted again after each write that changes it: a merchant
+// losing its backup, a backup disabled, a merchant archived, one created;
+// a view between writes gives the same counts.
+func TestCoverageFollowsEveryWrite(t *testing.T) {
+	for name, s := range testenv.Stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			sys := poscare.SystemActor("t")
+			st := newSalesTeam(t, s, 3)
+			lead := fx.Actor(st.lead)
+			bare := func(want int) {
+				t.Helper()
+				for range 2 {
+					c, err := s.ContinuityStatus(ctx, lead)
+					must(t, err)
+					if c.Coverage.WithoutBackup != want || len(c.Coverage.Unbacked) != want {
+						t.Fatalf("dashboard: %d without a backup (%v), want %d", c.Coverage.WithoutBackup, c.Coverage.Unbacked, want)
+					}
+				}
+			}
+			bare(0)
+			var m *poscare.Merchant
+			for _, x := range teamMerchants(t, s, st.team.ID) {
+				if x.AccountManagerID == st.agents[0].ID {
+					m = x
+				}
+			}
+			m.BackupManagerID = nil
+			must(t, s.UpdateMerchant(ctx, sys, m))
+			bare(1)
+			// a[1] backs up a[0]'s 3 merchants (m among them).
+			_, err := s.SetUserStatus(ctx, lead, st.agents[1].ID, poscare.StatusChange{Status: poscare.UserDisabled, Reason: "账号暂停"})
+			must(t, err)
+			bare(3)
+			must(t, s.Archive(ctx, sys, poscare.EntityMerchant, m.ID, "暂停合作"))
+			bare(2)
+			must(t, s.CreateMerchant(ctx, sys, fx.NewMerchant(st.team.ID, st.agents[3].ID, nil)))
+			bare(3)
 		})
 	}
 }
