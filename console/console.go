@@ -257,7 +257,7 @@ func (q *request) redirect(path string) {
 func (q *request) id(name string) (int64, bool) {
 	id, err := strconv.ParseInt(q.r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		q.fail(poscare.NotFound("record"))
+		q.fail(poscare.NotFound(poscare.EntityRecord))
 		return 0, false
 	}
 	return id, true

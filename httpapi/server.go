@@ -124,7 +124,7 @@ type Request struct {
 func (r *Request) ID(name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, poscare.NotFound("record")
+		return 0, poscare.NotFound(poscare.EntityRecord)
 	}
 	return id, nil
 }

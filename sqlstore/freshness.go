@@ -141,7 +141,7 @@ func (s *Store) CompleteTask(ctx context.Context, a poscare.Actor, id int64) err
 	return s.inWrite(ctx, func(t *Tx) error {
 		x, err := scanTask(t.queryRow(ctx, "SELECT "+taskCols+" FROM tasks WHERE id = ?", id))
 		if err == sql.ErrNoRows || (err == nil && x.UserID != a.UserID) {
-			return poscare.NotFound("task")
+			return poscare.NotFound(poscare.EntityTask)
 		}
 		if err != nil {
 			return t.s.translate(err)
@@ -150,7 +150,7 @@ func (s *Store) CompleteTask(ctx context.Context, a poscare.Actor, id int64) err
 		// theirs to close (nor its contact theirs to mark verified).
 		if x.MerchantID != nil {
 			if _, err := t.visibleMerchant(ctx, a, *x.MerchantID); err != nil {
-				return poscare.NotFound("task")
+				return poscare.NotFound(poscare.EntityTask)
 			}
 		}
 		if _, err := t.exec(ctx, "UPDATE tasks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL", micros(t.now), a.UserID, id); err != nil {
