@@ -319,17 +319,17 @@ func (c config) dump(w io.Writer) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v := c[k]
+		v := redactURL(c[k])
 		for _, o := range options {
-			if o.name == k && o.secret && v != "" {
+			if o.name == k && o.secret && c[k] != "" {
 				if o.redact != nil {
-					v = o.redact(v)
+					v = o.redact(c[k])
 				} else {
 					v = "(redacted)"
 				}
 			}
 		}
-		fmt.Fprintf(w, "%s=%s\n", k, redactURL(v))
+		fmt.Fprintf(w, "%s=%s\n", k, v)
 	}
 }
 
