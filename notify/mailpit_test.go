@@ -3,6 +3,7 @@ package notify_test
 import (
 	"bytes"
 	"context"
+	"mime"
 	"net"
 	"net/mail"
 	"regexp"
@@ -105,6 +106,15 @@ func TestSMTPMailReadsRightInMailpit(t *testing.T) {
 			}
 			if d, err := mail.ParseDate(strings.Join(h["Date"], "")); err != nil || time.Since(d).Abs() > time.Hour {
 				t.Errorf("Date header %q: %v", h["Date"], err)
+			}
+			if v := strings.Join(h["Mime-Version"], ""); v != "1.0" {
+				t.Errorf("MIME-Version %q, want 1.0", v)
+			}
+			if ct, params, err := mime.ParseMediaType(strings.Join(h["Content-Type"], "")); err != nil || ct != "text/plain" || !strings.EqualFold(params["charset"], "UTF-8") {
+				t.Errorf("Content-Type %q: %v", h["Content-Type"], err)
+			}
+			if !msgID.MatchString(strings.Join(h["Message-Id"], "")) {
+				t.Errorf("Message-ID %q", h["Message-Id"])
 			}
 		})
 	}

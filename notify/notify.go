@@ -10,21 +10,22 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
-	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/mail"
-	"net/smtp"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 
 	"poscare/sqlstore"
 )
@@ -36,11 +37,133 @@ type Channel interface {
 	Send(ctx context.Context, m *sqlstore.Message) error
 }
 
+// SMTPSecurity is how the connection to the mail server is protected.
+type SMTPSecurity string
+
+const (
+	// SMTPOpportunistic upgrades with STARTTLS when the server offers it
+	// and sends in the clear when it does not (the zero value does this).
+	// An offered upgrade whose certificate does not verify fails: it
+	// never falls back to plaintext then.
+	SMTPOpportunistic SMTPSecurity = "opportunistic"
+	// SMTPStartTLS requires STARTTLS: a server that does not offer it,
+	// or whose certificate does not verify, gets nothing.
+	SMTPStartTLS SMTPSecurity = "starttls"
+	// SMTPImplicitTLS speaks TLS from the first byte (smtps, port 465).
+	SMTPImplicitTLS SMTPSecurity = "implicit"
+	// SMTPNone never encrypts, for a relay on the same host or network.
+	SMTPNone SMTPSecurity = "none"
+)
+
 // SMTP sends email through a mail server.
 type SMTP struct {
-	Addr    string        // host:port
-	From    string        // an address, optionally with a name: "POS 服务中心 <service@poscare.example>"
+	Addr string       // host:port
+	From string       // an address, optionally with a name: "POS 服务中心 <service@poscare.example>"
+	TLS  SMTPSecurity // "" means SMTPOpportunistic
+	// Username and Password log in with SMTP AUTH (SCRAM, PLAIN or
+	// LOGIN, the strongest the server offers), only over an encrypted
+	// connection: empty Username sends without logging in.
+	Username, Password string
+	// RootCAs are the certificate authorities a server's certificate must
+	// chain to; nil means the system's.
+	RootCAs *x509.CertPool
 	Timeout time.Duration // for the whole conversation when ctx has no deadline; 0 means 30 s
+}
+
+// SMTPURLError says what is wrong with a mail server URL, in Chinese and
+// English. It never quotes the URL, which may hold a password.
+type SMTPURLError struct{ Zh, En string }
+
+func (e *SMTPURLError) Error() string { return e.En }
+
+// ParseSMTPURL reads a mail server URL into the channel's connection
+// settings (From and RootCAs are left to the caller):
+//
+//	smtp://host[:port][?tls=none|opportunistic|starttls]   port 25 by default
+//	smtp://user:password@host:587                          STARTTLS required
+//	smtps://user:password@host[:port]                      implicit TLS, port 465 by default
+//
+// User and password are URL-decoded (a password with @, : or / is written
+// %40, %3A, %2F). Without credentials smtp:// upgrades with STARTTLS when
+// the server offers it (tls=opportunistic); with them STARTTLS is
+// required, and credentials are refused with tls=none or
+// tls=opportunistic: a password travels only encrypted.
+func ParseSMTPURL(raw string) (SMTP, error) {
+	bad := func(zh, en string) (SMTP, error) { return SMTP{}, &SMTPURLError{Zh: zh, En: en} }
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		// url's error quotes the URL, and with it the password.
+		return bad("无法解析（密码中的 @、: 或 / 须写成 %40、%3A、%2F）",
+			"cannot be parsed (write @, : or / in the password as %40, %3A, %2F)")
+	}
+	var s SMTP
+	port := ""
+	switch u.Scheme {
+	case "smtp":
+		s.TLS, port = SMTPOpportunistic, "25"
+	case "smtps":
+		s.TLS, port = SMTPImplicitTLS, "465"
+	default:
+		return bad("须以 smtp:// 或 smtps:// 开头", "must begin with smtp:// or smtps://")
+	}
+	host := u.Hostname()
+	if host == "" {
+		return bad("缺少主机名", "has no host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return bad("端口应为 1 到 65535 之间的整数", "port must be a whole number from 1 to 65535")
+		}
+		port = p
+	}
+	if u.Path != "" && u.Path != "/" || u.Fragment != "" || u.Opaque != "" {
+		return bad("只能包含主机、端口、用户名、密码和 tls 参数", "may hold only host, port, user, password and the tls parameter")
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return bad("参数无法解析", "has a query that cannot be parsed")
+	}
+	for k, v := range q {
+		if k != "tls" {
+			return bad(fmt.Sprintf("不认识参数 %q，只有 tls", k), fmt.Sprintf("has an unknown parameter %q; only tls is allowed", k))
+		}
+		if len(v) != 1 {
+			return bad("参数 tls 只能出现一次", "may give tls only once")
+		}
+	}
+	if u.User != nil {
+		s.Username = u.User.Username()
+		s.Password, _ = u.User.Password()
+		if s.Username == "" || s.Password == "" {
+			return bad("用户名和密码须同时给出", "must give both user and password, or neither")
+		}
+	}
+	if q.Has("tls") {
+		if s.TLS == SMTPImplicitTLS {
+			return bad("smtps:// 从连接起即加密，不能再设 tls 参数", "smtps:// is encrypted from the start and takes no tls parameter")
+		}
+		switch mode := SMTPSecurity(q.Get("tls")); mode {
+		case SMTPNone, SMTPOpportunistic, SMTPStartTLS:
+			s.TLS = mode
+		default:
+			return bad("参数 tls 应为 none、opportunistic 或 starttls", "tls must be none, opportunistic or starttls")
+		}
+	} else if s.Username != "" && s.TLS == SMTPOpportunistic {
+		s.TLS = SMTPStartTLS
+	}
+	if s.Username != "" && (s.TLS == SMTPNone || s.TLS == SMTPOpportunistic) {
+		return bad("带用户名和密码时须加密：请用 tls=starttls 或 smtps://，密码不以明文发送",
+			"credentials need encryption: use tls=starttls or smtps://; a password is never sent in the clear")
+	}
+	s.Addr = net.JoinHostPort(host, port)
+	return s, nil
+}
+
+// authMechanisms are the SMTP AUTH mechanisms tried, strongest first;
+// PLAIN and LOGIN refuse to run over a connection that is not encrypted.
+var authMechanisms = []gomail.SMTPAuthType{
+	gomail.SMTPAuthSCRAMSHA256PLUS, gomail.SMTPAuthSCRAMSHA256, gomail.SMTPAuthSCRAMSHA1PLUS, gomail.SMTPAuthSCRAMSHA1,
+	gomail.SMTPAuthPlain, gomail.SMTPAuthLogin,
 }
 
 // Send delivers one UTF-8 plain-text email. The idempotency key becomes
@@ -49,94 +172,128 @@ type SMTP struct {
 // or after Timeout: a mail server that stops answering must not hold the
 // worker, whose lease would then run out and the message go out twice.
 func (s SMTP) Send(ctx context.Context, m *sqlstore.Message) error {
-	from, err := mail.ParseAddress(s.From)
-	if err != nil {
-		return fmt.Errorf("smtp from %q: %w", s.From, err)
-	}
-	to, err := mail.ParseAddress(m.Address)
-	if err != nil {
-		return fmt.Errorf("smtp recipient: %w", err)
-	}
-	msg := composeMail(from, to, m, time.Now())
-
-	host, _, err := net.SplitHostPort(s.Addr)
+	msg, err := s.compose(m, time.Now())
 	if err != nil {
 		return err
 	}
-	deadline, ok := ctx.Deadline()
-	if !ok {
+	host, portText, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		return fmt.Errorf("smtp address: %w", err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return fmt.Errorf("smtp address: port %q is not a number", portText)
+	}
+	if _, ok := ctx.Deadline(); !ok {
 		timeout := s.Timeout
 		if timeout <= 0 {
 			timeout = 30 * time.Second
 		}
-		deadline = time.Now().Add(timeout)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", s.Addr)
-	if err != nil {
-		return err
+	deadline, _ := ctx.Deadline()
+	left := time.Until(deadline)
+	if left <= 0 {
+		return context.DeadlineExceeded
 	}
-	conn.SetDeadline(deadline)
-	// Cancelling ctx closes the connection, which ends any read or write.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-	c, err := smtp.NewClient(conn, host)
-	if err != nil {
-		conn.Close()
-		return err
+	tlsConfig := &tls.Config{ServerName: host, RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}
+	policy := gomail.TLSOpportunistic
+	switch s.TLS {
+	case SMTPStartTLS:
+		policy = gomail.TLSMandatory
+	case SMTPImplicitTLS, SMTPNone:
+		policy = gomail.NoTLS // implicit TLS is the dialer's, below
 	}
-	defer c.Close()
-	// As smtp.SendMail does: encrypt when the server offers it.
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
-			return err
+	// The connection is this Send's own: dialled here so that cancelling
+	// ctx closes it, which ends any read or write (go-mail watches ctx
+	// only while dialling), and so that smtps speaks TLS from the start.
+	var (
+		connMu sync.Mutex
+		conn   net.Conn
+	)
+	defer func() {
+		connMu.Lock()
+		if conn != nil {
+			conn.Close()
 		}
+		connMu.Unlock()
+	}()
+	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if s.TLS == SMTPImplicitTLS {
+			tc := tls.Client(c, tlsConfig)
+			if err := tc.HandshakeContext(dctx); err != nil {
+				c.Close()
+				return nil, err
+			}
+			c = tc
+		}
+		connMu.Lock()
+		conn = c
+		connMu.Unlock()
+		return c, nil
 	}
-	if err := c.Mail(from.Address); err != nil {
-		return err
+	stop := context.AfterFunc(ctx, func() {
+		connMu.Lock()
+		if conn != nil {
+			conn.Close()
+		}
+		connMu.Unlock()
+	})
+	defer stop()
+	opts := []gomail.Option{
+		gomail.WithPort(port), gomail.WithTimeout(left), gomail.WithTLSPolicy(policy), gomail.WithTLSConfig(tlsConfig),
+		gomail.WithDialContextFunc(dial), gomail.WithoutNoop(), gomail.WithoutRset(),
 	}
-	if err := c.Rcpt(to.Address); err != nil {
-		return err
+	if s.Username != "" {
+		opts = append(opts, gomail.WithOpportunisticSMTPAuth(authMechanisms...),
+			gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
 	}
-	w, err := c.Data()
+	client, err := gomail.NewClient(host, opts...)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(msg); err != nil {
-		return err
+	err = client.DialAndSendWithContext(ctx, msg)
+	// Once the server has accepted the message, a failed QUIT must not
+	// mark it failed, or it would be sent again.
+	if msg.IsDelivered() {
+		return nil
 	}
-	if err := w.Close(); err != nil {
-		return err
+	if err == nil {
+		return errors.New("smtp: the server did not accept the message")
 	}
-	// The server has accepted the message: a failed QUIT must not mark it
-	// failed, or it would be sent again.
-	c.Quit()
-	return nil
+	return err
 }
 
-// composeMail writes the message in RFC 5322 form. Headers stay 7-bit: a
-// non-ASCII subject or name goes as RFC 2047 encoded words. The body is
-// quoted-printable, so that it survives any relay: lines stay under the
-// 998-octet limit however long a Chinese paragraph is, and line breaks
-// become CRLF whether the text had LF or CRLF (text typed in a form).
-func composeMail(from, to *mail.Address, m *sqlstore.Message, now time.Time) []byte {
-	var b bytes.Buffer
-	subject := mime.BEncoding.Encode("UTF-8", m.Subject)
-	if subject != m.Subject {
-		// Fold between the encoded words, so a long subject keeps its
-		// lines short too.
-		subject = strings.ReplaceAll(subject, "?= =?", "?=\r\n =?")
+// compose builds the message: From, To, a Subject that goes as RFC 2047
+// encoded words when it is not ASCII (headers stay 7-bit), Date,
+// Message-ID from the dedupe key, MIME-Version, and a UTF-8 plain-text
+// body in quoted-printable, so that it survives any relay: lines stay
+// under the 998-octet limit however long a Chinese paragraph is, and line
+// breaks become CRLF whether the text had LF or CRLF (text typed in a form).
+func (s SMTP) compose(m *sqlstore.Message, now time.Time) (*gomail.Msg, error) {
+	from, err := mail.ParseAddress(s.From)
+	if err != nil {
+		return nil, fmt.Errorf("smtp from %q: %w", s.From, err)
 	}
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@poscare>\r\nMIME-Version: 1.0\r\n",
-		from, to, subject, now.Format(time.RFC1123Z), messageIDLocal(m.DedupeKey))
-	b.WriteString("Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	qp.Write([]byte(m.Body))
-	qp.Close()
-	if !strings.HasSuffix(m.Body, "\n") {
-		b.WriteString("\r\n")
+	to, err := mail.ParseAddress(m.Address)
+	if err != nil {
+		return nil, fmt.Errorf("smtp recipient: %w", err)
 	}
-	return b.Bytes()
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent(), gomail.WithEncoding(gomail.EncodingQP), gomail.WithCharset(gomail.CharsetUTF8))
+	msg.FromMailAddress(from)
+	msg.ToMailAddress(to)
+	msg.Subject(m.Subject)
+	msg.SetDateWithValue(now)
+	msg.SetMessageIDWithValue(messageIDLocal(m.DedupeKey) + "@poscare")
+	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	return msg, nil
 }
 
 // messageIDLocal turns a dedupe key into the left part of a Message-ID,

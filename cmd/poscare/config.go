@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"slices"
@@ -16,6 +19,7 @@ import (
 
 	"poscare"
 	"poscare/clientip"
+	"poscare/notify"
 )
 
 // option is one configuration setting. Every setting is declared here once:
@@ -32,6 +36,9 @@ type option struct {
 	// check refuses a value that is not one of the option's own; nil
 	// accepts any.
 	check func(string) error
+	// redact shows a secret's value in `poscare config` without its
+	// secret part; nil hides the whole value.
+	redact func(string) string
 }
 
 var options = []option{
@@ -48,8 +55,11 @@ var options = []option{
 	{name: "service-phone", def: "400-800-9000", help: "24-hour merchant service centre: phone, the last link of every service-contact chain"},
 	{name: "service-email", def: "service@poscare.example", help: "24-hour merchant service centre: email"},
 	{name: "service-wechat", def: "", help: "24-hour merchant service centre: WeChat ID"},
-	{name: "smtp-addr", def: "", help: "mail server host:port for email notifications (empty: email not sent)"},
-	{name: "smtp-from", def: "service@poscare.example", help: "sender address of email notifications"},
+	// Email notifications.
+	{name: "smtp-url", secret: true, redact: redactSMTPURL, help: "mail server for email notifications: smtp://host:25 (STARTTLS when offered), smtp://user:password@host:587 (STARTTLS required, SMTP AUTH), smtps://user:password@host:465 (implicit TLS), ?tls=none|opportunistic|starttls; user and password URL-encoded; credentials only over TLS (empty: email not sent)"},
+	{name: "smtp-addr", def: "", help: "deprecated: mail server host:port, the same as --smtp-url smtp://host:port (plain SMTP, STARTTLS when offered, no login)"},
+	{name: "smtp-from", def: "service@poscare.example", help: "sender address of email notifications, optionally with a name: \"POS 服务中心 <service@poscare.example>\""},
+	{name: "smtp-ca-file", def: "", help: "PEM file of the certificate authorities the mail server's certificate must chain to, instead of the system's (a private CA)"},
 	{name: "sms-webhook", def: "", help: "URL of the SMS gateway webhook (empty: SMS not sent)"},
 	{name: "wechat-webhook", def: "", help: "URL of the WeChat message webhook (empty: WeChat not sent)"},
 	{name: "silent-days", def: "3", help: "days without login, API call or finished task before a salesperson is suspected unreachable"},
@@ -309,13 +319,17 @@ func (c config) dump(w io.Writer) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v := c[k]
+		v := redactURL(c[k])
 		for _, o := range options {
-			if o.name == k && o.secret && v != "" {
-				v = "(redacted)"
+			if o.name == k && o.secret && c[k] != "" {
+				if o.redact != nil {
+					v = o.redact(c[k])
+				} else {
+					v = "(redacted)"
+				}
 			}
 		}
-		fmt.Fprintf(w, "%s=%s\n", k, redactURL(v))
+		fmt.Fprintf(w, "%s=%s\n", k, v)
 	}
 }
 
@@ -364,4 +378,77 @@ func readKeysFile(path string) (map[string]string, error) {
 		}
 	}
 	return out, sc.Err()
+}
+
+// redactSMTPURL shows --smtp-url as the server reads it, without the
+// user-info: smtp://(redacted)@mail.example:587?tls=starttls. A URL the
+// server would refuse is hidden whole, since what looks like its host or
+// path may be part of a password.
+func redactSMTPURL(v string) string {
+	s, err := notify.ParseSMTPURL(v)
+	if err != nil {
+		return "(redacted)"
+	}
+	out := "smtp://"
+	if s.TLS == notify.SMTPImplicitTLS {
+		out = "smtps://"
+	}
+	if s.Username != "" {
+		out += "(redacted)@"
+	}
+	out += s.Addr
+	if s.TLS != notify.SMTPImplicitTLS {
+		out += "?tls=" + string(s.TLS)
+	}
+	return out
+}
+
+// emailChannel builds the email channel from --smtp-url (or the
+// deprecated --smtp-addr), --smtp-from and --smtp-ca-file; nil when no
+// mail server is set. Every problem is an error naming its setting, and
+// none quotes --smtp-url, which may hold a password.
+func (c config) emailChannel() (*notify.SMTP, error) {
+	invalid := func(setting, zh, en string) error {
+		return &poscare.Error{Code: poscare.EInvalid, Message: poscare.Text{Zh: "配置有误", En: "invalid setting"},
+			Fields: map[string]poscare.Text{setting: {Zh: zh, En: en}}}
+	}
+	var s notify.SMTP
+	switch {
+	case c["smtp-url"] != "" && c["smtp-addr"] != "":
+		return nil, invalid("--smtp-addr", "已弃用，不能与 --smtp-url 同时设置", "is deprecated and cannot be set together with --smtp-url")
+	case c["smtp-url"] != "":
+		var err error
+		s, err = notify.ParseSMTPURL(c["smtp-url"])
+		var bad *notify.SMTPURLError
+		if errors.As(err, &bad) {
+			return nil, invalid("--smtp-url", "邮件服务器网址："+bad.Zh, "mail server URL: "+bad.En)
+		}
+		if err != nil {
+			return nil, err
+		}
+	case c["smtp-addr"] != "":
+		host, port, err := net.SplitHostPort(c["smtp-addr"])
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			return nil, invalid("--smtp-addr", "应为“主机:端口”，如 mail.example.cn:25", "must be host:port, such as mail.example.cn:25")
+		}
+		s = notify.SMTP{Addr: c["smtp-addr"], TLS: notify.SMTPOpportunistic}
+	default:
+		return nil, nil
+	}
+	if _, err := mail.ParseAddress(c["smtp-from"]); err != nil {
+		return nil, invalid("--smtp-from", "应为邮箱地址，可带名称，如 POS 服务中心 <service@poscare.example>",
+			"must be an email address, optionally with a name, such as POS Service <service@poscare.example>")
+	}
+	s.From = c["smtp-from"]
+	if f := c["smtp-ca-file"]; f != "" {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, invalid("--smtp-ca-file", "无法读取该文件", "cannot be read: "+err.Error())
+		}
+		s.RootCAs = x509.NewCertPool()
+		if !s.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, invalid("--smtp-ca-file", "文件中没有 PEM 格式的证书", "holds no PEM certificate")
+		}
+	}
+	return &s, nil
 }

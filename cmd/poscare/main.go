@@ -368,6 +368,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within",
 		"backup-dir", "backup-every", "backup-keep", "pg-bin", "shutdown-grace"}
 	defaults = append(defaults, "trusted-proxies")
+	defaults = append(defaults, "smtp-url", "smtp-ca-file")
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
 		return err
@@ -377,6 +378,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	proxies, err := c.trustedProxies()
+	if err != nil {
+		return err
+	}
+	email, err := c.emailChannel()
 	if err != nil {
 		return err
 	}
@@ -468,8 +473,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	goBackground(web.WarmDashboard)
 	// The outbox worker: every instance runs one; claims keep them apart.
 	channels := map[string]notify.Channel{}
-	if c["smtp-addr"] != "" {
-		channels["email"] = notify.SMTP{Addr: c["smtp-addr"], From: c["smtp-from"]}
+	if email != nil {
+		channels["email"] = *email
+		if c["smtp-addr"] != "" {
+			logger.Warn("--smtp-addr is deprecated: use --smtp-url smtp://host:port")
+		}
 	}
 	if c["sms-webhook"] != "" {
 		channels["sms"] = notify.Webhook{URL: c["sms-webhook"]}
@@ -481,7 +489,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	// Without any channel the messages wait, queued, until one is
 	// configured, instead of burning their attempts.
 	if len(channels) == 0 {
-		logger.Warn("no notification channel configured (--smtp-addr, --sms-webhook, --wechat-webhook): messages stay queued")
+		logger.Warn("no notification channel configured (--smtp-url, --sms-webhook, --wechat-webhook): messages stay queued")
 	} else {
 		worker := &notify.Worker{Store: store, Channels: channels, Logger: logger, Grace: grace}
 		goBackground(func() { worker.Run(ctx) })

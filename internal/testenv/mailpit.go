@@ -2,14 +2,23 @@ package testenv
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -209,4 +218,147 @@ func (mp *Mailpit) do(ctx context.Context, method, path string) (*http.Response,
 		return nil, fmt.Errorf("mailpit: %s %s: %s: %s", method, path, res.Status, strings.TrimSpace(string(b)))
 	}
 	return res, nil
+}
+
+// MailpitBinary is the mailpit program, for tests that start a server of
+// their own (SMTP AUTH, STARTTLS, implicit TLS): POSCARE_TEST_MAILPIT_BIN,
+// which scripts/test exports, else the binary scripts/test caches. Without
+// one the test is skipped, except under CI=true, where it fails.
+func MailpitBinary(t testing.TB) string {
+	t.Helper()
+	bin := os.Getenv("POSCARE_TEST_MAILPIT_BIN")
+	if bin == "" {
+		cache := os.Getenv("POSCARE_CACHE_DIR")
+		if cache == "" {
+			if dir, err := os.UserCacheDir(); err == nil {
+				cache = filepath.Join(dir, "poscare")
+			}
+		}
+		bin = filepath.Join(cache, "mailpit-"+MailpitVersion, "mailpit")
+	}
+	if fi, err := os.Stat(bin); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but no mailpit program at %s: run the tests through scripts/test", bin)
+		}
+		t.Skipf("no mailpit program at %s (scripts/test builds it; or set POSCARE_TEST_MAILPIT_BIN)", bin)
+	}
+	return bin
+}
+
+// MailpitVersion is the mailpit scripts/test builds.
+const MailpitVersion = "v1.31.0"
+
+// StartMailpit starts a mailpit of the test's own on free 127.0.0.1 ports,
+// with a throwaway database and the given extra flags (such as
+// --smtp-auth-file or --smtp-tls-cert), and stops it when the test ends.
+func StartMailpit(t testing.TB, flags ...string) *Mailpit {
+	t.Helper()
+	bin := MailpitBinary(t)
+	var lastLog string
+	for range 3 {
+		smtpAddr, apiAddr := freeAddr(t), freeAddr(t)
+		dir := t.TempDir()
+		logFile, err := os.Create(filepath.Join(dir, "mailpit.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"--smtp", smtpAddr, "--listen", apiAddr, "--database", filepath.Join(dir, "mailpit.db"),
+			"--max", "0", "--quiet", "--disable-version-check", "--smtp-disable-rdns", "--smtp-strict-rfc-headers"}, flags...)
+		cmd := exec.Command(bin, args...)
+		cmd.Stdout, cmd.Stderr = logFile, logFile
+		if err := cmd.Start(); err != nil {
+			logFile.Close()
+			t.Fatalf("start mailpit: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		stop := func() {
+			cmd.Process.Kill()
+			<-exited
+			logFile.Close()
+		}
+		mp := &Mailpit{SMTP: smtpAddr, API: "http://" + apiAddr, HTTP: &http.Client{Timeout: 10 * time.Second}}
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			select {
+			case <-exited:
+				deadline = time.Time{}
+				continue
+			default:
+			}
+			if res, err := mp.do(context.Background(), http.MethodGet, "/readyz"); err == nil {
+				res.Body.Close()
+				if c, err := net.DialTimeout("tcp", smtpAddr, time.Second); err == nil {
+					c.Close()
+					t.Cleanup(stop)
+					return mp
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		stop()
+		b, _ := os.ReadFile(logFile.Name())
+		lastLog = string(b)
+		// A port taken between choosing and binding: try other ones.
+		if !strings.Contains(lastLog, "address already in use") {
+			break
+		}
+	}
+	t.Fatalf("mailpit did not start:\n%s", lastLog)
+	return nil
+}
+
+// freeAddr is a 127.0.0.1 address whose port was free a moment ago.
+func freeAddr(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TLSCert writes a throwaway self-signed certificate for 127.0.0.1 and
+// localhost into a temporary folder and returns its files and a pool
+// that trusts it (what a private CA would be).
+func TLSCert(t testing.TB) (certFile, keyFile string, roots *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "poscare test mail server"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:    []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots = x509.NewCertPool()
+	roots.AddCert(cert)
+	return certFile, keyFile, roots
 }
