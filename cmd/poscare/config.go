@@ -189,8 +189,9 @@ func envName(opt string) string {
 // optionValue is one option's flag: it normalises booleans and refuses
 // what the option's check refuses.
 type optionValue struct {
-	o *option
-	v string
+	o       *option
+	v       string
+	refused error // why the last value was refused, told without the value
 }
 
 func (v *optionValue) String() string {
@@ -210,6 +211,7 @@ func (v *optionValue) Set(s string) error {
 	}
 	if v.o.check != nil {
 		if err := v.o.check(s); err != nil {
+			v.refused = err
 			return err
 		}
 	}
@@ -250,6 +252,9 @@ func parseConfig(fs *flag.FlagSet, args []string, names ...string) (config, []st
 			}
 			if env, ok := os.LookupEnv(envName(o.name)); ok {
 				if err := v.Set(strings.TrimSpace(env)); err != nil {
+					if o.secret { // never echo a secret
+						return nil, nil, fmt.Errorf("invalid value for %s: %w", envName(o.name), err)
+					}
 					return nil, nil, fmt.Errorf("invalid value %q for %s: %w", env, envName(o.name), err)
 				}
 			}
@@ -274,6 +279,13 @@ func parseConfig(fs *flag.FlagSet, args []string, names ...string) (config, []st
 		return nil, nil, err
 	}
 	if err != nil {
+		// The flag package quotes the value it refused; a secret's is not
+		// repeated.
+		for name, v := range set {
+			if v.o.secret && v.refused != nil {
+				return nil, nil, fmt.Errorf("invalid value for --%s: %w (see `poscare %s --help`)", name, v.refused, fs.Name())
+			}
+		}
 		return nil, nil, fmt.Errorf("%w (see `poscare %s --help`)", err, fs.Name())
 	}
 	if fs.NArg() > 0 {

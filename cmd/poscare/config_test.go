@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"io"
 	"path/filepath"
@@ -118,5 +119,25 @@ func TestTrustedProxiesSetting(t *testing.T) {
 	code, out := runCmd(t, "serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--listen", "127.0.0.1:0", "--trusted-proxies", "proxy.example")
 	if code != 1 || !strings.Contains(out, "--trusted-proxies") || !strings.Contains(out, "可信反向代理") {
 		t.Fatalf("serve with a bad proxy list: exit %d: %s", code, out)
+	}
+}
+
+// TestRefusedSecretIsNotEchoed gives a secret setting a value its check
+// refuses, by flag and by environment: the error names the setting and
+// never repeats the value.
+func TestRefusedSecretIsNotEchoed(t *testing.T) {
+	const secret = "Sekr3t-value-do-not-print"
+	options = append(options, option{name: "test-secret", secret: true, check: func(string) error { return errors.New("must be longer") }})
+	defer func() { options = options[:len(options)-1] }()
+	for _, viaEnv := range []bool{false, true} {
+		args := []string{"--test-secret", secret}
+		if viaEnv {
+			args = nil
+			t.Setenv("POSCARE_TEST_SECRET", secret)
+		}
+		_, _, err := parseConfig(flag.NewFlagSet("t", flag.ContinueOnError), args, "test-secret")
+		if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "TEST_SECRET") && !strings.Contains(err.Error(), "test-secret") {
+			t.Errorf("env=%v: %v", viaEnv, err)
+		}
 	}
 }
