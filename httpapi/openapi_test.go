@@ -356,3 +356,77 @@ func valuesOf(t *testing.T, res response, name string) map[string]string {
 	}
 	return out
 }
+
+// TestErrorAnswersMatchOpenAPI gives every route the errors that its kind
+// makes certain, and checks each answer against the document: no token
+// (401) on every route that needs one, a role the permission table refuses
+// (403) on every route with a permission, a body that is not JSON (400)
+// on every route that takes one. None of them writes anything.
+func TestErrorAnswersMatchOpenAPI(t *testing.T) {
+	e := newEnv(t, testenv.Stores(t)["sqlite"])
+	doc := servedDoc(t, e)
+	counts := map[int]int{}
+	for _, rt := range e.api.Routes() {
+		t.Run(routeKey(rt), func(t *testing.T) {
+			e.t = t
+			// The plan's path, without its preparation: none of these
+			// errors needs the target in a given state.
+			c := e.plan(rt)
+			path := c.path()
+			expect := func(want int, res response, or ...int) {
+				t.Helper()
+				if res.status != want && !slices.Contains(or, res.status) {
+					t.Fatalf("%d, want %d: %s", res.status, want, res.body)
+				}
+				want = res.status
+				var body httpapi.ErrorBody
+				res.decode(t, &body)
+				if body.Error.Code == "" || body.Error.Message == "" {
+					t.Fatalf("not the error shape: %s", res.body)
+				}
+				if !checkResponse(t, doc, rt.Method, rt.Pattern, path, res) {
+					t.Fatalf("the %d answer has no JSON schema in the document", want)
+				}
+				counts[want]++
+			}
+			if !rt.Public {
+				expect(http.StatusUnauthorized, e.do(rt.Method, path, "", c.body()))
+			}
+			if rt.Entity != "" {
+				for _, r := range poscare.Roles {
+					if !(poscare.Actor{Role: r}).Can(rt.Entity, rt.Action) {
+						expect(http.StatusForbidden, e.do(rt.Method, path, e.token(e.w.Users[r]), c.body()))
+						break
+					}
+				}
+			}
+			if rt.Body != nil {
+				tok := ""
+				if role, ok := writer(rt); ok && !rt.Public {
+					tok = e.token(e.w.Users[role])
+				}
+				// A handler that looks its target up before reading the
+				// body answers 404 where the plan would have prepared it.
+				var unprepared []int
+				if c.before != nil {
+					unprepared = []int{http.StatusNotFound}
+				}
+				expect(http.StatusBadRequest, e.do(rt.Method, path, tok, `{"not json`), unprepared...)
+			}
+		})
+	}
+	// The public login's refusal, and a body over the limit.
+	e.t = t
+	res := e.do("POST", "/api/v1/auth/token", "", httpapi.TokenRequest{Login: "ops", Password: "wrong-password"})
+	if res.status != http.StatusUnauthorized || !checkResponse(t, doc, "POST", "/api/v1/auth/token", "/api/v1/auth/token", res) {
+		t.Errorf("a wrong password: %d %s", res.status, res.body)
+	}
+	res = e.do("POST", "/api/v1/merchants", e.token(e.w.Users[poscare.RoleOps]), `{"legal_name":"`+strings.Repeat("a", httpapi.MaxBodyBytes)+`"}`)
+	if res.status != http.StatusRequestEntityTooLarge || !checkResponse(t, doc, "POST", "/api/v1/merchants", "/api/v1/merchants", res) {
+		t.Errorf("a body over the limit: %d %s", res.status, res.body)
+	}
+	if counts[401] < 40 || counts[403] < 30 || counts[400] < 20 {
+		t.Fatalf("answers checked by status: %v; the routes or their plans lost them", counts)
+	}
+	t.Logf("answers checked by status: %v", counts)
+}
