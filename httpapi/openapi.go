@@ -55,7 +55,9 @@ func (b *schemaBuilder) schema(t reflect.Type) map[string]any {
 	case reflect.Float64, reflect.Float32:
 		return map[string]any{"type": "number"}
 	case reflect.Slice:
-		return map[string]any{"type": "array", "items": b.schema(t.Elem()), "nullable": true}
+		// The items of a list are records, never null, even when the Go
+		// slice holds pointers to them.
+		return map[string]any{"type": "array", "items": b.schema(deref(t.Elem())), "nullable": true}
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": b.schema(t.Elem())}
 	case reflect.Struct:
@@ -74,6 +76,15 @@ func (b *schemaBuilder) schema(t reflect.Type) map[string]any {
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	}
 	return map[string]any{}
+}
+
+// deref is t without its pointers: a body or a list item is a value, never
+// null, even when the Go code passes it by pointer.
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
 }
 
 func (b *schemaBuilder) fields(t reflect.Type, props map[string]any, required *[]string) {
@@ -136,7 +147,7 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		ok := map[string]any{"description": "success"}
 		if rt.Response != nil {
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": b.schema(reflect.TypeOf(rt.Response))}}
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": b.schema(deref(reflect.TypeOf(rt.Response)))}}
 		} else {
 			ok["content"] = map[string]any{"text/csv": map[string]any{"schema": map[string]any{"type": "string"}}}
 		}
@@ -146,7 +157,7 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		op["responses"].(map[string]any)[status] = ok
 		if rt.Body != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": b.schema(reflect.TypeOf(rt.Body))}}}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": b.schema(deref(reflect.TypeOf(rt.Body)))}}}
 		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.Pattern, -1) {
