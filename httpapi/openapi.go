@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,12 +34,16 @@ func (b *schemaBuilder) schema(t reflect.Type) map[string]any {
 	switch t.Kind() {
 	case reflect.Pointer:
 		s := b.schema(t.Elem())
+		if ref, ok := s["$ref"]; ok {
+			// In OpenAPI 3.0 a $ref's siblings are ignored, and nullable
+			// means something only beside a type: so the pointer is an
+			// object that may be null and is all of the referenced one.
+			// Only structs get a $ref, so the type is always object.
+			return map[string]any{"type": "object", "nullable": true, "allOf": []any{map[string]any{"$ref": ref}}}
+		}
 		out := map[string]any{"nullable": true}
 		for k, v := range s {
 			out[k] = v
-		}
-		if ref, ok := s["$ref"]; ok {
-			return map[string]any{"nullable": true, "allOf": []any{map[string]any{"$ref": ref}}}
 		}
 		return out
 	case reflect.String:
@@ -50,7 +55,9 @@ func (b *schemaBuilder) schema(t reflect.Type) map[string]any {
 	case reflect.Float64, reflect.Float32:
 		return map[string]any{"type": "number"}
 	case reflect.Slice:
-		return map[string]any{"type": "array", "items": b.schema(t.Elem()), "nullable": true}
+		// The items of a list are records, never null, even when the Go
+		// slice holds pointers to them.
+		return map[string]any{"type": "array", "items": b.schema(deref(t.Elem())), "nullable": true}
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": b.schema(t.Elem())}
 	case reflect.Struct:
@@ -69,6 +76,15 @@ func (b *schemaBuilder) schema(t reflect.Type) map[string]any {
 		return map[string]any{"$ref": "#/components/schemas/" + name}
 	}
 	return map[string]any{}
+}
+
+// deref is t without its pointers: a body or a list item is a value, never
+// null, even when the Go code passes it by pointer.
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
 }
 
 func (b *schemaBuilder) fields(t reflect.Type, props map[string]any, required *[]string) {
@@ -117,19 +133,21 @@ func (s *Server) OpenAPI() map[string]any {
 			item = map[string]any{}
 			paths[rt.Pattern] = item
 		}
+		responses := map[string]any{"default": map[string]any{"$ref": "#/components/responses/" + errorResponses[0].name}}
+		for _, status := range errorStatuses(rt) {
+			responses[strconv.Itoa(status)] = map[string]any{"$ref": "#/components/responses/" + errorResponse(status).name}
+		}
 		op := map[string]any{
 			"summary":     rt.Summary,
 			"operationId": operationID(rt),
-			"responses": map[string]any{
-				"default": map[string]any{"description": "error", "content": map[string]any{"application/json": map[string]any{"schema": errRef}}},
-			},
+			"responses":   responses,
 		}
 		if rt.Entity != "" {
 			op["tags"] = []string{rt.Entity}
 		}
 		ok := map[string]any{"description": "success"}
 		if rt.Response != nil {
-			ok["content"] = map[string]any{"application/json": map[string]any{"schema": b.schema(reflect.TypeOf(rt.Response))}}
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": b.schema(deref(reflect.TypeOf(rt.Response)))}}
 		} else {
 			ok["content"] = map[string]any{"text/csv": map[string]any{"schema": map[string]any{"type": "string"}}}
 		}
@@ -139,7 +157,7 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		op["responses"].(map[string]any)[status] = ok
 		if rt.Body != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": b.schema(reflect.TypeOf(rt.Body))}}}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": b.schema(deref(reflect.TypeOf(rt.Body)))}}}
 		}
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(rt.Pattern, -1) {
@@ -163,6 +181,11 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		item[strings.ToLower(rt.Method)] = op
 	}
+	errorComponents := map[string]any{}
+	for _, e := range errorResponses {
+		errorComponents[e.name] = map[string]any{"description": e.description,
+			"content": map[string]any{"application/json": map[string]any{"schema": errRef}}}
+	}
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "poscare API", "version": s.Version,
@@ -170,8 +193,91 @@ func (s *Server) OpenAPI() map[string]any {
 		"servers":    []any{map[string]any{"url": "/"}},
 		"security":   []any{map[string]any{"bearer": []any{}}},
 		"paths":      paths,
-		"components": map[string]any{"schemas": b.defs, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
+		"components": map[string]any{"schemas": b.defs, "responses": errorComponents, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
 	}
+}
+
+// errorResponses are the error answers an operation may document, all in
+// the one error shape; the first is the default (any other status: a 5xx).
+var errorResponses = []errorAnswer{
+	{0, "Error", "Unexpected error (5xx)"},
+	{http.StatusBadRequest, "BadRequest", "The body is not JSON of the documented shape: unknown field, wrong type, trailing data (code bad_request)"},
+	{http.StatusUnauthorized, "Unauthorized", "No valid bearer token, or wrong login or password (code unauthenticated)"},
+	{http.StatusForbidden, "Forbidden", "The caller's role or position may not do this (code forbidden)"},
+	{http.StatusNotFound, "NotFound", "No such record, or one the caller may not see (code not_found)"},
+	{http.StatusConflict, "Conflict", "The records' state forbids it now, e.g. archived or nobody to take over (code conflict)"},
+	{http.StatusRequestEntityTooLarge, "TooLarge", "The body exceeds 1 MiB (code too_large)"},
+	{http.StatusUnprocessableEntity, "Invalid", "Invalid input; error.fields names each bad field (code invalid)"},
+	{http.StatusTooManyRequests, "TooManyRequests", "Too many password attempts, or every password check busy; wait Retry-After seconds (code too_many_requests)"},
+}
+
+type errorAnswer struct {
+	status      int
+	name        string // of its entry in components.responses
+	description string
+}
+
+func errorResponse(status int) errorAnswer {
+	for _, e := range errorResponses {
+		if e.status == status {
+			return e
+		}
+	}
+	panic("no error response for status " + strconv.Itoa(status))
+}
+
+// errorStatuses are the 4xx answers a route can give, from what it is: a
+// token is checked (401), a permission (403: the role table, and the row
+// rules of the store), a record named in the path (404), a body decoded
+// (400, 413), input or a change validated (422), a write checked against
+// the records' state (409), a password checked or hashed in a bounded pool
+// (429).
+func errorStatuses(rt Route) []int {
+	var out []int
+	write := rt.Method != http.MethodGet
+	if rt.Body != nil {
+		out = append(out, http.StatusBadRequest)
+	}
+	if !rt.Public || carriesPassword(reflect.TypeOf(rt.Body)) {
+		out = append(out, http.StatusUnauthorized)
+	}
+	if rt.Entity != "" {
+		out = append(out, http.StatusForbidden)
+	}
+	if strings.Contains(rt.Pattern, "{") {
+		out = append(out, http.StatusNotFound)
+	}
+	if write && rt.Entity != "" {
+		out = append(out, http.StatusConflict)
+	}
+	if rt.Body != nil {
+		out = append(out, http.StatusRequestEntityTooLarge)
+	}
+	if write || len(rt.Query) > 0 {
+		out = append(out, http.StatusUnprocessableEntity)
+	}
+	if carriesPassword(reflect.TypeOf(rt.Body)) {
+		out = append(out, http.StatusTooManyRequests)
+	}
+	return out
+}
+
+// carriesPassword tells whether a body has a password to check or hash.
+func carriesPassword(t reflect.Type) bool {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return false
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if strings.HasSuffix(name, "password") || (f.Anonymous && carriesPassword(f.Type)) {
+			return true
+		}
+	}
+	return false
 }
 
 func operationID(rt Route) string {
