@@ -173,15 +173,16 @@ type Load struct {
 
 // coverage counts, over the live merchants the actor may see, those
 // without a backup who fits (poscare.FitsAsBackup) and the load of each
-// person, most loaded first: one pass over the merchants grouped by team,
-// manager and backup (a few hundred groups), the rule applied to each
-// group. Store.ContinuityStatus keeps the result until a write changes
-// merchants or people.
+// person, most loaded first. It reads merchant_holdings, the live
+// merchants counted per team, manager and backup (a few hundred rows,
+// kept by triggers in every transaction that writes merchants), and
+// applies the rule to each holding: so every view is as fresh as the
+// database, on every instance, and costs the same after a write as
+// before it.
 func (t *Tx) coverage(ctx context.Context, a poscare.Actor) (*Coverage, error) {
-	cond, args := t.s.scopeSQL(a.MerchantScope())
+	from, args := holdingsIn(a.MerchantScope())
 	type holding struct{ team, manager, backup, n int64 }
-	hs, err := queryAllTx(ctx, t, `SELECT m.team_id, m.account_manager_id, COALESCE(m.backup_manager_id, 0), COUNT(*) FROM merchants m
-		WHERE m.archived_at IS NULL AND `+cond+" GROUP BY m.team_id, m.account_manager_id, COALESCE(m.backup_manager_id, 0)", args,
+	hs, err := queryAllTx(ctx, t, "SELECT team_id, account_manager_id, backup_manager_id, merchants FROM "+from, args,
 		func(r scanner) (*holding, error) {
 			var h holding
 			return &h, r.Scan(&h.team, &h.manager, &h.backup, &h.n)
@@ -233,16 +234,20 @@ func (t *Tx) coverage(ctx context.Context, a poscare.Actor) (*Coverage, error) {
 	// The first 50 of them by id: the first 50 of each such holding,
 	// through the backup index (those without a fitting backup are few
 	// beside those with one), merged.
-	from := "merchants m"
+	// (A scope is a set of holdings but for a single merchant's.)
+	merchants := "merchants m"
 	if t.s.dialect == SQLite {
-		from += " INDEXED BY merchants_backup"
+		merchants += " INDEXED BY merchants_backup"
 	}
 	for _, h := range unfit {
 		backup, bargs := "m.backup_manager_id IS NULL", []any{h.manager, h.team}
 		if h.backup != 0 {
 			backup, bargs = "m.backup_manager_id = ?", append(bargs, h.backup)
 		}
-		refs, err := queryAllTx(ctx, t, "SELECT m.id, m.legal_name FROM "+from+` WHERE m.account_manager_id = ? AND m.team_id = ?
+		if id := a.MerchantScope().MerchantID; id != 0 {
+			backup, bargs = backup+" AND m.id = ?", append(bargs, id)
+		}
+		refs, err := queryAllTx(ctx, t, "SELECT m.id, m.legal_name FROM "+merchants+` WHERE m.account_manager_id = ? AND m.team_id = ?
 			AND `+backup+" AND m.archived_at IS NULL ORDER BY m.id LIMIT 50", bargs,
 			func(r scanner) (*MerchantRef, error) { var x MerchantRef; return &x, r.Scan(&x.ID, &x.Name) })
 		if err != nil {
@@ -255,4 +260,31 @@ func (t *Tx) coverage(ctx context.Context, a poscare.Actor) (*Coverage, error) {
 	slices.SortFunc(out.Unbacked, func(x, y MerchantRef) int { return cmp.Compare(x.ID, y.ID) })
 	out.Unbacked = out.Unbacked[:min(50, len(out.Unbacked))]
 	return out, nil
+}
+
+// holdingsIn returns the holdings (team_id, account_manager_id,
+// backup_manager_id with 0 for none, merchants) of the live merchants in
+// scope sc, as a FROM clause: merchant_holdings filtered as scopeSQL
+// filters merchants, or for a single merchant its own row grouped.
+func holdingsIn(sc poscare.Scope) (string, []any) {
+	const h = "merchant_holdings WHERE "
+	switch {
+	case sc.None:
+		return h + "1=0", nil
+	case sc.All:
+		return h + "1=1", nil
+	case sc.ManagerID != 0:
+		cond, args := "(account_manager_id = ? OR backup_manager_id = ?", []any{sc.ManagerID, sc.ManagerID}
+		if len(sc.Covers) > 0 {
+			in, inArgs := inList(sc.Covers)
+			cond, args = cond+" OR account_manager_id IN "+in, append(args, inArgs...)
+		}
+		return h + cond + ")", args
+	case sc.TeamID != 0:
+		return h + "team_id = ?", []any{sc.TeamID}
+	case sc.MerchantID != 0:
+		return `(SELECT team_id, account_manager_id, COALESCE(backup_manager_id, 0) AS backup_manager_id, 1 AS merchants
+			FROM merchants WHERE id = ? AND archived_at IS NULL) one`, []any{sc.MerchantID}
+	}
+	return h + "1=0", nil
 }

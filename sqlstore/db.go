@@ -82,8 +82,6 @@ type Store struct {
 	// sets it from configuration.
 	BackupDir string
 	dsn       string // as opened, for backups
-	// coverage keeps the continuity dashboard's counts (coveragecache.go).
-	coverage coverageCache
 }
 
 // DefaultServiceCentre is used until configuration names the real one.
@@ -300,8 +298,6 @@ type Tx struct {
 	pendingAudit  [][]any
 	pendingSearch [][]any
 	nextID        map[string]int64
-	// changesCoverage: a statement wrote merchants or people (noteWrite).
-	changesCoverage bool
 }
 
 // stmt returns the prepared form of q in this transaction.
@@ -309,7 +305,6 @@ func (t *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[q]; ok {
 		return st, nil
 	}
-	t.noteWrite(q)
 	st, err := t.tx.PrepareContext(ctx, t.s.rebind(q))
 	if err != nil {
 		return nil, t.s.translate(err)
@@ -331,13 +326,11 @@ func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 }
 
 func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	t.noteWrite(q)
 	r, err := t.tx.QueryContext(ctx, t.s.rebind(q), args...)
 	return r, t.s.translate(err)
 }
 
 func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	t.noteWrite(q)
 	return t.tx.QueryRowContext(ctx, t.s.rebind(q), args...)
 }
 
@@ -393,9 +386,6 @@ func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx
 	}
 	if err := tx.Commit(); err != nil {
 		return s.translate(err)
-	}
-	if t.changesCoverage {
-		s.coverage.gen.Add(1)
 	}
 	if !readOnly {
 		s.written()

@@ -340,10 +340,10 @@ func ptrID(p *int64) int64 {
 	return *p
 }
 
-// TestCoverageFollowsEveryWrite: the dashboard's coverage, kept between
-// views, is counted again after each write that changes it: a merchant
-// losing its backup, a backup disabled, a merchant archived, one created;
-// a view between writes gives the same counts.
+// TestCoverageFollowsEveryWrite: the dashboard's coverage follows each
+// write that changes it: a merchant losing its backup, a backup disabled,
+// a merchant archived, one created; a view between writes gives the same
+// counts.
 func TestCoverageFollowsEveryWrite(t *testing.T) {
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {

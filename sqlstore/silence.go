@@ -257,7 +257,6 @@ func (s *Store) ContinuityStatus(ctx context.Context, a poscare.Actor) (*Continu
 		return nil, poscare.Forbidden()
 	}
 	out := &Continuity{}
-	gen := s.coverage.gen.Load()
 	err := s.inRead(ctx, func(t *Tx) error {
 		users, err := queryAllTx(ctx, t, "SELECT "+prefixed("u.", userCols)+` FROM users u LEFT JOIN users b ON b.id = u.backup_id
 			WHERE u.role = 'agent' AND u.status = 'active' AND u.archived_at IS NULL
@@ -292,7 +291,7 @@ func (s *Store) ContinuityStatus(ctx context.Context, a poscare.Actor) (*Continu
 				out.Unreachable = append(out.Unreachable, si)
 			}
 		}
-		if out.Coverage, err = s.cachedCoverage(ctx, t, a, gen); err != nil {
+		if out.Coverage, err = t.coverage(ctx, a); err != nil {
 			return err
 		}
 		cond, args := t.s.scopeSQL(a.MerchantScope())

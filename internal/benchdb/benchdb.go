@@ -7,6 +7,7 @@ package benchdb
 
 import (
 	"context"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -46,13 +47,23 @@ func Load(b testing.TB, s *sqlstore.Store, w *fixture.World, n, batch int) {
 }
 
 // Million opens the cached 1,000,000-merchant SQLite file, building it on
-// first use, and returns the store and the ops actor. Delete the file (its
-// path is logged) to rebuild it after a schema change; its name carries a
-// version for that reason.
+// first use, and returns the store and the ops actor. Its name carries a
+// version, raised when a migration makes what it holds differ: a file of
+// the previous version is then copied and migrated (minutes less than a
+// rebuild), and left as it is for branches that still use it. Delete the
+// file (its path is logged) to rebuild it.
 func Million(b testing.TB) (*sqlstore.Store, poscare.Actor) {
 	ctx := context.Background()
-	path := filepath.Join(os.TempDir(), "poscare-bench-1m-v4.db")
+	path := filepath.Join(os.TempDir(), "poscare-bench-1m-v5.db")
 	_, statErr := os.Stat(path)
+	if older := filepath.Join(os.TempDir(), "poscare-bench-1m-v4.db"); statErr != nil {
+		if err := copyDB(older, path); err == nil {
+			b.Logf("copied %s to %s, to migrate", older, path)
+			statErr = nil
+		} else if !os.IsNotExist(err) {
+			b.Fatal(err)
+		}
+	}
 	s, err := sqlstore.Open(ctx, path, testenv.Vault(b))
 	if err != nil {
 		b.Fatal(err)
@@ -83,4 +94,41 @@ func Million(b testing.TB) (*sqlstore.Store, poscare.Actor) {
 		tb.ResetTimer()
 	}
 	return s, fixture.Actor(users[0])
+}
+
+// copyDB copies the SQLite file from (with its write-ahead log, if any) to
+// to, through a temporary name so that an interrupted copy is not taken
+// for a database.
+func copyDB(from, to string) error {
+	for _, suffix := range []string{"-wal", ""} {
+		if err := copyFile(from+suffix, to+suffix+".part"); err != nil {
+			if suffix == "-wal" && os.IsNotExist(err) {
+				continue
+			}
+			return err
+		}
+	}
+	if _, err := os.Stat(to + "-wal.part"); err == nil {
+		if err := os.Rename(to+"-wal.part", to+"-wal"); err != nil {
+			return err
+		}
+	}
+	return os.Rename(to+".part", to)
+}
+
+func copyFile(from, to string) error {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
 }
