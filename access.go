@@ -56,6 +56,7 @@ var Permissions = map[Role]map[string]actions{
 		EntityUser: append(readWrite, ActStatus), EntityTeam: readWrite, EntityAudit: readOnly, EntityIncident: readOnly,
 		EntityMerchant: readOnly, EntityContact: readOnly, EntityTerminal: readOnly,
 		EntityApplication: readOnly, EntityContract: readOnly,
+		EntityMetrics: readOnly,
 	},
 	RoleOps: {
 		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly, EntityAudit: readOnly, EntityContactAttempt: {ActCreate},
@@ -66,6 +67,7 @@ var Permissions = map[Role]map[string]actions{
 		EntityApplication: readWrite,
 		EntityContract:    readWrite,
 		EntityCallback:    {ActCreate},
+		EntityMetrics:     readOnly,
 	},
 	RoleLead: {
 		EntityUser: {ActRead, ActStatus}, EntityTeam: readOnly, EntityContactAttempt: {ActCreate},

@@ -109,6 +109,9 @@ const (
 	EntityTask = "task"
 	// EntityRecord is any record, where the kind is not known (记录).
 	EntityRecord = "record"
+	// EntityMetrics is the server's operational metrics (运行指标), at
+	// /metrics.
+	EntityMetrics = "metrics"
 )
 
 var entityNames = map[string]Text{
@@ -127,6 +130,7 @@ var entityNames = map[string]Text{
 	EntityContactAttempt: {"联系失败记录", "failed contact attempt"},
 	EntityTask:           {"任务", "task"},
 	EntityRecord:         {"记录", "record"},
+	EntityMetrics:        {"运行指标", "operational metrics"},
 }
 
 // EntityName returns the bilingual name of an entity kind.

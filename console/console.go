@@ -21,6 +21,7 @@ import (
 
 	"poscare"
 	"poscare/clientip"
+	"poscare/observe"
 	"poscare/sqlstore"
 )
 
@@ -164,6 +165,10 @@ type Page struct {
 	Error   string
 	Data    any
 	console *Console
+
+	// RequestID is the request's id, shown small on error pages so a
+	// report can be matched to its access-log line.
+	RequestID string
 }
 
 // T translates a message key into the page's language.
@@ -198,7 +203,7 @@ type request struct {
 }
 
 func (q *request) page(title string, data any) *Page {
-	p := &Page{Title: title, Lang: "zh", Data: data, Path: q.r.URL.Path, console: q.c}
+	p := &Page{Title: title, Lang: "zh", Data: data, Path: q.r.URL.Path, RequestID: observe.RequestID(q.r.Context()), console: q.c}
 	if q.sess != nil {
 		p.Lang, p.User, p.Actor, p.CSRF = q.sess.Lang, q.sess.User, q.sess.Actor, q.sess.CSRF
 	} else if ck, err := q.r.Cookie("poscare_lang"); err == nil && ck.Value == "en" {
@@ -235,7 +240,7 @@ func (q *request) fail(err error) {
 	case poscare.EInvalid:
 		status, key = http.StatusUnprocessableEntity, ""
 	default:
-		q.c.Logger.Error("console", "path", q.r.URL.Path, "err", err)
+		q.c.Logger.Error("console", "path", q.r.URL.Path, "request_id", observe.RequestID(q.r.Context()), "err", err)
 	}
 	p := q.page(translate("zh", "common.error"), nil)
 	p.Title = p.T("common.error")
@@ -289,6 +294,7 @@ func (c *Console) handler(staffOnly bool, fn func(*request)) http.Handler {
 				return
 			}
 		}
+		observe.SetUser(r.Context(), q.sess.Actor.UserID)
 		if staffOnly && !q.sess.Actor.Role.IsStaff() {
 			q.redirect("/portal")
 			return

@@ -53,6 +53,7 @@ var messages = map[string]msg{
 	"common.notfound":           {"未找到该记录，或您无权查看", "Not found, or you may not see it"},
 	"common.forbidden":          {"您的角色无权执行此操作", "Your role may not do this"},
 	"common.error":              {"出错了", "Something went wrong"},
+	"common.requestid":          {"请求编号", "Request ID"},
 	"common.back":               {"返回", "Back"},
 	"common.status":             {"状态", "Status"},
 	"common.type":               {"类型", "Type"},

@@ -17,6 +17,7 @@ import (
 
 	"poscare"
 	"poscare/clientip"
+	"poscare/observe"
 	"poscare/sqlstore"
 )
 
@@ -166,11 +167,13 @@ type ErrorBody struct {
 }
 
 // ErrorDetail is the body of an error: its code, a message in the
-// caller's language and, for invalid input, what is wrong with each field.
+// caller's language, for invalid input what is wrong with each field, and
+// the request's id, which its access-log line carries too.
 type ErrorDetail struct {
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
 }
 
 // Lang picks zh-CN (the default) or English from Accept-Language.
@@ -197,10 +200,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusInternalServerError
 	}
 	if status >= 500 {
-		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "request_id", observe.RequestID(r.Context()), "err", err)
 	}
 	lang := Lang(r)
-	body := ErrorBody{Error: ErrorDetail{Code: e.Code, Message: e.Message.In(lang)}}
+	body := ErrorBody{Error: ErrorDetail{Code: e.Code, Message: e.Message.In(lang), RequestID: observe.RequestID(r.Context())}}
 	if len(e.Fields) > 0 {
 		body.Error.Fields = map[string]string{}
 		for k, v := range e.Fields {
@@ -243,6 +246,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 				return
 			}
 			req.Actor, req.token = actor, token
+			observe.SetUser(r.Context(), actor.UserID)
 			if rt.Entity != "" && !actor.Can(rt.Entity, rt.Action) {
 				s.writeError(w, r, poscare.Forbidden())
 				return
@@ -321,4 +325,24 @@ func bearerToken(headers []string) (string, bool) {
 		}
 	}
 	return token, true
+}
+
+// Restrict serves h only to a bearer token whose role may read entity
+// (poscare.Permissions): /metrics, for admin and ops. Anyone else gets the
+// API's own 401 or 403.
+func (s *Server) Restrict(entity string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		actor, _, err := s.authenticate(r.Context(), r, s.ClientIP.Of(r))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		observe.SetUser(r.Context(), actor.UserID)
+		if !actor.Can(entity, poscare.ActRead) {
+			s.writeError(w, r, poscare.Forbidden())
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

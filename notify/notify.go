@@ -382,6 +382,10 @@ type Worker struct {
 	// (a shutdown); their outcomes are recorded, and messages not yet
 	// begun are handed back to the queue. Default 30 s.
 	Grace time.Duration
+	// AfterBatch, when set, hears how every batch of Run went, an empty
+	// one too (the server's metrics and readiness heartbeat). It is
+	// called on the worker's goroutine and must not block.
+	AfterBatch func(sent, failed int, took time.Duration, err error)
 }
 
 // RunOnce sends what is due now, up to one batch, and reports how many went
@@ -535,7 +539,11 @@ func (w *Worker) Run(ctx context.Context) {
 	// A start after a crash may follow the last delivery: look once.
 	delivered := 1
 	for {
-		sent, _, full, err := w.runBatch(ctx)
+		start := time.Now()
+		sent, failed, full, err := w.runBatch(ctx)
+		if w.AfterBatch != nil {
+			w.AfterBatch(sent, failed, time.Since(start), err)
+		}
 		if err != nil && ctx.Err() == nil && w.Logger != nil {
 			w.Logger.Error("outbox", "err", err)
 		}

@@ -82,6 +82,9 @@ type Store struct {
 	// sets it from configuration.
 	BackupDir string
 	dsn       string // as opened, for backups
+	// Observer hears playbook runs and failed logins (observer.go); the
+	// server sets its metrics. Nil hears nothing.
+	Observer Observer
 }
 
 // DefaultServiceCentre is used until configuration names the real one.

@@ -138,9 +138,10 @@ const maxRequestAttempts = 5
 // request done with its incident, in the playbook's transaction. A refusal
 // (the person is out of the actor's reach by now, say) ends the request
 // with the reason; an internal error leaves it pending for the next start.
-func (s *Store) runRequest(ctx context.Context, a poscare.Actor, requestID int64, resumed bool) (int64, error) {
+func (s *Store) runRequest(ctx context.Context, a poscare.Actor, requestID int64, resumed bool) (_ int64, err error) {
+	defer func(start time.Time) { s.observePlaybook(resumed, start, err) }(time.Now())
 	var incidentID int64
-	err := s.inWrite(ctx, func(t *Tx) error {
+	err = s.inWrite(ctx, func(t *Tx) error {
 		var userID, requested int64
 		var d poscare.Declaration
 		var done sql.NullInt64

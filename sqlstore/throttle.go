@@ -134,6 +134,7 @@ func (t *Tx) reserveAttempt(ctx context.Context, source, login string) (*attempt
 		}
 	}
 	if wait > 0 {
+		t.s.observeLogin(LoginThrottled)
 		return nil, throttled(wait)
 	}
 	for i, g := range a.guards {

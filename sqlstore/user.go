@@ -450,6 +450,7 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 
 // loginFailed ends a failed attempt and audits it, in one transaction.
 func (s *Store) loginFailed(ctx context.Context, at *attempt, a poscare.Actor, userID int64, reason string) error {
+	s.observeLogin(reason)
 	return s.inWrite(ctx, func(t *Tx) error {
 		if err := t.failed(ctx, at); err != nil {
 			return err

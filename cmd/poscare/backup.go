@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/observe"
 	"poscare/sqlstore"
 )
 
@@ -132,7 +133,7 @@ func cmdRestore(ctx context.Context, args []string, stdout io.Writer) error {
 // newest keep, until ctx ends. Every instance runs it; the claim in the
 // audit trail lets one of them take each period's backup. A backup under
 // way when ctx ends is finished, not cut short.
-func scheduleBackups(ctx context.Context, store *sqlstore.Store, dir string, every time.Duration, keep int, logger *slog.Logger) {
+func scheduleBackups(ctx context.Context, store *sqlstore.Store, dir string, every time.Duration, keep int, logger *slog.Logger, m *observe.Metrics) {
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s pid %d", host, os.Getpid())
 	wait := time.Duration(0)
@@ -156,7 +157,9 @@ func scheduleBackups(ctx context.Context, store *sqlstore.Store, dir string, eve
 		if !claimed {
 			continue
 		}
+		start := time.Now()
 		b, err := store.BackupInto(context.WithoutCancel(ctx), poscare.SystemActor("backup-schedule"), dir, true, "scheduled")
+		m.Job("backup", start, err)
 		if err != nil {
 			logger.Error("scheduled backup", "err", err)
 			continue

@@ -77,6 +77,9 @@ var options = []option{
 	{name: "pg-bin", def: "", help: "folder with pg_dump and pg_restore (empty: PATH, then /usr/lib/postgresql/*/bin)"},
 	{name: "shutdown-grace", def: "30s", help: "on SIGTERM, how long in-flight requests and notification sends may take to finish (Go duration)", check: duration},
 	{name: "trusted-proxies", def: "", help: "comma-separated CIDRs of the reverse proxies in front of poscare, whose X-Forwarded-For is believed (empty: none; the peer address is the client)"},
+	// Observability (observe.go).
+	{name: "log-format", def: "text", help: "log lines as text (key=value) or json (one object a line)", check: oneOf("text", "json")},
+	{name: "metrics-listen", def: "", help: "a second address serving /metrics and /readyz without a token, for a scraper on a private network (empty: off; /metrics on the main address needs an admin or ops token)", check: listenAddress},
 }
 
 // oneOf accepts only the listed values.

@@ -35,6 +35,7 @@ import (
 	"poscare/demo"
 	"poscare/httpapi"
 	"poscare/notify"
+	"poscare/observe"
 	"poscare/password"
 	"poscare/sqlstore"
 	"poscare/vault"
@@ -324,11 +325,12 @@ const auditCheckpointEvery = time.Minute
 
 // checkpointAudit writes a checkpoint at start and then every
 // auditCheckpointEvery until ctx ends.
-func checkpointAudit(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
+func checkpointAudit(ctx context.Context, store *sqlstore.Store, logger *slog.Logger, m *observe.Metrics) {
 	t := time.NewTicker(auditCheckpointEvery)
 	defer t.Stop()
 	for {
-		writeAuditCheckpoint(ctx, store, logger)
+		start := time.Now()
+		m.Job("audit_checkpoint", start, writeAuditCheckpoint(ctx, store, logger))
 		select {
 		case <-ctx.Done():
 			return
@@ -338,24 +340,32 @@ func checkpointAudit(ctx context.Context, store *sqlstore.Store, logger *slog.Lo
 }
 
 // writeAuditCheckpoint checkpoints the head to the file and repeats the
-// line in the log, for log shipping to carry off the machine.
-func writeAuditCheckpoint(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
+// line in the log, for log shipping to carry off the machine. It returns
+// the error it logged.
+func writeAuditCheckpoint(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) error {
 	cp, written, err := store.CheckpointAudit(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			logger.Error("audit checkpoint", "err", err)
 		}
-		return
+		return err
 	}
 	if written {
 		logger.Info(sqlstore.AuditCheckpointMarker, "seq", cp.Seq, "hash", cp.Hash, "at", cp.At.Format(time.RFC3339Nano), "mac", cp.MAC)
 	}
+	return nil
 }
 
+// newLogger logs at --log-level, as text (key=value) or one JSON object a
+// line (--log-format).
 func newLogger(c config, w io.Writer) *slog.Logger {
 	var lvl slog.Level
 	lvl.UnmarshalText([]byte(c["log-level"]))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c["log-format"] == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, withDemo bool) error {
@@ -369,6 +379,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		"backup-dir", "backup-every", "backup-keep", "pg-bin", "shutdown-grace"}
 	defaults = append(defaults, "trusted-proxies")
 	defaults = append(defaults, "smtp-url", "smtp-ca-file")
+	defaults = append(defaults, observeOptions...)
 	c, _, err := parseConfig(fs, args, defaults...)
 	if err != nil {
 		return err
@@ -415,6 +426,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	}
 	store.ServiceCentre = poscare.ServiceCentre{Name: sqlstore.DefaultServiceCentre.Name, Phone: c["service-phone"], Email: c["service-email"], WeChat: c["service-wechat"]}
 	store.Policy, store.Log, store.AuditCheckpoints = policy, logger, checkpoints
+	metrics := observe.New(version)
+	metrics.WatchStore(store)
+	ready := &observe.Readiness{Store: store, Logger: logger}
 	if err := store.Optimize(ctx); err != nil {
 		logger.Warn("optimize", "err", err)
 	}
@@ -492,21 +506,36 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		logger.Warn("no notification channel configured (--smtp-url, --sms-webhook, --wechat-webhook): messages stay queued")
 	} else {
 		worker := &notify.Worker{Store: store, Channels: channels, Logger: logger, Grace: grace}
-		goBackground(func() { worker.Run(ctx) })
+		beat := ready.Heartbeat("outbox_worker", outboxWorkerSilence)
+		worker.AfterBatch = func(sent, failed int, took time.Duration, err error) {
+			beat.Beat()
+			metrics.Job("outbox", time.Now().Add(-took), err)
+			metrics.Delivered(sent, failed)
+		}
+		goBackground(func() {
+			defer beat.Stop()
+			worker.Run(ctx)
+		})
 	}
 	// A declaration whose playbook a crash interrupted is finished before
 	// anyone is served, then again by every sweep (another instance's).
-	resumePlaybooks(ctx, store, logger)
-	goBackground(func() { sweep(ctx, store, logger) })
-	goBackground(func() { checkpointAudit(ctx, store, logger) })
+	resumePlaybooks(ctx, store, logger, metrics)
+	sweepBeat := ready.Heartbeat("sweep", sweepSilence)
+	goBackground(func() {
+		defer sweepBeat.Stop()
+		sweep(ctx, store, logger, metrics, sweepBeat)
+	})
+	goBackground(func() { checkpointAudit(ctx, store, logger, metrics) })
 	if every := c.duration("backup-every"); every > 0 {
 		keep, _ := strconv.Atoi(c["backup-keep"])
-		goBackground(func() { scheduleBackups(ctx, store, store.BackupDir, every, keep, logger) })
+		goBackground(func() { scheduleBackups(ctx, store, store.BackupDir, every, keep, logger, metrics) })
 	}
-	root := http.NewServeMux()
-	root.Handle("/api/", api)
-	root.Handle("/healthz", api)
-	root.Handle("/", web)
+	root := rootHandler(api, web, metrics, ready, logger)
+	stopMetrics, err := serveMetrics(c["metrics-listen"], metrics, ready, logger, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "poscare listening on http://%s\n", ln.Addr())
@@ -708,27 +737,38 @@ func cmdStaff(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // resumePlaybooks finishes interrupted playbook runs and says so.
-func resumePlaybooks(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
-	if n, err := store.ResumePlaybooks(ctx); err != nil && ctx.Err() == nil {
+func resumePlaybooks(ctx context.Context, store *sqlstore.Store, logger *slog.Logger, m *observe.Metrics) {
+	start := time.Now()
+	n, err := store.ResumePlaybooks(ctx)
+	m.Job("playbook_resume", start, err)
+	if err != nil && ctx.Err() == nil {
 		logger.Error("resume playbooks", "err", err)
 	} else if n > 0 {
 		logger.Warn("interrupted playbook runs finished", "count", n)
 	}
 }
 
-// sweep looks every 10 minutes for interrupted playbooks, for staff who
-// went silent and for contacts due for verification.
-func sweep(ctx context.Context, store *sqlstore.Store, logger *slog.Logger) {
-	t := time.NewTicker(10 * time.Minute)
+// sweep looks every sweepEvery for interrupted playbooks, for staff who
+// went silent and for contacts due for verification; it beats at the
+// start of every round.
+func sweep(ctx context.Context, store *sqlstore.Store, logger *slog.Logger, m *observe.Metrics, beat *observe.Heartbeat) {
+	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
 	for {
-		resumePlaybooks(ctx, store, logger)
-		if n, err := store.SweepStaleContacts(ctx); err != nil && ctx.Err() == nil {
+		beat.Beat()
+		resumePlaybooks(ctx, store, logger, m)
+		start := time.Now()
+		n, err := store.SweepStaleContacts(ctx)
+		m.Job("stale_contacts_sweep", start, err)
+		if err != nil && ctx.Err() == nil {
 			logger.Error("stale contacts sweep", "err", err)
 		} else if n > 0 {
 			logger.Info("contact verification tasks created", "count", n)
 		}
-		if marked, err := store.SweepSilence(ctx); err != nil && ctx.Err() == nil {
+		start = time.Now()
+		marked, err := store.SweepSilence(ctx)
+		m.Job("silence_sweep", start, err)
+		if err != nil && ctx.Err() == nil {
 			logger.Error("silence sweep", "err", err)
 		} else if len(marked) > 0 {
 			logger.Warn("staff suspected unreachable", "count", len(marked))
