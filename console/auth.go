@@ -43,8 +43,10 @@ func plainPath(s string) bool {
 	if !strings.HasPrefix(s, "/") || strings.Contains(s, "//") || strings.Contains(s, "\\") {
 		return false
 	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || unicode.IsControl(r) || unicode.Is(unicode.Zs, r) && r != ' ' {
+	path, _, _ := strings.Cut(s, "?")
+	for i, r := range s {
+		// No space at all in the path (a query may carry a searched one).
+		if r < 0x20 || r == 0x7f || unicode.IsControl(r) || unicode.Is(unicode.Zs, r) && (r != ' ' || i < len(path)) {
 			return false
 		}
 	}

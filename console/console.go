@@ -255,6 +255,12 @@ func (q *request) fail(err error) {
 	q.render(status, "error", p)
 }
 
+// notFound answers a path the console does not have.
+func (c *Console) notFound(w http.ResponseWriter, r *http.Request) {
+	q := &request{w: w, r: r, c: c}
+	q.fail(poscare.NotFound(poscare.EntityRecord))
+}
+
 func (q *request) redirect(path string) {
 	http.Redirect(q.w, q.r, path, http.StatusSeeOther)
 }
@@ -325,7 +331,17 @@ func (f filesOnly) Open(name string) (fs.File, error) {
 func (c *Console) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(staticFiles, "static")
-	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(filesOnly{static})))
+	files := http.StripPrefix("/static/", http.FileServerFS(filesOnly{static}))
+	m.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
+		if st, err := fs.Stat(static, strings.TrimPrefix(r.URL.Path, "/static/")); err != nil || st.IsDir() {
+			c.notFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
+	// Anything else is the console's own not-found page, in the reader's
+	// language, not the mux's plain English.
+	m.HandleFunc("/", c.notFound)
 	m.HandleFunc("GET /login", c.loginPage)
 	m.HandleFunc("GET /confirm", c.confirm)
 	m.HandleFunc("POST /confirm", c.confirm)

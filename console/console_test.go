@@ -476,8 +476,15 @@ func TestStaticServesFilesNotListings(t *testing.T) {
 	// on to /static/.
 	follow := &http.Client{}
 	for _, path := range []string{"/static/", "/static", "/static/./", "/static/%2e/"} {
-		if code, body := s.get(follow, path); code != http.StatusNotFound || strings.Contains(body, "app.css") {
+		if code, body := s.get(follow, path); code != http.StatusNotFound || strings.Contains(body, ">app.css<") {
 			t.Errorf("%s: %d %q, want 404 without a listing", path, code, body)
+		}
+	}
+	// A missing file or page is the console's own page, in Chinese by
+	// default, not the mux's plain English.
+	for _, path := range []string{"/static/nothing.css", "/no-such-page", "/merchants/1/nothing"} {
+		if code, body := s.get(c, path); code != http.StatusNotFound || strings.Contains(body, "404 page not found") || !strings.Contains(body, "未找到") {
+			t.Errorf("%s: %d %.200q, want the console's 404 page", path, code, body)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -130,6 +131,32 @@ func (r *Request) ID(name string) (int64, error) {
 	return id, nil
 }
 
+// badJSON says what is wrong with a body the decoder refused, whole in
+// each language: the decoder's own English text is never passed on.
+func badJSON(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return poscare.Errorf(poscare.EBadRequest, "请求体为空，应为JSON对象", "the request body is empty; a JSON object is expected")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return poscare.Errorf(poscare.EBadRequest, "请求体不完整，不是有效的JSON", "the request body ends too early; it is not valid JSON")
+	case errors.As(err, &syntax):
+		return poscare.Errorf(poscare.EBadRequest, "请求体不是有效的JSON（第%d字节附近）", "the request body is not valid JSON (near byte %d)", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		e := poscare.Errorf(poscare.EBadRequest, "请求体中有字段的类型不对", "a field of the request body has the wrong type")
+		e.Fields = map[string]poscare.Text{typ.Field: {Zh: "类型不对", En: "has the wrong type"}}
+		return e
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		e := poscare.Errorf(poscare.EBadRequest, "请求体含有未知字段", "the request body has an unknown field")
+		e.Fields = map[string]poscare.Text{name: {Zh: "未知字段", En: "unknown field"}}
+		return e
+	}
+	return poscare.Errorf(poscare.EBadRequest, "请求体不是有效的JSON", "the request body is not valid JSON")
+}
+
 // Decode reads a JSON body into v, refusing unknown fields, trailing data
 // and bodies over MaxBodyBytes.
 func (r *Request) Decode(v any) error {
@@ -140,7 +167,7 @@ func (r *Request) Decode(v any) error {
 		if errors.As(err, &tooBig) {
 			return poscare.Errorf(poscare.ETooLarge, "请求体过大（上限1 MiB）", "request body too large (limit 1 MiB)")
 		}
-		return &poscare.Error{Code: poscare.EBadRequest, Message: poscare.Text{Zh: "请求体不是有效的JSON或含有未知字段：" + err.Error(), En: "invalid JSON body: " + err.Error()}}
+		return badJSON(err)
 	}
 	if dec.More() {
 		return poscare.Errorf(poscare.EBadRequest, "请求体含有多余数据", "unexpected data after the JSON body")
