@@ -249,7 +249,13 @@ func openStore(ctx context.Context, c config, keysFile string) (*sqlstore.Store,
 		}
 	}
 	if keys["data-keys"] == "" || keys["index-key"] == "" {
-		return nil, errors.New("no encryption keys: set POSCARE_DATA_KEYS and POSCARE_INDEX_KEY (see `poscare keys generate`) or --keys-file")
+		hint := ""
+		// The demo keeps its keys beside its database; say so rather than
+		// pick them up unasked.
+		if demo := c["db"] + ".keys"; !strings.HasPrefix(c["db"], "postgres") && fileExists(demo) {
+			hint = fmt.Sprintf("; the demo's keys are in %s: add --keys-file %s", demo, demo)
+		}
+		return nil, errors.New("no encryption keys: set POSCARE_DATA_KEYS and POSCARE_INDEX_KEY (see `poscare keys generate`) or --keys-file" + hint)
 	}
 	if keys["audit-key"] == "" || keys["link-key"] == "" {
 		return nil, errors.New("no signing keys: set POSCARE_AUDIT_KEY and POSCARE_LINK_KEY (see `poscare keys generate`), or AUDIT_KEY= and LINK_KEY= lines in --keys-file")
@@ -809,4 +815,10 @@ func alertChannels(channels map[string]notify.Channel) []string {
 		out = []string{"email"}
 	}
 	return out
+}
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }
