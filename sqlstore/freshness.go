@@ -43,6 +43,7 @@ const merchantTaskKinds = "('" + TaskCallback + "', '" + TaskFollowUp + "')"
 func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 	n := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
+		n = 0 // afresh on every run: inWrite may retry
 		cutoff := micros(t.now.Add(-t.s.Policy.StaleAfter))
 		// The task goes to whoever serves the merchant now: the account
 		// manager, else their cover, else the backup (else, with nobody at

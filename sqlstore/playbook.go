@@ -594,6 +594,7 @@ func (t *Tx) tellEachInPerson(ctx context.Context, key func(int64) string, merch
 func (s *Store) MarkIncidentsInformed(ctx context.Context) (int, error) {
 	ticked := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
+		ticked = 0 // afresh on every run: inWrite may retry
 		type open struct {
 			id        int64
 			checklist string
@@ -853,6 +854,7 @@ func (s *Store) ReturnMerchants(ctx context.Context, a poscare.Actor, incidentID
 	}
 	returned := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
+		returned = 0 // afresh on every run: inWrite may retry
 		x, err := t.incident(ctx, a, incidentID)
 		if err != nil {
 			return err

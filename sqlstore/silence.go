@@ -129,6 +129,7 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 	var marked []Silence
 	sys := poscare.SystemActor("silence")
 	err := s.inWrite(ctx, func(t *Tx) error {
+		marked = nil // afresh on every run: inWrite may retry
 		found, err := t.silences(ctx)
 		if err != nil {
 			return err
