@@ -137,8 +137,14 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 		for _, si := range found {
 			why := si.Crossed(t.s.Policy)
 			reason := why.Zh
-			if _, err := t.exec(ctx, "UPDATE users SET status = 'unreachable', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'", reason, micros(t.now), si.User.ID); err != nil {
+			res, err := t.exec(ctx, "UPDATE users SET status = 'unreachable', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'", reason, micros(t.now), si.User.ID)
+			if err != nil {
 				return err
+			}
+			// Another instance's sweep (or a lead) changed the status since
+			// it was read: that change is on record already, not this one.
+			if k, _ := res.RowsAffected(); k == 0 {
+				continue
 			}
 			after := *si.User
 			after.Status, after.StatusReason = poscare.UserUnreachable, reason
