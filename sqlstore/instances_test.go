@@ -297,3 +297,69 @@ func hasLatin(s string) bool {
 	}
 	return false
 }
+
+// TestCallbackTwoInstances has a merchant's callback requested and then
+// completed on two instances at once, ten times: one open callback each
+// time, and one audit entry for its completion.
+func TestCallbackTwoInstances(t *testing.T) {
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			stores := []*sqlstore.Store{s, testenv.Open(t, dsn)}
+			shop := fx.Actor(w.Users[poscare.RoleMerchant])
+			both := func(fn func(s *sqlstore.Store) error) {
+				var start, done sync.WaitGroup
+				start.Add(1)
+				errs := make([]error, len(stores))
+				for i, st := range stores {
+					done.Add(1)
+					go func() {
+						defer done.Done()
+						start.Wait()
+						errs[i] = fn(st)
+					}()
+				}
+				start.Done()
+				done.Wait()
+				for _, err := range errs {
+					must(t, err)
+				}
+			}
+			for round := range 10 {
+				var mu sync.Mutex
+				tasks := map[int64]int64{} // task → assignee
+				both(func(st *sqlstore.Store) error {
+					cb, err := st.RequestCallback(ctx, shop, w.Merchant.ID, fmt.Sprintf("第%d次请求回电", round))
+					if err == nil {
+						mu.Lock()
+						tasks[cb.Task.ID] = cb.Task.UserID
+						mu.Unlock()
+					}
+					return err
+				})
+				open := count(t, s, dsn, "SELECT COUNT(*) FROM tasks WHERE merchant_id = ? AND kind = 'callback' AND done_at IS NULL", w.Merchant.ID)
+				if open != 1 || len(tasks) != 1 {
+					t.Fatalf("round %d: %d open callbacks, %d handed out", round, open, len(tasks))
+				}
+				for id, user := range tasks {
+					var assignee *poscare.User
+					for _, u := range []*poscare.User{w.Users[poscare.RoleAgent], w.Spare, w.Users[poscare.RoleLead]} {
+						if u.ID == user {
+							assignee = u
+						}
+					}
+					if assignee == nil {
+						t.Fatalf("callback %d went to user %d", id, user)
+					}
+					both(func(st *sqlstore.Store) error { return st.CompleteTask(ctx, fx.Actor(assignee), id) })
+					if n := count(t, s, dsn, "SELECT COUNT(*) FROM audit_log WHERE entity = 'task' AND entity_id = ? AND action = 'task_done'", id); n != 1 {
+						t.Fatalf("round %d: callback %d completed with %d audit entries", round, id, n)
+					}
+				}
+			}
+			must(t, s.VerifyAuditOK(ctx))
+		})
+	}
+}

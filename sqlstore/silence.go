@@ -227,7 +227,8 @@ func (t *Tx) queueForStaff(ctx context.Context, readers []*reader, key string, s
 			seen[channel+":"+addr] = true
 			k := key + ":" + addr
 			if _, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
-				SELECT ?, ?, ?, ?, ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)`,
+				SELECT ?, ?, ?, ?, ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)
+				ON CONFLICT (dedupe_key) DO NOTHING`,
 				k, channel, addr, r.lang, subject.In(r.lang), text, micros(t.now), micros(t.now), k); err != nil {
 				return err
 			}
