@@ -100,6 +100,13 @@ func (t *Tx) flush(ctx context.Context) error {
 		}
 		t.pendingSearch = nil
 	}
+	// Last, so that on PostgreSQL the chain's lock is held for no more
+	// than this insert and the commit.
+	if len(t.unlinked) > 0 {
+		if err := t.readAuditHead(ctx); err != nil {
+			return err
+		}
+	}
 	if len(t.pendingAudit) > 0 {
 		if err := t.insertRows(ctx, "audit_log", []string{"seq", "at", "actor_id", "actor_login", "action", "entity", "entity_id",
 			"before_json", "after_json", "source", "prev_hash", "hash"}, t.pendingAudit); err != nil {

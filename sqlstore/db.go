@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"strconv"
@@ -85,6 +86,9 @@ type Store struct {
 	// Observer hears playbook runs and failed logins (observer.go); the
 	// server sets its metrics. Nil hears nothing.
 	Observer Observer
+	// beforeTx, when set (by tests), runs first in every write
+	// transaction, to make it collide with another on purpose.
+	beforeTx func(context.Context, *sql.Tx) error
 }
 
 // DefaultServiceCentre is used until configuration names the real one.
@@ -293,6 +297,9 @@ type Tx struct {
 	auditRead bool
 	// auditWait, when set, waits for entries computed aside (recordAside).
 	auditWait func() error
+	// PostgreSQL: entries recorded before the chain's head was read, in
+	// order; readAuditHead links them, at flush at the latest.
+	unlinked []poscare.AuditEntry
 	// Statements prepared in this transaction, by query text: a bulk import
 	// runs the same few statements thousands of times, and parsing SQL
 	// each time would cost more than running it.
@@ -349,8 +356,41 @@ func (t *Tx) insert(ctx context.Context, q string, args ...any) (int64, error) {
 }
 
 // inWrite runs fn in a write transaction and commits if fn returns nil.
+// A transaction that fails on a concurrent one (PostgreSQL's serialization
+// failure or deadlock, SQLite's busy or locked database: see retryable) is
+// run again, up to writeAttempts times in all, after a short random pause;
+// fn must therefore be safe to repeat: it writes only through t, and sets
+// whatever it hands back to its caller afresh on every run.
 func (s *Store) inWrite(ctx context.Context, fn func(*Tx) error) error {
-	return s.inTx(ctx, s.write, false, fn)
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.inTx(ctx, s.write, false, fn)
+		if err == nil || !retryable(err) || attempt == writeAttempts {
+			break
+		}
+		if werr := retryPause(ctx, attempt); werr != nil {
+			break
+		}
+	}
+	return err
+}
+
+// writeAttempts bounds the runs of one write transaction that keeps
+// failing on concurrent ones.
+const writeAttempts = 5
+
+// retryPause waits a random time up to 2^attempt milliseconds (2, 4, 8,
+// 16 ms), so that transactions that collided do not collide again in step.
+func retryPause(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond<<attempt))) + time.Millisecond
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
 }
 
 // inRead runs fn in a read-only transaction, so a multi-query read sees one
@@ -374,6 +414,12 @@ func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx
 			st.Close()
 		}
 	}()
+	if s.beforeTx != nil && !readOnly {
+		if err := s.beforeTx(ctx, t.tx); err != nil {
+			tx.Rollback()
+			return s.translate(err)
+		}
+	}
 	err = fn(t)
 	if t.auditWait != nil {
 		if werr := t.auditWait(); err == nil {
@@ -392,44 +438,6 @@ func (s *Store) inTx(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx
 	}
 	if !readOnly {
 		s.written()
-	}
-	return nil
-}
-
-// translate turns driver errors into domain errors so that no caller ever
-// sees a driver type: unique violations become conflicts, foreign-key
-// violations invalid references, no rows not-found.
-func (s *Store) translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var pe *poscare.Error
-	if errors.As(err, &pe) {
-		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return &poscare.Error{Code: poscare.ENotFound, Message: poscare.Text{Zh: "未找到记录", En: "record not found"}, Cause: err}
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505"):
-		return &poscare.Error{Code: poscare.EConflict, Message: poscare.Text{Zh: "记录已存在（唯一字段重复）", En: "a record with the same unique value already exists"}, Fields: conflictField(msg), Cause: err}
-	case strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "SQLSTATE 23503"):
-		return &poscare.Error{Code: poscare.EInvalid, Message: poscare.Text{Zh: "引用的记录不存在", En: "a referenced record does not exist"}, Cause: err}
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		return &poscare.Error{Code: poscare.EInternal, Message: poscare.Text{Zh: "请求已取消或超时", En: "request cancelled or timed out"}, Cause: err}
-	}
-	return poscare.Internal(err)
-}
-
-// conflictField names the field of a unique violation when the message
-// lets us, so the user sees which value is taken.
-func conflictField(msg string) map[string]poscare.Text {
-	for _, f := range []string{"login", "uscc", "mid", "serial", "tid", "name"} {
-		if strings.Contains(msg, "."+f) || strings.Contains(msg, "_"+f+"_") || strings.Contains(msg, "_"+f+"\"") {
-			l := poscare.FieldLabel(f)
-			return map[string]poscare.Text{f: {Zh: l.Zh + "：已被使用", En: l.En + ": already in use"}}
-		}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"slices"
@@ -20,6 +21,7 @@ type Message struct {
 	Subject    string
 	Body       string
 	Attempts   int
+	due        int64 // when it was due, in micros: the order of a claim
 }
 
 // Outbox sending: a claimed message is leased for SendLease; a worker
@@ -32,30 +34,61 @@ var (
 )
 
 // ClaimMessages leases up to n messages that are due, so that several
-// workers (on several instances) never take the same one.
+// workers (on several instances) never take the same one. On PostgreSQL
+// the due rows are locked as they are picked (FOR UPDATE SKIP LOCKED): a
+// row another instance is claiming is passed over, and one it claimed in
+// the meantime is no longer due when locked. On SQLite the transaction
+// holds the only write lock; the lease is still taken only where the row
+// is still due, and only the rows it took are handed out.
 func (s *Store) ClaimMessages(ctx context.Context, n int) ([]*Message, error) {
 	var out []*Message
 	err := s.inWrite(ctx, func(t *Tx) error {
 		var err error
-		out, err = queryAllTx(ctx, t, `SELECT id, dedupe_key, merchant_id, channel, address, subject, body, attempts FROM outbox
-			WHERE status IN ('queued', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, []any{micros(t.now), n},
-			func(r scanner) (*Message, error) {
-				var m Message
-				var merchant sql.NullInt64
-				err := r.Scan(&m.ID, &m.DedupeKey, &merchant, &m.Channel, &m.Address, &m.Subject, &m.Body, &m.Attempts)
-				m.MerchantID = int64Ptr(merchant)
-				return &m, err
-			})
-		if err != nil || len(out) == 0 {
+		out = nil // afresh on every run: inWrite may retry
+		scan := func(r scanner) (*Message, error) {
+			var m Message
+			var merchant sql.NullInt64
+			err := r.Scan(&m.ID, &m.DedupeKey, &merchant, &m.Channel, &m.Address, &m.Subject, &m.Body, &m.Attempts, &m.due)
+			m.MerchantID = int64Ptr(merchant)
+			return &m, err
+		}
+		const due = `SELECT id, next_attempt_at FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt_at <= ?
+			ORDER BY next_attempt_at, id LIMIT ?`
+		if t.s.dialect == Postgres {
+			out, err = queryAllTx(ctx, t, `WITH due AS (`+due+` FOR UPDATE SKIP LOCKED)
+				UPDATE outbox o SET status = 'sending', next_attempt_at = ? FROM due WHERE o.id = due.id
+				RETURNING o.id, o.dedupe_key, o.merchant_id, o.channel, o.address, o.subject, o.body, o.attempts, due.next_attempt_at`,
+				[]any{micros(t.now), n, micros(t.now.Add(SendLease))}, scan)
+			slices.SortFunc(out, func(a, b *Message) int { return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.ID, b.ID)) })
 			return err
 		}
-		ids := make([]int64, len(out))
-		for i, m := range out {
+		found, err := queryAllTx(ctx, t, `SELECT id, dedupe_key, merchant_id, channel, address, subject, body, attempts, next_attempt_at FROM outbox
+			WHERE status IN ('queued', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, []any{micros(t.now), n}, scan)
+		if err != nil || len(found) == 0 {
+			return err
+		}
+		ids := make([]int64, len(found))
+		for i, m := range found {
 			ids[i] = m.ID
 		}
 		in, args := inList(ids)
-		_, err = t.exec(ctx, "UPDATE outbox SET status = 'sending', next_attempt_at = ? WHERE id IN "+in, append([]any{micros(t.now.Add(SendLease))}, args...)...)
-		return err
+		taken, err := queryAllTx(ctx, t, `UPDATE outbox SET status = 'sending', next_attempt_at = ?
+			WHERE id IN `+in+` AND status IN ('queued', 'sending') AND next_attempt_at <= ? RETURNING id`,
+			append(append([]any{micros(t.now.Add(SendLease))}, args...), micros(t.now)),
+			func(r scanner) (*int64, error) { var id int64; return &id, r.Scan(&id) })
+		if err != nil {
+			return err
+		}
+		claimed := map[int64]bool{}
+		for _, id := range taken {
+			claimed[*id] = true
+		}
+		for _, m := range found {
+			if claimed[m.ID] {
+				out = append(out, m)
+			}
+		}
+		return nil
 	})
 	return out, err
 }
