@@ -327,6 +327,12 @@ func (s *Store) VerifyAudit(ctx context.Context) (*poscare.ChainBreak, int64, er
 		return nil, n, s.translate(err)
 	}
 	switch {
+	case n > 0 && s.AuditCheckpoints != "" && len(cps) == 0:
+		return &poscare.ChainBreak{Kind: poscare.BreakUnanchored, Seq: n, Reason: fmt.Sprintf(
+			"the checkpoint file holds no checkpoint, but the audit trail has %d entries (a server writes one at every start): it was emptied or replaced", n)}, n, nil
+	case n > 0 && !keyed && len(cps) == 0:
+		return &poscare.ChainBreak{Kind: poscare.BreakUnanchored, Seq: n, Reason: fmt.Sprintf(
+			"none of the %d entries is keyed with the audit key and no checkpoint vouches for them: the chain may have been recomputed without the key; verify against the checkpoints (--checkpoints)", n)}, n, nil
 	case last.Seq > 0 && n == 0:
 		return &poscare.ChainBreak{Kind: poscare.BreakEmptied, Seq: 1, Reason: fmt.Sprintf(
 			"the audit trail is empty, but the checkpoint of %s recorded %d entries", last.At.Format(time.RFC3339), last.Seq)}, n, nil
