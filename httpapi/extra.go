@@ -101,7 +101,7 @@ func (s *Server) extraRoutes() []Route {
 				return map[string]bool{"ok": true}, st.SetPassword(r.Context(), r.Actor, id, body.Password)
 			}},
 		{Method: "POST", Pattern: "/api/v1/users/{id}/status", Entity: poscare.EntityUser, Action: poscare.ActStatus,
-			Summary: "Change a staff member's work status (on leave with cover, unreachable, missing, departed, active) with a reason",
+			Summary: "Change a staff member's work status (active, on leave with a cover, unreachable, disabled) with a reason; missing and departed come only from the playbook, and back only through the incident's return",
 			Body:    poscare.StatusChange{}, Response: &poscare.User{},
 			Handle: func(r *Request) (any, error) {
 				id, err := r.ID("id")
