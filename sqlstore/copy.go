@@ -24,10 +24,19 @@ import (
 // target continues the same chain and the source's audit checkpoints hold
 // for it too.
 
-// derivedTables are kept by the schema itself and are never copied: the
-// target's triggers rebuild them from the rows copied, and CopyTo then
-// checks they came out the same as the source's.
-var derivedTables = []string{"merchant_holdings"}
+// derivedTables are kept by triggers from other tables, each with the
+// query (its columns in the table's order) of what it must hold. On a
+// PostgreSQL target the copy disables the user triggers of the tables in
+// its transaction and copies these as stored: a row trigger would update
+// one holding's row once per merchant, and PostgreSQL keeps every version
+// of a row updated in one transaction, so the copy would slow down with
+// the square of the merchants. SQLite's triggers cannot be disabled: there
+// they rebuild the tables from the rows copied. Either way CopyTo checks
+// each against its query on the target and against the source's rows.
+var derivedTables = map[string]string{
+	"merchant_holdings": `SELECT team_id, account_manager_id, COALESCE(backup_manager_id, 0), COUNT(*) FROM merchants
+		WHERE archived_at IS NULL GROUP BY team_id, account_manager_id, COALESCE(backup_manager_id, 0)`,
+}
 
 // CopyProgress hears how far the copy of a table has come: done of total
 // rows. It is called after every batch and once a table is complete.
@@ -47,7 +56,7 @@ type CopyReport struct {
 type TableCopy struct {
 	Name    string `json:"name"`
 	Rows    int64  `json:"rows"`
-	Derived bool   `json:"derived"` // rebuilt by the target's triggers, compared rather than copied
+	Derived bool   `json:"derived"` // kept by triggers, checked against what they would make of the rows copied
 }
 
 // CopyTo copies every record of s into target, in one transaction on the
@@ -98,9 +107,10 @@ func (s *Store) CopyTo(ctx context.Context, target *Store, progress CopyProgress
 			return nil, fmt.Errorf("target: %w", err)
 		}
 	}
+	rebuilt := target.dialect == SQLite // derived tables filled by the target's triggers
 	var copied []string
 	for _, table := range dstTables {
-		if !slices.Contains(derivedTables, table) {
+		if _, derived := derivedTables[table]; !derived || !rebuilt {
 			copied = append(copied, table)
 		}
 	}
@@ -119,6 +129,9 @@ func (s *Store) CopyTo(ctx context.Context, target *Store, progress CopyProgress
 		return nil, fmt.Errorf("target: %w", err)
 	}
 	defer dst.Rollback()
+	if err := target.userTriggers(ctx, dst, order, false); err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
 	rep := &CopyReport{}
 	digests := map[string]tableDigest{}
 	for _, table := range order {
@@ -127,10 +140,14 @@ func (s *Store) CopyTo(ctx context.Context, target *Store, progress CopyProgress
 			return nil, fmt.Errorf("copy %s: %w", table, err)
 		}
 		digests[table] = d
-		rep.Tables = append(rep.Tables, TableCopy{Name: table, Rows: n})
+		_, derived := derivedTables[table]
+		rep.Tables = append(rep.Tables, TableCopy{Name: table, Rows: n, Derived: derived})
 	}
-	for _, table := range derivedTables {
-		if !slices.Contains(dstTables, table) {
+	if err := target.userTriggers(ctx, dst, order, true); err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	for _, table := range dstTables {
+		if _, derived := derivedTables[table]; !derived || !rebuilt {
 			continue
 		}
 		d, n, err := digestTable(ctx, src, s.dialect, table)
@@ -160,6 +177,54 @@ func (s *Store) CopyTo(ctx context.Context, target *Store, progress CopyProgress
 	}
 	rep.Took = time.Since(start)
 	return rep, nil
+}
+
+// userTriggers disables (or enables again) the user triggers of those of
+// tables that have any, on
+// a PostgreSQL target, inside the copy's transaction, so that nothing is
+// derived twice from rows copied as stored; the change is undone before
+// the commit, and never seen outside the transaction. SQLite has no such
+// switch.
+func (s *Store) userTriggers(ctx context.Context, tx *sql.Tx, tables []string, enable bool) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	verb := "DISABLE"
+	if enable {
+		verb = "ENABLE"
+		// A table with deferred foreign-key checks still to run cannot be
+		// altered: run them now.
+		if _, err := tx.ExecContext(ctx, "SET CONSTRAINTS ALL IMMEDIATE"); err != nil {
+			return s.translate(err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+		JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND n.nspname = current_schema()`)
+	if err != nil {
+		return err
+	}
+	var triggered []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		if slices.Contains(tables, t) {
+			triggered = append(triggered, t)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	sort.Strings(triggered)
+	for _, t := range triggered {
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+quoteIdent(t)+" "+verb+" TRIGGER USER"); err != nil {
+			return fmt.Errorf("%s the triggers of %s: %w", strings.ToLower(verb), t, err)
+		}
+	}
+	return nil
 }
 
 // snapshot is how the source is read: in one snapshot, on PostgreSQL a
@@ -605,6 +670,23 @@ func (s *Store) checkCopy(ctx context.Context, rep *CopyReport, want map[string]
 		}
 		if d != want[t.Name] {
 			return fmt.Errorf("table %s's rows differ from the source's", t.Name)
+		}
+	}
+	for table, want := range derivedTables {
+		if !slices.ContainsFunc(rep.Tables, func(t TableCopy) bool { return t.Name == table }) {
+			continue
+		}
+		var extra, missing int64
+		q := "SELECT COUNT(*) FROM (SELECT * FROM " + quoteIdent(table) + " EXCEPT " + want + ") x"
+		if err := tx.QueryRowContext(ctx, q).Scan(&extra); err != nil {
+			return err
+		}
+		q = "SELECT COUNT(*) FROM (" + want + " EXCEPT SELECT * FROM " + quoteIdent(table) + ") x"
+		if err := tx.QueryRowContext(ctx, q).Scan(&missing); err != nil {
+			return err
+		}
+		if extra+missing > 0 {
+			return fmt.Errorf("table %s disagrees with the rows it is kept from: %d rows it should not have, %d it lacks", table, extra, missing)
 		}
 	}
 	brk, n, err := s.VerifyAudit(ctx)

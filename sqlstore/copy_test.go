@@ -3,12 +3,16 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"poscare"
 	"poscare/demo"
+	"poscare/internal/benchdb"
+	fx "poscare/internal/fixture"
 	"poscare/internal/testenv"
 	"poscare/sqlstore"
 )
@@ -29,8 +33,9 @@ func TestCopyThereAndBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	stops := []*sqlstore.Store{first}
-	if dsn := testenv.PostgresDSN(t); dsn != "" {
-		stops = append(stops, testenv.Open(t, dsn))
+	pgDSN := testenv.PostgresDSN(t)
+	if pgDSN != "" {
+		stops = append(stops, testenv.Open(t, pgDSN))
 	}
 	stops = append(stops, testenv.Open(t, filepath.Join(dir, "last.db")))
 	system := poscare.SystemActor("test")
@@ -69,6 +74,21 @@ func TestCopyThereAndBack(t *testing.T) {
 		}
 		if got := len(list(to, fragment)); got != wantFound || got == 0 {
 			t.Errorf("%s: search for %q finds %d merchants, the source %d", to.Dialect(), fragment, got, wantFound)
+		}
+		if to.Dialect() == sqlstore.Postgres {
+			// The triggers the copy disabled in its transaction are on.
+			db, err := sql.Open("pgx", pgDSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var on, off int
+			err = db.QueryRow(`SELECT COUNT(*) FILTER (WHERE tgenabled = 'O'), COUNT(*) FILTER (WHERE tgenabled <> 'O') FROM pg_trigger t
+				JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+				WHERE NOT t.tgisinternal AND n.nspname = current_schema()`).Scan(&on, &off)
+			db.Close()
+			if err != nil || on < 4 || off != 0 {
+				t.Errorf("after the copy %d user triggers are on, %d off (%v)", on, off, err)
+			}
 		}
 		// The next team gets the id after the copied ones.
 		team := &poscare.Team{Name: "新组 " + string(to.Dialect())}
@@ -153,4 +173,43 @@ func TestCopyIsAllOrNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkCopyToPostgres100k copies a SQLite database of 100,000
+// merchants (with their contacts and audit entries) to PostgreSQL; one op
+// is the whole copy, checks included.
+func BenchmarkCopyToPostgres100k(b *testing.B) {
+	if os.Getenv("POSCARE_TEST_POSTGRES") == "" {
+		b.Skip("POSCARE_TEST_POSTGRES not set")
+	}
+	ctx := context.Background()
+	src := testenv.Open(b, filepath.Join(b.TempDir(), "bench.db"))
+	benchdb.Load(b, src, fx.Build(b, src), 100_000, 25_000)
+	var rows int64
+	for b.Loop() {
+		b.StopTimer()
+		dst := testenv.Open(b, testenv.PostgresDSN(b))
+		b.StartTimer()
+		last := time.Now()
+		rep, err := src.CopyTo(ctx, dst, func(table string, done, total int64) {
+			if done == total && os.Getenv("POSCARE_COPY_TIMES") != "" {
+				b.Logf("%s: %d rows in %v", table, total, time.Since(last).Round(time.Millisecond))
+				last = time.Now()
+			}
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if os.Getenv("POSCARE_COPY_TIMES") != "" {
+			b.Logf("derived tables, commit and checks: %v (all: %v)", time.Since(last).Round(time.Millisecond), rep.Took.Round(time.Millisecond))
+		}
+		rows = 0
+		for _, t := range rep.Tables {
+			rows += t.Rows
+		}
+		b.StopTimer()
+		dst.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rows), "rows")
 }

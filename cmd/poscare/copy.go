@@ -74,11 +74,10 @@ func cmdCopy(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var rows int64
 	for _, t := range rep.Tables {
-		if t.Derived {
-			fmt.Fprintf(stdout, "  %s %s (kept by the target's triggers, equal to the source's)\n", t.Name, thousands(t.Rows))
-			continue
-		}
 		rows += t.Rows
+		if t.Derived {
+			fmt.Fprintf(stdout, "  %s %s: kept by triggers, equal to the source's and to a recount on the target\n", t.Name, thousands(t.Rows))
+		}
 	}
 	fmt.Fprintf(stdout, "copied %d tables, %s rows in %s; schema version %d; every table's row count and row digest checked on the target\n",
 		len(rep.Tables), thousands(rows), rep.Took.Round(time.Millisecond), rep.SchemaVersion)
