@@ -32,13 +32,13 @@ func cmdCopy(ctx context.Context, args []string, stdout io.Writer) error {
 	// the same chain.
 	checkpoints := c["audit-checkpoints"]
 	if checkpoints == "" && sqlstore.DialectOf(*from) == sqlstore.SQLite {
-		if p := *from + ".audit-checkpoints"; fileExists(p) {
+		if p := *from + ".audit-checkpoints"; pathExists(p) {
 			checkpoints = p
 		}
-	} else if checkpoints != "" && !fileExists(checkpoints) {
+	} else if checkpoints != "" && !pathExists(checkpoints) {
 		return fmt.Errorf("audit checkpoints: %s does not exist", checkpoints)
 	}
-	if sqlstore.DialectOf(*from) == sqlstore.SQLite && !fileExists(*from) {
+	if sqlstore.DialectOf(*from) == sqlstore.SQLite && !pathExists(*from) {
 		return fmt.Errorf("--from: %s does not exist", *from)
 	}
 	at := func(dsn string) config {
@@ -91,7 +91,8 @@ func cmdCopy(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func fileExists(path string) bool {
+// pathExists reports whether something is at path.
+func pathExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
