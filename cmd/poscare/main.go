@@ -2,11 +2,12 @@
 // JSON API, demo data, migrations and the administrative commands.
 //
 //	poscare serve   [--db DSN] [--listen ADDR]   run the server
-//	poscare demo    [--db PATH] [--listen ADDR]  create demo data once, then serve
+//	poscare demo    [--db DSN] [--listen ADDR]   create demo data once, then serve
 //	poscare migrate [--db DSN]                   apply database migrations
 //	poscare user add --login L --name N --role R [--team-id N] …
 //	poscare keys generate | keys rotate          manage the encryption and signing keys
 //	poscare audit verify                         check the audit trail against its checkpoints
+//	poscare copy --from DB --to POSTGRES-URL     move the whole database onto a new, empty one
 //	poscare config                               print the settings (secrets redacted)
 //	poscare version
 package main
@@ -58,7 +59,7 @@ const usage = `poscare — operations platform for POS payment service providers
 
 usage:
   poscare serve   [--db DSN] [--listen ADDR]    run the server (migrates first)
-  poscare demo    [--db PATH] [--listen ADDR]   fill a SQLite file with demo data once, then serve
+  poscare demo    [--db DSN] [--listen ADDR]    fill a SQLite file (or PostgreSQL) with demo data once, then serve
   poscare migrate [--db DSN]                    apply database migrations
   poscare user add --login L --name N --role R [--password P] [--team-id N] [--mobile M] [--email E]
   poscare staff declare-missing|declare-departed ID --reason R [--strategy backup|spread]
@@ -70,6 +71,8 @@ usage:
   poscare backup --db DSN --to PATH             take a consistent backup (while serve runs)
   poscare backup verify PATH [--db POSTGRES-URL]  restore a backup into a temporary database and check it
   poscare restore --from PATH --db DSN          restore a backup onto a new, empty database
+  poscare copy --from poscare.db --to postgres://…
+                                                copy every record and the audit trail onto a new, empty database
   poscare config                                print the settings, secrets redacted
   poscare version
 
@@ -81,7 +84,7 @@ Every subcommand takes -h/--help.
 // name.
 var synopses = map[string]string{
 	"serve":                  "poscare serve [flags]   run the server (migrates first)",
-	"demo":                   "poscare demo [flags]    fill a SQLite file with demo data once, then serve",
+	"demo":                   "poscare demo [flags]    fill a SQLite file or a PostgreSQL database with demo data once, then serve",
 	"migrate":                "poscare migrate [--db DSN]   apply database migrations",
 	"user add":               "poscare user add --login L --name N --role R [flags]   add a staff or merchant user",
 	"staff declare-missing":  "poscare staff declare-missing ID --reason R [--strategy backup|spread]   run the emergency playbook for a missing staff member",
@@ -92,6 +95,7 @@ var synopses = map[string]string{
 	"backup":                 "poscare backup --db DSN --to PATH   take a consistent copy of the database (SQLite online, PostgreSQL with pg_dump)",
 	"backup verify":          "poscare backup verify PATH [--db POSTGRES-URL]   restore a backup into a temporary database and check its schema and audit trail",
 	"restore":                "poscare restore --from PATH --db DSN   restore a backup onto a new, empty database",
+	"copy":                   "poscare copy --from DSN --to DSN   copy every record and the whole audit trail onto a new, empty database (SQLite to PostgreSQL), checked there",
 	"config":                 "poscare config [flags]   print the settings, secrets redacted",
 	"version":                "poscare version   print the version",
 }
@@ -172,6 +176,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdBackup(ctx, rest, stdout)
 	case "restore":
 		err = cmdRestore(ctx, rest, stdout)
+	case "copy":
+		err = cmdCopy(ctx, rest, stdout)
 	case "config":
 		var c config
 		names := []string{}
@@ -403,21 +409,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	logger := newLogger(c, stderr)
+	keysFile := ""
+	if withDemo {
+		if keysFile, err = demoFiles(c); err != nil {
+			return err
+		}
+	}
 	checkpoints, err := auditCheckpoints(c)
 	if err != nil {
 		return err
-	}
-	keysFile := ""
-	if withDemo {
-		if sqlstore.DialectOf(c["db"]) != sqlstore.SQLite {
-			return errors.New("demo runs on a SQLite file only")
-		}
-		if c["data-keys"] == "" && c["keys-file"] == "" {
-			keysFile = c["db"] + ".keys"
-			if err := ensureDemoKeys(keysFile); err != nil {
-				return err
-			}
-		}
 	}
 	store, err := openStore(ctx, c, keysFile)
 	if err != nil {
@@ -449,9 +449,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		// login that does not exist costs what one that does costs (no
 		// timing oracle); a real server hashes with password.Default.
 		if logins != nil {
-			fmt.Fprintf(stdout, "demo data created in %s in %s\n", c["db"], time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(stdout, "demo data created in %s in %s\n", redactURL(c["db"]), time.Since(start).Round(time.Millisecond))
 		} else {
-			fmt.Fprintf(stdout, "demo data already in %s\n", c["db"])
+			fmt.Fprintf(stdout, "demo data already in %s\n", redactURL(c["db"]))
 		}
 		users, err := store.ListUsers(ctx, poscare.SystemActor("demo"), sqlstore.UserFilter{Page: poscare.Page{Limit: 100}})
 		if err != nil {
