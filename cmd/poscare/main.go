@@ -389,7 +389,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "audit-checkpoints", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook",
 		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within",
 		"backup-dir", "backup-every", "backup-keep", "pg-bin", "shutdown-grace"}
-	defaults = append(defaults, "trusted-proxies")
+	defaults = append(defaults, "trusted-proxies", "sweep-every")
 	defaults = append(defaults, "smtp-url", "smtp-ca-file")
 	defaults = append(defaults, observeOptions...)
 	c, _, err := parseConfig(fs, args, defaults...)
@@ -526,10 +526,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	// A declaration whose playbook a crash interrupted is finished before
 	// anyone is served, then again by every sweep (another instance's).
 	resumePlaybooks(ctx, store, logger, metrics)
-	sweepBeat := ready.Heartbeat("sweep", sweepSilence)
+	every := c.duration("sweep-every")
+	sweepBeat := ready.Heartbeat("sweep", 3*every)
 	goBackground(func() {
 		defer sweepBeat.Stop()
-		sweep(ctx, store, logger, metrics, sweepBeat)
+		sweep(ctx, store, logger, metrics, sweepBeat, every)
 	})
 	goBackground(func() { checkpointAudit(ctx, store, logger, metrics) })
 	if every := c.duration("backup-every"); every > 0 {
@@ -754,11 +755,11 @@ func resumePlaybooks(ctx context.Context, store *sqlstore.Store, logger *slog.Lo
 	}
 }
 
-// sweep looks every sweepEvery for interrupted playbooks, for staff who
-// went silent and for contacts due for verification; it beats at the
-// start of every round.
-func sweep(ctx context.Context, store *sqlstore.Store, logger *slog.Logger, m *observe.Metrics, beat *observe.Heartbeat) {
-	t := time.NewTicker(sweepEvery)
+// sweep looks every so often (--sweep-every) for interrupted playbooks,
+// for staff who went silent and for contacts due for verification; it
+// beats at the start of every round.
+func sweep(ctx context.Context, store *sqlstore.Store, logger *slog.Logger, m *observe.Metrics, beat *observe.Heartbeat, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		beat.Beat()
