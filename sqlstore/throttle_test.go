@@ -1,8 +1,10 @@
 package sqlstore_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -15,10 +17,10 @@ import (
 	"poscare/sqlstore"
 )
 
-// countChecks replaces the process's password gate, for the test, with one
+// countChecks replaces the store's password gate, for the test, with one
 // of the given size that counts the argon2id computations it runs: in all,
 // and at most at once.
-func countChecks(t *testing.T, size int) (total, peak *atomic.Int64) {
+func countChecks(t *testing.T, s *sqlstore.Store, size int) (total, peak *atomic.Int64) {
 	total, peak = new(atomic.Int64), new(atomic.Int64)
 	var running atomic.Int64
 	g := password.NewGate(size, 2*time.Second)
@@ -30,9 +32,9 @@ func countChecks(t *testing.T, size int) (total, peak *atomic.Int64) {
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
 	}
-	old := sqlstore.PasswordChecks
-	sqlstore.PasswordChecks = g
-	t.Cleanup(func() { sqlstore.PasswordChecks = old })
+	old := s.PasswordChecks
+	s.PasswordChecks = g
+	t.Cleanup(func() { s.PasswordChecks = old })
 	return total, peak
 }
 
@@ -140,7 +142,7 @@ func TestLoginThrottle(t *testing.T) {
 
 			t.Run("ConcurrentGuessesGetNoMoreChecksThanSequentialOnes", func(t *testing.T) {
 				f.clock = f.clock.Add(time.Hour)
-				total, _ := countChecks(t, runtime.NumCPU())
+				total, _ := countChecks(t, s, runtime.NumCPU())
 				codes := map[string]int{}
 				var mu sync.Mutex
 				var wg sync.WaitGroup
@@ -192,7 +194,7 @@ func TestLoginThrottle(t *testing.T) {
 					for i := 0; blocked && i <= sqlstore.PairFreeFailures; i++ {
 						wantCode(t, auth("lead1", "wrong-password-1", source), poscare.EUnauthenticated)
 					}
-					total, _ := countChecks(t, runtime.NumCPU())
+					total, _ := countChecks(t, s, runtime.NumCPU())
 					var logins atomic.Int64
 					var wg sync.WaitGroup
 					for i := 0; i < 12; i++ {
@@ -221,7 +223,7 @@ func TestLoginThrottle(t *testing.T) {
 
 			t.Run("PasswordChecksStayWithinTheBound", func(t *testing.T) {
 				bound := runtime.NumCPU()
-				_, peak := countChecks(t, bound)
+				_, peak := countChecks(t, s, bound)
 				var wg sync.WaitGroup
 				for i := 0; i < 40; i++ {
 					wg.Add(1)
@@ -250,9 +252,9 @@ func TestLoginThrottle(t *testing.T) {
 						<-release // hold the only slot until the login below is refused
 					}
 				}
-				old := sqlstore.PasswordChecks
-				sqlstore.PasswordChecks = g
-				defer func() { sqlstore.PasswordChecks = old }()
+				old := s.PasswordChecks
+				s.PasswordChecks = g
+				defer func() { s.PasswordChecks = old }()
 				done := make(chan struct{})
 				go func() { g.Verify(ctx, "x", password.Hash("x", password.Fast)); close(done) }()
 				<-entered
@@ -270,12 +272,12 @@ func TestLoginThrottle(t *testing.T) {
 			})
 
 			t.Run("UnknownLoginsCostWhatKnownOnesCost", func(t *testing.T) {
-				p, err := password.ParamsOf(sqlstore.DummyHash())
+				p, err := password.ParamsOf(sqlstore.DummyHash(s))
 				must(t, err)
-				if p != sqlstore.PasswordParams {
-					t.Fatalf("unknown logins are checked with %+v, real hashes made with %+v", p, sqlstore.PasswordParams)
+				if p != s.PasswordParams {
+					t.Fatalf("unknown logins are checked with %+v, real hashes made with %+v", p, s.PasswordParams)
 				}
-				total, _ := countChecks(t, 1)
+				total, _ := countChecks(t, s, 1)
 				f.clock = f.clock.Add(time.Hour)
 				auth("nobody.at.all", "wrong-password-1", "10.6.0.1")
 				auth("lead2", "wrong-password-1", "10.6.0.1")
@@ -284,5 +286,36 @@ func TestLoginThrottle(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestPasswordCostsArePerStore: each store hashes with its own costs, so
+// tests (and a demo beside a real store) never change another store's.
+func TestPasswordCostsArePerStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		set  password.Params
+		want password.Params
+	}{{"fast", password.Fast, password.Fast}, {"default", password.Params{}, password.Default}} {
+		path := filepath.Join(dir, c.name+".db")
+		s := testenv.Open(t, path)
+		s.PasswordParams = c.set
+		u := &poscare.User{Login: "costs", Name: "成本", Role: poscare.RoleTech}
+		must(t, s.CreateUser(ctx, poscare.SystemActor("test"), u, testPassword))
+		var hash string
+		must(t, rawDB(t, path).QueryRowContext(ctx, "SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(&hash))
+		p, err := password.ParamsOf(hash)
+		must(t, err)
+		if p != c.want {
+			t.Errorf("%s: hash made with %+v, want %+v", c.name, p, c.want)
+		}
+		dp, err := password.ParamsOf(sqlstore.DummyHash(s))
+		must(t, err)
+		if dp != c.want {
+			t.Errorf("%s: unknown logins checked with %+v, want %+v", c.name, dp, c.want)
+		}
 	}
 }
