@@ -33,12 +33,12 @@ func newAuditBench(t *testing.T, sd storeDSN) *auditBench {
 	s.AuditCheckpoints = filepath.Join(t.TempDir(), "poscare.db.audit-checkpoints")
 	f := newFixture(t, s)
 	for i := 0; i < 10; i++ {
-		f.clock = t0.Add(time.Duration(i) * time.Minute)
-		c := &poscare.Contact{MerchantID: f.micro.ID, Name: fmt.Sprintf("店员%d", i), Role: "cashier",
+		f.Clock = t0.Add(time.Duration(i) * time.Minute)
+		c := &poscare.Contact{MerchantID: f.Micro.ID, Name: fmt.Sprintf("店员%d", i), Role: "cashier",
 			Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: fmt.Sprintf("136%08d", i)}}}
-		must(t, s.CreateContact(f.ctx, f.a1, c))
+		must(t, s.CreateContact(f.Ctx, f.A1, c))
 	}
-	cp, written, err := s.CheckpointAudit(f.ctx)
+	cp, written, err := s.CheckpointAudit(f.Ctx)
 	must(t, err)
 	if !written || cp.Seq < 20 || !strings.HasPrefix(cp.Hash, poscare.AuditKeyedPrefix) {
 		t.Fatalf("checkpoint %+v written=%v, want the keyed head of 20+ entries", cp, written)
@@ -136,7 +136,7 @@ func TestAuditTamperingDetected(t *testing.T) {
 		if _, written, err := b.s.CheckpointAudit(t.Context()); err != nil || written {
 			t.Fatalf("checkpoint of an unmoved head: written=%v %v", written, err)
 		}
-		must(t, b.s.Record(t.Context(), b.f.a1, poscare.AuditExport, "merchant", 0, nil))
+		must(t, b.s.Record(t.Context(), b.f.A1, poscare.AuditExport, "merchant", 0, nil))
 		if cp, written, err := b.s.CheckpointAudit(t.Context()); err != nil || !written || cp.Seq != b.head+1 {
 			t.Fatalf("checkpoint after one more entry: %+v written=%v %v", cp, written, err)
 		}
@@ -233,7 +233,7 @@ func TestAuditLegacyChainContinuesKeyed(t *testing.T) {
 			}
 			b.rechain(t, legacy, sha256Hash)
 			f := newFixture(t, sd.s)
-			must(t, sd.s.VerifyAuditOK(f.ctx))
+			must(t, sd.s.VerifyAuditOK(f.Ctx))
 			es := b.entries(t)
 			if len(es) < 10 || es[2].Keyed() || !es[3].Keyed() || !es[len(es)-1].Keyed() {
 				t.Fatalf("entries 3, 4 and last keyed = %v %v %v, want only the new ones keyed", es[2].Keyed(), es[3].Keyed(), es[len(es)-1].Keyed())

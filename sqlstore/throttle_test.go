@@ -52,7 +52,7 @@ func TestLoginThrottle(t *testing.T) {
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			auth := func(login, pw, source string) error {
 				_, err := s.Authenticate(ctx, login, pw, source)
 				return err
@@ -75,7 +75,7 @@ func TestLoginThrottle(t *testing.T) {
 					if wait := retryAfter(t, auth("agent.a1", testPassword, "10.1.0.1")); wait != want {
 						t.Fatalf("after %d failures the wait is %s, want %s", i, wait, want)
 					}
-					f.clock = f.clock.Add(want)
+					f.Clock = f.Clock.Add(want)
 				}
 				if want != sqlstore.PairMaxDelay {
 					t.Fatalf("the wait never reached its cap: %s", want)
@@ -86,7 +86,7 @@ func TestLoginThrottle(t *testing.T) {
 			})
 
 			t.Run("GuessesFromEverywhereHoldTheOwnerBackOnlyBriefly", func(t *testing.T) {
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				must(t, auth("agent.b1", testPassword, "10.2.0.1")) // the owner's usual desk
 				for i := 0; i < 40; i++ {
 					err := auth("agent.b1", "wrong-password-1", fmt.Sprintf("203.0.113.%d", i))
@@ -99,12 +99,12 @@ func TestLoginThrottle(t *testing.T) {
 				if wait := retryAfter(t, auth("agent.b1", testPassword, "10.2.0.99")); wait > sqlstore.LoginMaxDelay {
 					t.Fatalf("the owner is held back %s, more than %s", wait, sqlstore.LoginMaxDelay)
 				}
-				f.clock = f.clock.Add(sqlstore.LoginMaxDelay)
+				f.Clock = f.Clock.Add(sqlstore.LoginMaxDelay)
 				must(t, auth("agent.b1", testPassword, "10.2.0.99"))
 			})
 
 			t.Run("ColleaguesBehindOneAddressAreNotShutOut", func(t *testing.T) {
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				must(t, auth("agent.a2", testPassword, "198.51.100.7"))
 				for i := 0; i < sqlstore.AddressFreeFailures+20; i++ {
 					auth(fmt.Sprintf("nobody%d", i), "wrong-password-1", "198.51.100.7")
@@ -114,15 +114,15 @@ func TestLoginThrottle(t *testing.T) {
 				if wait := retryAfter(t, auth("lead1", testPassword, "198.51.100.7")); wait > sqlstore.AddressMaxDelay {
 					t.Fatalf("a new colleague is held back %s, more than %s", wait, sqlstore.AddressMaxDelay)
 				}
-				f.clock = f.clock.Add(sqlstore.AddressMaxDelay)
+				f.Clock = f.Clock.Add(sqlstore.AddressMaxDelay)
 				must(t, auth("lead1", testPassword, "198.51.100.7"))
 			})
 
 			t.Run("AnswersAreTheSameForUnknownExistingAndInactiveLogins", func(t *testing.T) {
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				inactive := &poscare.User{Login: "left.already", Name: "离职员工", Role: poscare.RoleTech}
-				must(t, s.CreateUser(ctx, f.sys, inactive, testPassword))
-				must(t, s.Archive(ctx, f.admin, poscare.EntityUser, inactive.ID, "员工离职"))
+				must(t, s.CreateUser(ctx, f.Sys, inactive, testPassword))
+				must(t, s.Archive(ctx, f.Admin, poscare.EntityUser, inactive.ID, "员工离职"))
 				var first []string
 				for _, login := range []string{"nobody.here", "lead2", "left.already"} {
 					var got []string
@@ -141,7 +141,7 @@ func TestLoginThrottle(t *testing.T) {
 			})
 
 			t.Run("ConcurrentGuessesGetNoMoreChecksThanSequentialOnes", func(t *testing.T) {
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				total, _ := countChecks(t, s, runtime.NumCPU())
 				codes := map[string]int{}
 				var mu sync.Mutex
@@ -164,7 +164,7 @@ func TestLoginThrottle(t *testing.T) {
 					t.Fatalf("20 guesses at once: %d password checks, answers %v; want 1 to %d checks", n, codes, allowed)
 				}
 				// With the slips used up, 20 at once get exactly one check.
-				f.clock = f.clock.Add(2 * time.Hour)
+				f.Clock = f.Clock.Add(2 * time.Hour)
 				for i := 0; i < sqlstore.PairFreeFailures; i++ {
 					wantCode(t, auth("agent.b2", "wrong-password-1", "10.4.0.2"), poscare.EUnauthenticated)
 				}
@@ -189,7 +189,7 @@ func TestLoginThrottle(t *testing.T) {
 
 			t.Run("WrongAndRightAtOnceDoNotLogInPastTheLimit", func(t *testing.T) {
 				for round, blocked := range []bool{false, true} {
-					f.clock = f.clock.Add(time.Hour)
+					f.Clock = f.Clock.Add(time.Hour)
 					source := fmt.Sprintf("10.5.0.%d", round+1)
 					for i := 0; blocked && i <= sqlstore.PairFreeFailures; i++ {
 						wantCode(t, auth("lead1", "wrong-password-1", source), poscare.EUnauthenticated)
@@ -258,7 +258,7 @@ func TestLoginThrottle(t *testing.T) {
 				done := make(chan struct{})
 				go func() { g.Verify(ctx, "x", password.Hash("x", password.Fast)); close(done) }()
 				<-entered
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				err := auth("lead2", testPassword, "10.7.0.1")
 				close(release)
 				<-done
@@ -278,7 +278,7 @@ func TestLoginThrottle(t *testing.T) {
 					t.Fatalf("unknown logins are checked with %+v, real hashes made with %+v", p, s.PasswordParams)
 				}
 				total, _ := countChecks(t, s, 1)
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				auth("nobody.at.all", "wrong-password-1", "10.6.0.1")
 				auth("lead2", "wrong-password-1", "10.6.0.1")
 				if total.Load() != 2 {
