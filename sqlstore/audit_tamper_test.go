@@ -124,6 +124,7 @@ func wantBreak(t *testing.T, s *sqlstore.Store, kind string, seq int64) {
 // trail by someone with write access to the database, each of which
 // `audit verify` used to call intact.
 func TestAuditTamperingDetected(t *testing.T) {
+	t.Parallel()
 	run := func(name string, attack func(t *testing.T, b *auditBench)) {
 		t.Run(name, func(t *testing.T) {
 			for db, sd := range storeDSNs(t) {
@@ -224,6 +225,7 @@ func TestAuditTamperingDetected(t *testing.T) {
 // key: its entries keep their SHA-256 hashes and verify as such, the new
 // ones continue the chain keyed.
 func TestAuditLegacyChainContinuesKeyed(t *testing.T) {
+	t.Parallel()
 	for name, sd := range storeDSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			b := &auditBench{s: sd.s, db: rawDB(t, sd.dsn), dsn: sd.dsn}

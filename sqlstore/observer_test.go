@@ -46,6 +46,7 @@ func (h *heard) last() (run, login string) {
 }
 
 func TestObserverHearsLoginsAndPlaybooks(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)

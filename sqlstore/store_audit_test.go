@@ -11,6 +11,7 @@ import (
 )
 
 func TestStoreAuditChain(t *testing.T) {
+	t.Parallel()
 	for name, sd := range storeDSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			s := sd.s
@@ -121,6 +122,7 @@ func TestStoreAuditChain(t *testing.T) {
 }
 
 func TestStoreAuthentication(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestStoreSensitiveFields(t *testing.T) {
+	t.Parallel()
 	for name, sd := range storeDSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			s := sd.s
@@ -144,6 +145,7 @@ func TestStoreSensitiveFields(t *testing.T) {
 }
 
 func TestStoreArchive(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -226,6 +228,7 @@ func TestStoreArchive(t *testing.T) {
 }
 
 func TestStoreContactChannels(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -348,6 +351,7 @@ func TestStoreContactChannels(t *testing.T) {
 }
 
 func TestStoreSearch(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -407,6 +411,7 @@ func TestStoreSearch(t *testing.T) {
 }
 
 func TestStoreApplications(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -539,6 +544,7 @@ func TestStoreApplications(t *testing.T) {
 }
 
 func TestStoreContracts(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)

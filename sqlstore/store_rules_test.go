@@ -11,6 +11,7 @@ import (
 )
 
 func TestStoreTerminalBinding(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -64,6 +65,7 @@ func TestStoreTerminalBinding(t *testing.T) {
 // on one and miss on the other. Merchant search already uses ILIKE on
 // PostgreSQL to match SQLite's case-insensitive LIKE.
 func TestStoreSearchIgnoresCaseOnEveryDatabase(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -99,6 +101,7 @@ func TestStoreSearchIgnoresCaseOnEveryDatabase(t *testing.T) {
 }
 
 func TestStoreArchivedRecordsAreFrozen(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -143,6 +146,7 @@ func TestStoreArchivedRecordsAreFrozen(t *testing.T) {
 }
 
 func TestStoreSettlementChange(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -172,6 +176,7 @@ func TestStoreSettlementChange(t *testing.T) {
 }
 
 func TestStoreConcurrentWritesKeepAuditChain(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)

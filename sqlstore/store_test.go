@@ -12,6 +12,7 @@ import (
 )
 
 func TestStoreMigrate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -77,6 +78,7 @@ func dependents(f *fixture) []dependent {
 }
 
 func TestStoreRowScope(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -300,6 +302,7 @@ func TestStoreRowScope(t *testing.T) {
 }
 
 func TestStoreAssignment(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -364,6 +367,7 @@ func TestStoreAssignment(t *testing.T) {
 }
 
 func TestStoreValidation(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -465,6 +469,7 @@ func TestStoreValidation(t *testing.T) {
 }
 
 func TestStoreConflicts(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -512,6 +517,7 @@ func TestStoreConflicts(t *testing.T) {
 }
 
 func TestStoreHasNoDeleteMethod(t *testing.T) {
+	t.Parallel()
 	typ := reflect.TypeOf(&sqlstore.Store{})
 	if typ.NumMethod() < 20 {
 		t.Fatalf("*sqlstore.Store has only %d methods; is this the right type?", typ.NumMethod())

@@ -49,6 +49,7 @@ func retryAfter(t *testing.T, err error) time.Duration {
 }
 
 func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
