@@ -145,7 +145,12 @@ func TestBadInput(t *testing.T) {
 		code   string
 		fields []string
 	}{
-		{"BadUSCCCheckCharacter", func() any { m := fixture.NewMerchant(e.w.Team1.ID, agent, nil); m.USCC = m.USCC[:17] + "0"; return m }(), 422, "invalid", []string{"uscc"}},
+		{"BadUSCCCheckCharacter", func() any {
+			// Another check character than the right one, which may be 0.
+			m := fixture.NewMerchant(e.w.Team1.ID, agent, nil)
+			m.USCC = m.USCC[:17] + map[bool]string{true: "1", false: "0"}[m.USCC[17] == '0']
+			return m
+		}(), 422, "invalid", []string{"uscc"}},
 		{"BadIDCheckDigit", func() any {
 			m := fixture.NewMerchant(e.w.Team1.ID, agent, nil)
 			m.PrincipalIDNumber = m.PrincipalIDNumber[:17] + map[bool]string{true: "1", false: "2"}[m.PrincipalIDNumber[17] != '1']
