@@ -120,6 +120,11 @@ const (
 	BreakEmptied    = "emptied"            // the table is empty but checkpoints say entries were there
 	BreakRewritten  = "rewritten"          // a checkpointed entry's hash differs: the chain was recomputed
 	BreakCheckpoint = "checkpoint_invalid" // a checkpoint line's own MAC is wrong: it was edited
+	// BreakUnanchored: nothing vouches for the chain — no entry is keyed
+	// and there is no checkpoint, or the checkpoint file is empty while the
+	// trail has entries — so a chain recomputed without the key cannot be
+	// told from the real one.
+	BreakUnanchored = "unanchored"
 )
 
 // AuditCheckpoint is the chain's head (its last entry's sequence number and

@@ -36,21 +36,19 @@ func FitsAsBackup(b *User, managerID, teamID int64) bool {
 // one, does too and is somebody else. Errors: EInvalid naming
 // account_manager_id or backup_manager_id.
 func CheckMerchantPeople(m *Merchant, manager, backup *User) error {
+	// One answer for every way a person does not fit (no such user, not at
+	// work, another team, another role): different answers would tell an
+	// agent which ids are colleagues at work in other teams.
 	p := Problems{}
-	switch {
-	case manager == nil || !manager.Available() || (manager.Role != RoleAgent && manager.Role != RoleLead):
-		p.Add("account_manager_id", "应为在职的业务员或主管", "must be an active agent or lead")
-	case !HoldsPortfolio(manager, m.TeamID):
-		p.Add("account_manager_id", "客户经理不属于该团队", "the account manager is not in this team")
+	if manager == nil || !manager.Available() || (manager.Role != RoleAgent && manager.Role != RoleLead) || !HoldsPortfolio(manager, m.TeamID) {
+		p.Add("account_manager_id", "应为该团队在岗的业务员或主管", "must be an agent or lead at work in the merchant's team")
 	}
 	if m.BackupManagerID != nil {
 		switch {
 		case *m.BackupManagerID == m.AccountManagerID:
 			p.Add("backup_manager_id", "备岗客户经理不能是客户经理本人", "the backup manager must be someone other than the account manager")
-		case backup == nil || !backup.Available() || (backup.Role != RoleAgent && backup.Role != RoleLead):
-			p.Add("backup_manager_id", "应为在职的业务员或主管", "must be an active agent or lead")
-		case !HoldsPortfolio(backup, m.TeamID):
-			p.Add("backup_manager_id", "备岗客户经理应与客户经理同属该团队", "the backup manager must be in the merchant's team")
+		case backup == nil || !backup.Available() || (backup.Role != RoleAgent && backup.Role != RoleLead) || !HoldsPortfolio(backup, m.TeamID):
+			p.Add("backup_manager_id", "应为该团队在岗的业务员或主管", "must be an agent or lead at work in the merchant's team")
 		}
 	}
 	return p.Err()

@@ -426,7 +426,7 @@ func TestIncidentNotificationsAPI(t *testing.T) {
 			if err != nil || len(claimed) != 2 {
 				t.Fatalf("claimed %d: %v", len(claimed), err)
 			}
-			if err := s.MessageSent(ctx, claimed[0].ID); err != nil {
+			if err := s.MessageSent(ctx, claimed[0]); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.MessageFailed(ctx, claimed[1], errors.New("sms gateway: timeout")); err != nil {

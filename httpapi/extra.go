@@ -101,7 +101,7 @@ func (s *Server) extraRoutes() []Route {
 				return map[string]bool{"ok": true}, st.SetPassword(r.Context(), r.Actor, id, body.Password)
 			}},
 		{Method: "POST", Pattern: "/api/v1/users/{id}/status", Entity: poscare.EntityUser, Action: poscare.ActStatus,
-			Summary: "Change a staff member's work status (on leave with cover, unreachable, missing, departed, active) with a reason",
+			Summary: "Change a staff member's work status (active, on leave with a cover, unreachable, disabled) with a reason; missing and departed come only from the playbook, and back only through the incident's return",
 			Body:    poscare.StatusChange{}, Response: &poscare.User{},
 			Handle: func(r *Request) (any, error) {
 				id, err := r.ID("id")
@@ -141,7 +141,11 @@ func (s *Server) extraRoutes() []Route {
 				if err != nil {
 					return nil, err
 				}
-				return st.ServiceContact(r.Context(), r.Actor, id)
+				sc, err := st.ServiceContact(r.Context(), r.Actor, id)
+				if err == nil && r.Actor.Role == poscare.RoleMerchant {
+					sc.UserID = nil // merchants see whom to call, not staff ids
+				}
+				return sc, err
 			}},
 		{Method: "POST", Pattern: "/api/v1/merchants/{id}/callback-requests", Entity: poscare.EntityCallback, Action: poscare.ActCreate,
 			Summary: "The merchant asks to be called back (or staff log that it did): a task for its service contact, due within --callback-within; an open request is returned instead of a second one",
@@ -155,7 +159,13 @@ func (s *Server) extraRoutes() []Route {
 				if err := r.Decode(&body); err != nil {
 					return nil, err
 				}
-				return st.RequestCallback(r.Context(), r.Actor, id, body.Note)
+				req, err := st.RequestCallback(r.Context(), r.Actor, id, body.Note)
+				if err == nil && r.Actor.Role == poscare.RoleMerchant {
+					// Merchants see when they will be called and by whom,
+					// not the staff task behind it.
+					req.Task.UserID, req.Contact.UserID = 0, nil
+				}
+				return req, err
 			}},
 		{Method: "PUT", Pattern: "/api/v1/me/contact", Summary: "Staff keep their own mobile, email and WeChat current: saves them, records the check and closes the reminder",
 			Body: poscare.OwnContact{}, Response: &poscare.User{},

@@ -431,7 +431,7 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 		mu       sync.Mutex
 		wg       sync.WaitGroup
 		next     = make(chan *sqlstore.Message)
-		unbegun  []int64
+		unbegun  []*sqlstore.Message
 		stopping = func() bool { return ctx.Err() != nil || sendCtx.Err() != nil }
 	)
 	// Every outcome is recorded, even after another write failed or ctx
@@ -448,10 +448,20 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 				err = e
 			}
 		}
+		// A send that outlasted its lease has lost the message to another
+		// worker: its outcome is that worker's to record.
+		lost := func(e error) bool {
+			if errors.Is(e, sqlstore.ErrLeaseLost) && w.Logger != nil {
+				w.Logger.Warn("notification outcome not recorded: the lease ran out and another worker holds it", "id", m.ID, "channel", m.Channel, "sent", sendErr == nil)
+			}
+			return errors.Is(e, sqlstore.ErrLeaseLost)
+		}
 		if sendErr == nil {
-			if e := w.Store.MessageSent(wctx, m.ID); e != nil {
+			switch e := w.Store.MessageSent(wctx, m); {
+			case lost(e):
+			case e != nil:
 				keep(e)
-			} else {
+			default:
 				sent++
 			}
 			return
@@ -462,9 +472,11 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 			w.Logger.Warn("notification failed", "id", m.ID, "channel", m.Channel, "to", maskAddress(m.Address),
 				"attempt", m.Attempts+1, "err", strings.ReplaceAll(sendErr.Error(), m.Address, maskAddress(m.Address)))
 		}
-		if e := w.Store.MessageFailed(wctx, m, sendErr); e != nil {
+		switch e := w.Store.MessageFailed(wctx, m, sendErr); {
+		case lost(e):
+		case e != nil:
 			keep(e)
-		} else {
+		default:
 			failed++
 		}
 	}
@@ -477,7 +489,7 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 					// The worker stops or the lease is over: the message
 					// goes back to the queue, attempt intact.
 					mu.Lock()
-					unbegun = append(unbegun, m.ID)
+					unbegun = append(unbegun, m)
 					mu.Unlock()
 					continue
 				}
@@ -512,14 +524,17 @@ hand:
 	}
 	close(next)
 	wg.Wait()
-	for _, m := range ms[handed:] {
-		unbegun = append(unbegun, m.ID)
-	}
+	unbegun = append(unbegun, ms[handed:]...)
 	// Handed back at once, so that the next start (or another instance)
 	// need not wait for the lease to run out.
 	if len(unbegun) > 0 {
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if e := w.Store.ReleaseMessages(rctx, unbegun); e != nil && err == nil {
+		e := w.Store.ReleaseMessages(rctx, unbegun)
+		if errors.Is(e, sqlstore.ErrLeaseLost) {
+			if w.Logger != nil {
+				w.Logger.Warn("claimed notifications not handed back: their lease ran out and another worker holds them", "err", e)
+			}
+		} else if e != nil && err == nil {
 			err = e
 		}
 		rcancel()

@@ -11,8 +11,14 @@ import (
 	"poscare/vault"
 )
 
-// auditLockKey serialises appends to the chain across PostgreSQL sessions;
-// SQLite serialises them already through its single writer.
+// auditLockKey, with a hash of the schema that holds the chain, names the
+// PostgreSQL advisory lock that serialises appends to the chain across
+// sessions (SQLite serialises them already through its single writer).
+// The chain needs no more than that each entry know the hash of the one
+// before: so the lock is taken as late as the transaction allows, in
+// flush just before commit, when the transaction's entries are linked and
+// inserted, and held only through the insert and the commit. The
+// business write before it runs beside other sessions' writes.
 const auditLockKey = 7020002
 
 // record appends one entry to the audit trail inside t. before and after are
@@ -32,6 +38,15 @@ func (t *Tx) record(ctx context.Context, a poscare.Actor, action, entity string,
 	if e.After, err = auditJSON(after); err != nil {
 		return err
 	}
+	// Nothing is written to a chain that could not be verified later.
+	if _, err := t.s.vault.AuditMAC(); err != nil {
+		return poscare.Internal(err)
+	}
+	if t.s.dialect == Postgres && !t.auditRead {
+		// Linked at flush, under the chain's lock (auditLockKey).
+		t.unlinked = append(t.unlinked, e)
+		return nil
+	}
 	if err := t.readAuditHead(ctx); err != nil {
 		return err
 	}
@@ -40,14 +55,17 @@ func (t *Tx) record(ctx context.Context, a poscare.Actor, action, entity string,
 }
 
 // readAuditHead reads, once per transaction, the last entry of the chain
-// that the transaction's entries continue. On PostgreSQL it first takes
-// the lock that keeps other sessions from appending meanwhile.
+// that the transaction's entries continue, and links to it the entries
+// recorded so far. On PostgreSQL it first takes the lock that keeps other
+// sessions from appending until this transaction ends: flush calls it
+// last thing before commit; a transaction that must see the chain as it
+// stands (ClaimScheduledBackup) calls it first and holds the lock longer.
 func (t *Tx) readAuditHead(ctx context.Context) error {
 	if t.auditRead {
 		return nil
 	}
 	if t.s.dialect == Postgres {
-		if _, err := t.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", auditLockKey); err != nil {
+		if _, err := t.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", auditLockKey); err != nil {
 			return t.s.translate(err)
 		}
 	}
@@ -62,6 +80,10 @@ func (t *Tx) readAuditHead(ctx context.Context) error {
 		return t.s.translate(err)
 	}
 	t.audit, t.auditRead = auditChain{seq: last.Int64, head: prev.String, vault: t.s.vault}, true
+	for i := range t.unlinked {
+		t.pendingAudit = append(t.pendingAudit, t.audit.link(&t.unlinked[i]))
+	}
+	t.unlinked = nil
 	return nil
 }
 
@@ -305,6 +327,12 @@ func (s *Store) VerifyAudit(ctx context.Context) (*poscare.ChainBreak, int64, er
 		return nil, n, s.translate(err)
 	}
 	switch {
+	case n > 0 && s.AuditCheckpoints != "" && len(cps) == 0:
+		return &poscare.ChainBreak{Kind: poscare.BreakUnanchored, Seq: n, Reason: fmt.Sprintf(
+			"the checkpoint file holds no checkpoint, but the audit trail has %d entries (a server writes one at every start): it was emptied or replaced", n)}, n, nil
+	case n > 0 && !keyed && len(cps) == 0:
+		return &poscare.ChainBreak{Kind: poscare.BreakUnanchored, Seq: n, Reason: fmt.Sprintf(
+			"none of the %d entries is keyed with the audit key and no checkpoint vouches for them: the chain may have been recomputed without the key; verify against the checkpoints (--checkpoints)", n)}, n, nil
 	case last.Seq > 0 && n == 0:
 		return &poscare.ChainBreak{Kind: poscare.BreakEmptied, Seq: 1, Reason: fmt.Sprintf(
 			"the audit trail is empty, but the checkpoint of %s recorded %d entries", last.At.Format(time.RFC3339), last.Seq)}, n, nil

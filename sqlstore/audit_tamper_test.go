@@ -195,6 +195,20 @@ func TestAuditTamperingDetected(t *testing.T) {
 		b.s.AuditCheckpoints = ""
 		wantBreak(t, b.s, poscare.BreakLink, last.Seq)
 	})
+	run("WholeChainRecomputedWithSHA256AndCheckpointsGone", func(t *testing.T, b *auditBench) {
+		// Entries removed and the whole chain recomputed as if from before
+		// the audit key; the checkpoint file deleted, or emptied.
+		es := b.entries(t)
+		mid := len(es) / 2
+		b.rechain(t, append(es[:mid:mid], es[mid+2:]...), sha256Hash)
+		must(t, os.WriteFile(b.s.AuditCheckpoints, nil, 0o600))
+		// Checked as `audit verify` does, by a process of its own.
+		fresh := testenv.Open(t, b.dsn)
+		fresh.AuditCheckpoints = b.s.AuditCheckpoints
+		wantBreak(t, fresh, poscare.BreakUnanchored, b.head-2)
+		fresh.AuditCheckpoints = ""
+		wantBreak(t, fresh, poscare.BreakUnanchored, b.head-2)
+	})
 	run("CheckpointEdited", func(t *testing.T, b *auditBench) {
 		body, err := os.ReadFile(b.s.AuditCheckpoints)
 		must(t, err)

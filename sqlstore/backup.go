@@ -170,6 +170,7 @@ func PruneBackups(dir string, keep int) ([]string, error) {
 func (s *Store) ClaimScheduledBackup(ctx context.Context, every time.Duration, holder string) (bool, time.Time, error) {
 	claimed, last := false, time.Time{}
 	err := s.inWrite(ctx, func(t *Tx) error {
+		claimed, last = false, time.Time{} // afresh on every run: inWrite may retry
 		if err := t.readAuditHead(ctx); err != nil {
 			return err
 		}

@@ -11,11 +11,13 @@ import (
 // limit (32766) and PostgreSQL's (65535).
 const maxParams = 30000
 
-// multiRow names the tables written with multi-row INSERTs. The others get
-// one prepared single-row INSERT per row: measured on SQLite, a multi-row
-// INSERT into a table with several indexes keeps a statement journal that
-// costs more than the statements it saves.
-var multiRow = map[string]bool{"audit_log": true, "merchant_search": true, "contacts": true, "contact_channels": true}
+// multiRow names the tables written with multi-row INSERTs on SQLite. The
+// others get one prepared single-row INSERT per row there: measured on
+// SQLite, a multi-row INSERT into a table with several indexes keeps a
+// statement journal that costs more than the statements it saves. On
+// PostgreSQL every statement is a round trip to the server, and every
+// table is written in multi-row INSERTs.
+var multiRow = map[string]bool{"audit_log": true, "merchant_search": true, "contacts": true, "contact_channels": true, "outbox": true, "handovers": true}
 
 // reserveIDs returns n fresh ids for table, so that a batch of rows can be
 // written in multi-row statements without RETURNING (whose row order
@@ -59,10 +61,11 @@ func (t *Tx) reserveIDs(ctx context.Context, table string, n int) ([]int64, erro
 }
 
 // insertRows writes rows into table, in multi-row statements where that
-// pays (see multiRow). Every row has one value per column.
+// pays (see multiRow), each under maxParams placeholders. Every row has one
+// value per column.
 func (t *Tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
 	per := 1
-	if multiRow[table] {
+	if multiRow[table] || t.s.dialect == Postgres {
 		per = max(1, maxParams/len(cols))
 	}
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
@@ -99,6 +102,13 @@ func (t *Tx) flush(ctx context.Context) error {
 			return err
 		}
 		t.pendingSearch = nil
+	}
+	// Last, so that on PostgreSQL the chain's lock is held for no more
+	// than this insert and the commit.
+	if len(t.unlinked) > 0 {
+		if err := t.readAuditHead(ctx); err != nil {
+			return err
+		}
 	}
 	if len(t.pendingAudit) > 0 {
 		if err := t.insertRows(ctx, "audit_log", []string{"seq", "at", "actor_id", "actor_login", "action", "entity", "entity_id",

@@ -38,9 +38,18 @@ func (s *Store) RequestCallback(ctx context.Context, a poscare.Actor, merchantID
 	}
 	out := &CallbackRequest{}
 	err := s.inWrite(ctx, func(t *Tx) error {
+		*out = CallbackRequest{} // afresh on every run: inWrite may retry
 		m, err := t.visibleMerchant(ctx, a, merchantID)
 		if err != nil {
 			return err
+		}
+		// On PostgreSQL two requests at once would each find no open
+		// callback and open one each: the merchant's row, locked to the
+		// commit, makes the second find the first's.
+		if t.s.dialect == Postgres {
+			if _, err := t.exec(ctx, "SELECT id FROM merchants WHERE id = ? FOR UPDATE", m.ID); err != nil {
+				return err
+			}
 		}
 		out.Contact = t.serviceContact(ctx, m)
 		if out.Task, err = t.openCallback(ctx, m.ID); err != nil || out.Task != nil {

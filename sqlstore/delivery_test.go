@@ -40,10 +40,9 @@ func TestStoreIncidentNotifications(t *testing.T) {
 			for _, m := range claimed {
 				switch {
 				case m.MerchantID != nil && *m.MerchantID == w.Merchant.ID:
-					m.Attempts = sqlstore.MaxAttempts - 1
-					must(t, s.MessageFailed(ctx, m, errors.New("sms gateway: 503")))
+					failForGood(t, s, dsn, m, errors.New("sms gateway: 503"))
 				case sent < 3:
-					must(t, s.MessageSent(ctx, m.ID))
+					must(t, s.MessageSent(ctx, m))
 					sent++
 				case leased < 2:
 					leased++

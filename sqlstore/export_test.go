@@ -70,3 +70,7 @@ func HoldingsDrift(ctx context.Context, s *Store) (string, error) {
 	sort.Strings(diff)
 	return strings.Join(diff, "; "), nil
 }
+
+// Statements is how many statements the store has sent inside
+// transactions so far (prepares included).
+func Statements(s *Store) int64 { return s.statements.Load() }

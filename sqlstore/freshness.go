@@ -43,6 +43,7 @@ const merchantTaskKinds = "('" + TaskCallback + "', '" + TaskFollowUp + "')"
 func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 	n := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
+		n = 0 // afresh on every run: inWrite may retry
 		cutoff := micros(t.now.Add(-t.s.Policy.StaleAfter))
 		// The task goes to whoever serves the merchant now: the account
 		// manager, else their cover, else the backup (else, with nobody at
@@ -79,7 +80,8 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 		for _, u := range staff {
 			key := fmt.Sprintf("self:%d:%d", u.ID, period)
 			res, err := t.exec(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at)
-				SELECT ?, 'verify_self', ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)`,
+				SELECT ?, 'verify_self', ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)
+				ON CONFLICT (dedupe_key) DO NOTHING`,
 				key, u.ID, "请核对并更新您本人的联系方式（手机、邮箱、微信）", micros(t.now.Add(7*24*time.Hour)), micros(t.now), key)
 			if err != nil {
 				return err
@@ -99,7 +101,8 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 		for _, x := range found {
 			key := fmt.Sprintf("verify:%d:%d", x.contact, period)
 			res, err := t.exec(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, contact_id, title, due_at, created_at)
-				SELECT ?, 'verify_contact', ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)`,
+				SELECT ?, 'verify_contact', ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)
+				ON CONFLICT (dedupe_key) DO NOTHING`,
 				key, x.manager, x.merchant, x.contact, "核实联系人信息："+x.legal+" · "+x.name, micros(t.now.Add(7*24*time.Hour)), micros(t.now), key)
 			if err != nil {
 				return err
@@ -153,8 +156,12 @@ func (s *Store) CompleteTask(ctx context.Context, a poscare.Actor, id int64) err
 				return poscare.NotFound(poscare.EntityTask)
 			}
 		}
-		if _, err := t.exec(ctx, "UPDATE tasks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL", micros(t.now), a.UserID, id); err != nil {
+		res, err := t.exec(ctx, "UPDATE tasks SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL", micros(t.now), a.UserID, id)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // done already (twice clicked, or at once): on record once
 		}
 		if x.Kind == TaskVerifySelf {
 			if _, err := t.exec(ctx, "UPDATE users SET contact_checked_at = ? WHERE id = ?", micros(t.now), a.UserID); err != nil {

@@ -74,6 +74,7 @@ type handoverRun struct {
 	fellBack   bool            // asked for all to the backup, who cannot take them
 	toLead     bool            // no agent of the team at work: the lead took the merchants
 	plan       map[int64]int64 // merchant → new account manager
+	managers   map[int64]int64 // account managers read by readManagers (0: no such merchant)
 	rows       [][]any         // handovers rows, written at the end
 	left       int             // items nobody at work could take
 	noBackup   int             // merchants left without a backup: nobody else in the team
@@ -102,12 +103,14 @@ func (r *handoverRun) takerFor(ctx context.Context, t *Tx, merchant int64) (int6
 		return to, nil
 	}
 	if merchant != 0 {
-		var am int64
-		err := t.queryRow(ctx, "SELECT account_manager_id FROM merchants WHERE id = ?", merchant).Scan(&am)
-		if err != nil && err != sql.ErrNoRows {
-			return 0, t.s.translate(err)
+		am, read := r.managers[merchant]
+		if !read {
+			err := t.queryRow(ctx, "SELECT account_manager_id FROM merchants WHERE id = ?", merchant).Scan(&am)
+			if err != nil && err != sql.ErrNoRows {
+				return 0, t.s.translate(err)
+			}
 		}
-		if err == nil && am != r.person.ID {
+		if am != 0 && am != r.person.ID {
 			return am, nil
 		}
 	}
@@ -296,18 +299,31 @@ func handBackupRoles(ctx context.Context, t *Tx, run *handoverRun) (int, error) 
 }
 
 // handStages gives the open onboarding stages the person was responsible
-// for to whoever takes the merchant.
+// for to whoever takes the merchant, in one UPDATE per taker and position.
 func handStages(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 	type stage struct {
 		app, merchant int64
 		pos           int
 	}
 	stages, err := queryAllTx(ctx, t, `SELECT s.application_id, s.position, x.merchant_id FROM application_stages s JOIN applications x ON x.id = s.application_id
-		WHERE s.responsible_id = ? AND s.completed_at IS NULL`, []any{run.person.ID},
+		WHERE s.responsible_id = ? AND s.completed_at IS NULL ORDER BY s.application_id, s.position`, []any{run.person.ID},
 		func(r scanner) (*stage, error) { var s stage; return &s, r.Scan(&s.app, &s.pos, &s.merchant) })
 	if err != nil {
 		return 0, err
 	}
+	merchants := make([]int64, len(stages))
+	for i, st := range stages {
+		merchants[i] = st.merchant
+	}
+	if err := run.readManagers(ctx, t, merchants); err != nil {
+		return 0, err
+	}
+	type group struct {
+		to  int64
+		pos int
+	}
+	groups := map[group][]int64{}
+	var order []group
 	n := 0
 	for _, st := range stages {
 		to, err := run.takerFor(ctx, t, st.merchant)
@@ -318,13 +334,74 @@ func handStages(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 			run.left++ // nobody at work: it waits for the lead, access still ends
 			continue
 		}
-		if _, err := t.exec(ctx, "UPDATE application_stages SET responsible_id = ? WHERE application_id = ? AND position = ?", to, st.app, st.pos); err != nil {
-			return 0, err
+		g := group{to, st.pos}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
 		}
+		groups[g] = append(groups[g], st.app)
 		run.handed(t, "stage", st.app, fmt.Sprint(st.pos), &to)
 		n++
 	}
+	for _, g := range order {
+		err := inChunks(groups[g], func(in string, args []any) error {
+			_, err := t.exec(ctx, "UPDATE application_stages SET responsible_id = ? WHERE responsible_id = ? AND position = ? AND application_id IN "+in,
+				append([]any{g.to, run.person.ID, g.pos}, args...)...)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
 	return n, nil
+}
+
+// inChunks calls fn with an IN list and its arguments for each chunk of
+// ids, at most chunkIDs to a statement.
+func inChunks(ids []int64, fn func(in string, args []any) error) error {
+	for start := 0; start < len(ids); start += chunkIDs {
+		in, args := inList(ids[start:min(start+chunkIDs, len(ids))])
+		if err := fn(in, args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunkIDs is how many ids one IN list holds.
+const chunkIDs = 5000
+
+// readManagers reads, in a few statements, the account managers of the
+// merchants takerFor will be asked about that the run's plan does not
+// cover, so that it need not read them one by one.
+func (r *handoverRun) readManagers(ctx context.Context, t *Tx, merchants []int64) error {
+	if r.managers == nil {
+		r.managers = map[int64]int64{}
+	}
+	var ask []int64
+	for _, m := range merchants {
+		if _, ok := r.plan[m]; ok || m == 0 {
+			continue
+		}
+		if _, ok := r.managers[m]; !ok {
+			r.managers[m] = 0 // asked: 0 until read, and if there is none
+			ask = append(ask, m)
+		}
+	}
+	return inChunks(ask, func(in string, args []any) error {
+		rows, err := t.query(ctx, "SELECT id, account_manager_id FROM merchants WHERE id IN "+in, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, am int64
+			if err := rows.Scan(&id, &am); err != nil {
+				return t.s.translate(err)
+			}
+			r.managers[id] = am
+		}
+		return t.s.translate(rows.Err())
+	})
 }
 
 // handStaffBackups: colleagues whose backup the person was get the
@@ -355,6 +432,17 @@ func handTasks(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	merchants := make([]int64, 0, len(tasks))
+	for _, task := range tasks {
+		if task.MerchantID != nil {
+			merchants = append(merchants, *task.MerchantID)
+		}
+	}
+	if err := run.readManagers(ctx, t, merchants); err != nil {
+		return 0, err
+	}
+	byTo := map[int64][]int64{}
+	var order []int64
 	n := 0
 	for _, task := range tasks {
 		var merchant int64
@@ -369,11 +457,21 @@ func handTasks(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
 			run.left++ // nobody at work: it waits for the lead, access still ends
 			continue
 		}
-		if _, err := t.exec(ctx, "UPDATE tasks SET user_id = ? WHERE id = ?", to, task.ID); err != nil {
-			return 0, err
+		if _, ok := byTo[to]; !ok {
+			order = append(order, to)
 		}
+		byTo[to] = append(byTo[to], task.ID)
 		run.handed(t, "task", task.ID, "", &to)
 		n++
+	}
+	for _, to := range order {
+		err := inChunks(byTo[to], func(in string, args []any) error {
+			_, err := t.exec(ctx, "UPDATE tasks SET user_id = ? WHERE id IN "+in, append([]any{to}, args...)...)
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
 	}
 	return n, nil
 }

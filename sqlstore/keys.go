@@ -17,7 +17,9 @@ func (s *Store) RotateKeys(ctx context.Context, a poscare.Actor) (int, error) {
 	total := 0
 	lastID := int64(0)
 	for {
-		n := 0
+		// Set afresh by every run of the transaction (it may be retried)
+		// and taken up only once it committed.
+		n, changed, batchLast := 0, 0, lastID
 		err := s.inWrite(ctx, func(t *Tx) error {
 			rows, err := t.query(ctx, "SELECT id, principal_id_enc, settlement_enc FROM merchants WHERE id > ? ORDER BY id LIMIT 500", lastID)
 			if err != nil {
@@ -37,10 +39,9 @@ func (s *Store) RotateKeys(ctx context.Context, a poscare.Actor) (int, error) {
 				batch = append(batch, r)
 			}
 			rows.Close()
-			n = len(batch)
-			changed := 0
+			n, changed, batchLast = len(batch), 0, lastID
 			for _, r := range batch {
-				lastID = r.id
+				batchLast = r.id
 				pid, err := s.reseal(fieldPrincipalID, r.pid, active)
 				if err != nil {
 					return err
@@ -55,12 +56,12 @@ func (s *Store) RotateKeys(ctx context.Context, a poscare.Actor) (int, error) {
 				}
 				changed++
 			}
-			total += changed
 			return nil
 		})
 		if err != nil {
 			return total, err
 		}
+		total, lastID = total+changed, batchLast
 		if n < 500 {
 			break
 		}

@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"poscare"
@@ -19,8 +21,20 @@ type Message struct {
 	Address    string
 	Subject    string
 	Body       string
-	Attempts   int
+	Attempts   int   // failed attempts when it was claimed (for logs)
+	due        int64 // when it was due, in micros: the order of a claim
+	// lease is the claim's token: the end of its lease, in micros, as the
+	// claim wrote it into next_attempt_at. A later claim (after the lease
+	// ran out) writes a later one, so an outcome is recorded only while
+	// the row still carries this claim's.
+	lease int64
 }
+
+// ErrLeaseLost is returned by MessageSent, MessageFailed and
+// ReleaseMessages for a message whose lease ran out and that another
+// worker has claimed since (or that is no longer being sent): nothing is
+// recorded, the message belongs to its new holder.
+var ErrLeaseLost = errors.New("sqlstore: the message's lease ran out and another worker holds it")
 
 // Outbox sending: a claimed message is leased for SendLease; a worker
 // that dies mid-send leaves it to be claimed again after the lease. After
@@ -32,73 +46,150 @@ var (
 )
 
 // ClaimMessages leases up to n messages that are due, so that several
-// workers (on several instances) never take the same one.
+// workers (on several instances) never take the same one. On PostgreSQL
+// the due rows are locked as they are picked (FOR UPDATE SKIP LOCKED): a
+// row another instance is claiming is passed over, and one it claimed in
+// the meantime is no longer due when locked. On SQLite the transaction
+// holds the only write lock; the lease is still taken only where the row
+// is still due, and only the rows it took are handed out.
 func (s *Store) ClaimMessages(ctx context.Context, n int) ([]*Message, error) {
 	var out []*Message
 	err := s.inWrite(ctx, func(t *Tx) error {
 		var err error
-		out, err = queryAllTx(ctx, t, `SELECT id, dedupe_key, merchant_id, channel, address, subject, body, attempts FROM outbox
-			WHERE status IN ('queued', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, []any{micros(t.now), n},
-			func(r scanner) (*Message, error) {
-				var m Message
-				var merchant sql.NullInt64
-				err := r.Scan(&m.ID, &m.DedupeKey, &merchant, &m.Channel, &m.Address, &m.Subject, &m.Body, &m.Attempts)
-				m.MerchantID = int64Ptr(merchant)
-				return &m, err
-			})
-		if err != nil || len(out) == 0 {
+		out = nil // afresh on every run: inWrite may retry
+		scan := func(r scanner) (*Message, error) {
+			var m Message
+			var merchant sql.NullInt64
+			err := r.Scan(&m.ID, &m.DedupeKey, &merchant, &m.Channel, &m.Address, &m.Subject, &m.Body, &m.Attempts, &m.due)
+			m.MerchantID = int64Ptr(merchant)
+			return &m, err
+		}
+		lease := micros(t.now.Add(SendLease))
+		const due = `SELECT id, next_attempt_at FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt_at <= ?
+			ORDER BY next_attempt_at, id LIMIT ?`
+		if t.s.dialect == Postgres {
+			out, err = queryAllTx(ctx, t, `WITH due AS (`+due+` FOR UPDATE SKIP LOCKED)
+				UPDATE outbox o SET status = 'sending', next_attempt_at = ? FROM due WHERE o.id = due.id
+				RETURNING o.id, o.dedupe_key, o.merchant_id, o.channel, o.address, o.subject, o.body, o.attempts, due.next_attempt_at`,
+				[]any{micros(t.now), n, lease}, scan)
+			for _, m := range out {
+				m.lease = lease
+			}
+			slices.SortFunc(out, func(a, b *Message) int { return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.ID, b.ID)) })
 			return err
 		}
-		ids := make([]int64, len(out))
-		for i, m := range out {
+		found, err := queryAllTx(ctx, t, `SELECT id, dedupe_key, merchant_id, channel, address, subject, body, attempts, next_attempt_at FROM outbox
+			WHERE status IN ('queued', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, []any{micros(t.now), n}, scan)
+		if err != nil || len(found) == 0 {
+			return err
+		}
+		ids := make([]int64, len(found))
+		for i, m := range found {
 			ids[i] = m.ID
 		}
 		in, args := inList(ids)
-		_, err = t.exec(ctx, "UPDATE outbox SET status = 'sending', next_attempt_at = ? WHERE id IN "+in, append([]any{micros(t.now.Add(SendLease))}, args...)...)
-		return err
+		taken, err := queryAllTx(ctx, t, `UPDATE outbox SET status = 'sending', next_attempt_at = ?
+			WHERE id IN `+in+` AND status IN ('queued', 'sending') AND next_attempt_at <= ? RETURNING id`,
+			append(append([]any{lease}, args...), micros(t.now)),
+			func(r scanner) (*int64, error) { var id int64; return &id, r.Scan(&id) })
+		if err != nil {
+			return err
+		}
+		claimed := map[int64]bool{}
+		for _, id := range taken {
+			claimed[*id] = true
+		}
+		for _, m := range found {
+			if claimed[m.ID] {
+				m.lease = lease
+				out = append(out, m)
+			}
+		}
+		return nil
 	})
 	return out, err
 }
 
 // ReleaseMessages hands claimed messages that were never sent back to
 // the queue, due now, their attempts untouched: a worker that stops hands
-// back what it had claimed but not begun.
-func (s *Store) ReleaseMessages(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
+// back what it had claimed but not begun. A message whose lease ran out
+// and that another worker has claimed since stays with that worker; if
+// any did, the others are still released and ErrLeaseLost is returned.
+func (s *Store) ReleaseMessages(ctx context.Context, ms []*Message) error {
+	if len(ms) == 0 {
 		return nil
 	}
-	return s.inWrite(ctx, func(t *Tx) error {
-		in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
-		args := []any{micros(t.now)}
-		for _, id := range ids {
-			args = append(args, id)
+	lost := 0
+	err := s.inWrite(ctx, func(t *Tx) error {
+		lost = 0 // afresh on every run: inWrite may retry
+		for _, m := range ms {
+			ok, err := t.holding(ctx, m, "status = 'queued', next_attempt_at = ?", micros(t.now))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				lost++
+			}
 		}
-		_, err := t.exec(ctx, "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE status = 'sending' AND id IN "+in, args...)
-		return err
+		return nil
 	})
+	if err == nil && lost > 0 {
+		return fmt.Errorf("%d of %d messages not released: %w", lost, len(ms), ErrLeaseLost)
+	}
+	return err
 }
 
-// MessageSent records a delivery.
-func (s *Store) MessageSent(ctx context.Context, id int64) error {
+// holding applies set to the message if its claim still holds: the row is
+// being sent under this claim's lease. It reports whether it did.
+func (t *Tx) holding(ctx context.Context, m *Message, set string, args ...any) (bool, error) {
+	res, err := t.exec(ctx, "UPDATE outbox SET "+set+" WHERE id = ? AND status = 'sending' AND next_attempt_at = ?",
+		append(args, m.ID, m.lease)...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, t.s.translate(err)
+	}
+	return n == 1, nil
+}
+
+// MessageSent records a delivery by the worker that claimed m, if its
+// lease still holds; otherwise it records nothing and returns
+// ErrLeaseLost.
+func (s *Store) MessageSent(ctx context.Context, m *Message) error {
 	return s.inWrite(ctx, func(t *Tx) error {
-		_, err := t.exec(ctx, "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?", micros(t.now), id)
+		ok, err := t.holding(ctx, m, "status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = ''", micros(t.now))
+		if err == nil && !ok {
+			err = ErrLeaseLost
+		}
 		return err
 	})
 }
 
-// MessageFailed records a failed attempt: the message is retried with
-// exponential backoff (30 s, 1 min, 2 min …) until MaxAttempts, then fails
-// and falls back to the merchant's next preferred channel (see fallBack).
+// MessageFailed records a failed attempt by the worker that claimed m, if
+// its lease still holds (otherwise nothing, and ErrLeaseLost): the message
+// is retried with exponential backoff (30 s, 1 min, 2 min …) until
+// MaxAttempts, then fails and falls back to the merchant's next preferred
+// channel (see fallBack). The attempts are counted in the row, not from
+// what the claim read.
 func (s *Store) MessageFailed(ctx context.Context, m *Message, cause error) error {
 	return s.inWrite(ctx, func(t *Tx) error {
-		attempts := m.Attempts + 1
+		var attempts int
+		err := t.queryRow(ctx, "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'sending' AND next_attempt_at = ? RETURNING attempts",
+			cause.Error(), m.ID, m.lease).Scan(&attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrLeaseLost
+		}
+		if err != nil {
+			return t.s.translate(err)
+		}
 		if attempts < MaxAttempts {
 			next := t.now.Add(30 * time.Second << (attempts - 1))
-			_, err := t.exec(ctx, "UPDATE outbox SET status = 'queued', attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-				attempts, micros(next), cause.Error(), m.ID)
+			_, err := t.exec(ctx, "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ?", micros(next), m.ID)
 			return err
 		}
-		if _, err := t.exec(ctx, "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?", attempts, cause.Error(), m.ID); err != nil {
+		if _, err := t.exec(ctx, "UPDATE outbox SET status = 'failed' WHERE id = ?", m.ID); err != nil {
 			return err
 		}
 		return t.fallBack(ctx, m)

@@ -12,7 +12,6 @@ import (
 	"poscare/demo"
 	fx "poscare/internal/fixture"
 	"poscare/internal/testenv"
-	"poscare/sqlstore"
 )
 
 // TestFallbackFollowsPreference makes every channel of some merchants fail
@@ -126,12 +125,11 @@ func TestFallbackFollowsPreference(t *testing.T) {
 				for _, m := range ms {
 					i, ok := caseOf[deref(m.MerchantID)]
 					if !ok {
-						must(t, s.MessageSent(ctx, m.ID))
+						must(t, s.MessageSent(ctx, m))
 						continue
 					}
 					tried[i] = append(tried[i], m.Channel+":"+m.Address)
-					m.Attempts = sqlstore.MaxAttempts - 1
-					must(t, s.MessageFailed(ctx, m, errors.New("gateway answered 503")))
+					failForGood(t, s, dsn, m, errors.New("gateway answered 503"))
 				}
 			}
 			for i, c := range cases {

@@ -210,8 +210,15 @@ func (s *Store) failRequest(ctx context.Context, requestID int64, cause error, r
 		if end {
 			doneAt = micros(t.now)
 		}
-		if _, err := t.exec(ctx, "UPDATE playbook_requests SET attempts = ?, last_error = ?, done_at = ? WHERE id = ?", attempts, cause.Error(), doneAt, requestID); err != nil {
+		// Only if no other run (another instance resuming it) recorded
+		// its own failure or finish since it was read.
+		res, err := t.exec(ctx, "UPDATE playbook_requests SET attempts = ?, last_error = ?, done_at = ? WHERE id = ? AND done_at IS NULL AND attempts = ?",
+			attempts, cause.Error(), doneAt, requestID, attempts-1)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
 		}
 		if !end || !(resumed || attempts >= maxRequestAttempts) {
 			return nil
@@ -595,6 +602,7 @@ func (t *Tx) tellEachInPerson(ctx context.Context, key func(int64) string, merch
 func (s *Store) MarkIncidentsInformed(ctx context.Context) (int, error) {
 	ticked := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
+		ticked = 0 // afresh on every run: inWrite may retry
 		type open struct {
 			id        int64
 			checklist string
@@ -854,6 +862,7 @@ func (s *Store) ReturnMerchants(ctx context.Context, a poscare.Actor, incidentID
 	}
 	returned := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
+		returned = 0 // afresh on every run: inWrite may retry
 		x, err := t.incident(ctx, a, incidentID)
 		if err != nil {
 			return err
@@ -957,8 +966,12 @@ func (s *Store) CloseIncident(ctx context.Context, a poscare.Actor, id int64) er
 		if _, err := t.incident(ctx, a, id); err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, "UPDATE incidents SET closed_at = ? WHERE id = ? AND closed_at IS NULL", micros(t.now), id); err != nil {
+		res, err := t.exec(ctx, "UPDATE incidents SET closed_at = ? WHERE id = ? AND closed_at IS NULL", micros(t.now), id)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // closed already, by this close or another: on record once
 		}
 		if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", id, micros(t.now), a.UserID, "事件关闭", "incident closed"); err != nil {
 			return err

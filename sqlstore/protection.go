@@ -210,6 +210,7 @@ func (s *Store) RestoreRemovals(ctx context.Context, a poscare.Actor, userID int
 	}
 	n := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
+		n = 0 // afresh on every run: inWrite may retry
 		person, err := t.removalsOf(ctx, a, userID)
 		if err != nil {
 			return err

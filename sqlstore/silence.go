@@ -129,6 +129,7 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 	var marked []Silence
 	sys := poscare.SystemActor("silence")
 	err := s.inWrite(ctx, func(t *Tx) error {
+		marked = nil // afresh on every run: inWrite may retry
 		found, err := t.silences(ctx)
 		if err != nil {
 			return err
@@ -136,8 +137,14 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 		for _, si := range found {
 			why := si.Crossed(t.s.Policy)
 			reason := why.Zh
-			if _, err := t.exec(ctx, "UPDATE users SET status = 'unreachable', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'", reason, micros(t.now), si.User.ID); err != nil {
+			res, err := t.exec(ctx, "UPDATE users SET status = 'unreachable', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'", reason, micros(t.now), si.User.ID)
+			if err != nil {
 				return err
+			}
+			// Another instance's sweep (or a lead) changed the status since
+			// it was read: that change is on record already, not this one.
+			if k, _ := res.RowsAffected(); k == 0 {
+				continue
 			}
 			after := *si.User
 			after.Status, after.StatusReason = poscare.UserUnreachable, reason
@@ -220,7 +227,8 @@ func (t *Tx) queueForStaff(ctx context.Context, readers []*reader, key string, s
 			seen[channel+":"+addr] = true
 			k := key + ":" + addr
 			if _, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
-				SELECT ?, ?, ?, ?, ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)`,
+				SELECT ?, ?, ?, ?, ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)
+				ON CONFLICT (dedupe_key) DO NOTHING`,
 				k, channel, addr, r.lang, subject.In(r.lang), text, micros(t.now), micros(t.now), k); err != nil {
 				return err
 			}

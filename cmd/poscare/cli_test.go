@@ -17,7 +17,7 @@ func TestCommandLine(t *testing.T) {
 	commands := [][]string{
 		{"serve"}, {"demo"}, {"migrate"}, {"user", "add"}, {"staff", "declare-missing"}, {"staff", "declare-departed"},
 		{"keys", "generate"}, {"keys", "rotate"}, {"audit", "verify"}, {"backup"}, {"backup", "verify"}, {"restore"},
-		{"config"}, {"version"},
+		{"copy"}, {"config"}, {"version"},
 	}
 	for _, cmd := range commands {
 		for _, help := range []string{"--help", "-h"} {
@@ -63,6 +63,8 @@ func TestCommandLine(t *testing.T) {
 		{"UnknownSubcommand", nil, []string{"keys", "lose"}, []string{`unknown keys subcommand "lose"`, "generate, rotate"}},
 		{"BackupVerifyWithoutPath", nil, []string{"backup", "verify"}, []string{"which backup"}},
 		{"RestoreWithoutFrom", nil, []string{"restore", "--db", db}, []string{"--from is required"}},
+		{"LeftoverCopy", nil, []string{"copy", "--from", db, "--to", db + "2", "now"}, []string{`unexpected argument "now"`}},
+		{"UnknownCopyFlag", nil, []string{"copy", "--from", db, "--db", db}, []string{"flag provided but not defined", "-db", "poscare copy --help"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for k, v := range c.env {

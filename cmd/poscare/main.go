@@ -2,11 +2,12 @@
 // JSON API, demo data, migrations and the administrative commands.
 //
 //	poscare serve   [--db DSN] [--listen ADDR]   run the server
-//	poscare demo    [--db PATH] [--listen ADDR]  create demo data once, then serve
+//	poscare demo    [--db DSN] [--listen ADDR]   create demo data once, then serve
 //	poscare migrate [--db DSN]                   apply database migrations
 //	poscare user add --login L --name N --role R [--team-id N] …
 //	poscare keys generate | keys rotate          manage the encryption and signing keys
 //	poscare audit verify                         check the audit trail against its checkpoints
+//	poscare copy --from DB --to POSTGRES-URL     move the whole database onto a new, empty one
 //	poscare config                               print the settings (secrets redacted)
 //	poscare version
 package main
@@ -58,7 +59,7 @@ const usage = `poscare — operations platform for POS payment service providers
 
 usage:
   poscare serve   [--db DSN] [--listen ADDR]    run the server (migrates first)
-  poscare demo    [--db PATH] [--listen ADDR]   fill a SQLite file with demo data once, then serve
+  poscare demo    [--db DSN] [--listen ADDR]    fill a SQLite file (or PostgreSQL) with demo data once, then serve
   poscare migrate [--db DSN]                    apply database migrations
   poscare user add --login L --name N --role R [--password P] [--team-id N] [--mobile M] [--email E]
   poscare staff declare-missing|declare-departed ID --reason R [--strategy backup|spread]
@@ -70,6 +71,8 @@ usage:
   poscare backup --db DSN --to PATH             take a consistent backup (while serve runs)
   poscare backup verify PATH [--db POSTGRES-URL]  restore a backup into a temporary database and check it
   poscare restore --from PATH --db DSN          restore a backup onto a new, empty database
+  poscare copy --from poscare.db --to postgres://…
+                                                copy every record and the audit trail onto a new, empty database
   poscare config                                print the settings, secrets redacted
   poscare version
 
@@ -81,7 +84,7 @@ Every subcommand takes -h/--help.
 // name.
 var synopses = map[string]string{
 	"serve":                  "poscare serve [flags]   run the server (migrates first)",
-	"demo":                   "poscare demo [flags]    fill a SQLite file with demo data once, then serve",
+	"demo":                   "poscare demo [flags]    fill a SQLite file or a PostgreSQL database with demo data once, then serve",
 	"migrate":                "poscare migrate [--db DSN]   apply database migrations",
 	"user add":               "poscare user add --login L --name N --role R [flags]   add a staff or merchant user",
 	"staff declare-missing":  "poscare staff declare-missing ID --reason R [--strategy backup|spread]   run the emergency playbook for a missing staff member",
@@ -92,6 +95,7 @@ var synopses = map[string]string{
 	"backup":                 "poscare backup --db DSN --to PATH   take a consistent copy of the database (SQLite online, PostgreSQL with pg_dump)",
 	"backup verify":          "poscare backup verify PATH [--db POSTGRES-URL]   restore a backup into a temporary database and check its schema and audit trail",
 	"restore":                "poscare restore --from PATH --db DSN   restore a backup onto a new, empty database",
+	"copy":                   "poscare copy --from DSN --to DSN   copy every record and the whole audit trail onto a new, empty database (SQLite to PostgreSQL), checked there",
 	"config":                 "poscare config [flags]   print the settings, secrets redacted",
 	"version":                "poscare version   print the version",
 }
@@ -172,6 +176,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdBackup(ctx, rest, stdout)
 	case "restore":
 		err = cmdRestore(ctx, rest, stdout)
+	case "copy":
+		err = cmdCopy(ctx, rest, stdout)
 	case "config":
 		var c config
 		names := []string{}
@@ -249,7 +255,13 @@ func openStore(ctx context.Context, c config, keysFile string) (*sqlstore.Store,
 		}
 	}
 	if keys["data-keys"] == "" || keys["index-key"] == "" {
-		return nil, errors.New("no encryption keys: set POSCARE_DATA_KEYS and POSCARE_INDEX_KEY (see `poscare keys generate`) or --keys-file")
+		hint := ""
+		// The demo keeps its keys beside its database; say so rather than
+		// pick them up unasked.
+		if demo := c["db"] + ".keys"; !strings.HasPrefix(c["db"], "postgres") && fileExists(demo) {
+			hint = fmt.Sprintf("; the demo's keys are in %s: add --keys-file %s", demo, demo)
+		}
+		return nil, errors.New("no encryption keys: set POSCARE_DATA_KEYS and POSCARE_INDEX_KEY (see `poscare keys generate`) or --keys-file" + hint)
 	}
 	if keys["audit-key"] == "" || keys["link-key"] == "" {
 		return nil, errors.New("no signing keys: set POSCARE_AUDIT_KEY and POSCARE_LINK_KEY (see `poscare keys generate`), or AUDIT_KEY= and LINK_KEY= lines in --keys-file")
@@ -377,7 +389,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	defaults := []string{"db", "listen", "data-keys", "index-key", "keys-file", "audit-checkpoints", "log-level", "secure-cookies", "service-phone", "service-email", "service-wechat", "smtp-addr", "smtp-from", "sms-webhook", "wechat-webhook",
 		"silent-days", "failed-attempts", "attempt-window", "overdue-tasks", "bulk-limit", "bulk-window", "stale-days", "callback-within",
 		"backup-dir", "backup-every", "backup-keep", "pg-bin", "shutdown-grace"}
-	defaults = append(defaults, "trusted-proxies")
+	defaults = append(defaults, "trusted-proxies", "sweep-every")
 	defaults = append(defaults, "smtp-url", "smtp-ca-file")
 	defaults = append(defaults, observeOptions...)
 	c, _, err := parseConfig(fs, args, defaults...)
@@ -397,21 +409,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	logger := newLogger(c, stderr)
+	keysFile := ""
+	if withDemo {
+		if keysFile, err = demoFiles(c); err != nil {
+			return err
+		}
+	}
 	checkpoints, err := auditCheckpoints(c)
 	if err != nil {
 		return err
-	}
-	keysFile := ""
-	if withDemo {
-		if sqlstore.DialectOf(c["db"]) != sqlstore.SQLite {
-			return errors.New("demo runs on a SQLite file only")
-		}
-		if c["data-keys"] == "" && c["keys-file"] == "" {
-			keysFile = c["db"] + ".keys"
-			if err := ensureDemoKeys(keysFile); err != nil {
-				return err
-			}
-		}
 	}
 	store, err := openStore(ctx, c, keysFile)
 	if err != nil {
@@ -443,9 +449,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		// login that does not exist costs what one that does costs (no
 		// timing oracle); a real server hashes with password.Default.
 		if logins != nil {
-			fmt.Fprintf(stdout, "demo data created in %s in %s\n", c["db"], time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(stdout, "demo data created in %s in %s\n", redactURL(c["db"]), time.Since(start).Round(time.Millisecond))
 		} else {
-			fmt.Fprintf(stdout, "demo data already in %s\n", c["db"])
+			fmt.Fprintf(stdout, "demo data already in %s\n", redactURL(c["db"]))
 		}
 		users, err := store.ListUsers(ctx, poscare.SystemActor("demo"), sqlstore.UserFilter{Page: poscare.Page{Limit: 100}})
 		if err != nil {
@@ -520,10 +526,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	// A declaration whose playbook a crash interrupted is finished before
 	// anyone is served, then again by every sweep (another instance's).
 	resumePlaybooks(ctx, store, logger, metrics)
-	sweepBeat := ready.Heartbeat("sweep", sweepSilence)
+	every := c.duration("sweep-every")
+	sweepBeat := ready.Heartbeat("sweep", 3*every)
 	goBackground(func() {
 		defer sweepBeat.Stop()
-		sweep(ctx, store, logger, metrics, sweepBeat)
+		sweep(ctx, store, logger, metrics, sweepBeat, every)
 	})
 	goBackground(func() { checkpointAudit(ctx, store, logger, metrics) })
 	if every := c.duration("backup-every"); every > 0 {
@@ -748,11 +755,11 @@ func resumePlaybooks(ctx context.Context, store *sqlstore.Store, logger *slog.Lo
 	}
 }
 
-// sweep looks every sweepEvery for interrupted playbooks, for staff who
-// went silent and for contacts due for verification; it beats at the
-// start of every round.
-func sweep(ctx context.Context, store *sqlstore.Store, logger *slog.Logger, m *observe.Metrics, beat *observe.Heartbeat) {
-	t := time.NewTicker(sweepEvery)
+// sweep looks every so often (--sweep-every) for interrupted playbooks,
+// for staff who went silent and for contacts due for verification; it
+// beats at the start of every round.
+func sweep(ctx context.Context, store *sqlstore.Store, logger *slog.Logger, m *observe.Metrics, beat *observe.Heartbeat, every time.Duration) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		beat.Beat()
@@ -809,4 +816,10 @@ func alertChannels(channels map[string]notify.Channel) []string {
 		out = []string{"email"}
 	}
 	return out
+}
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }

@@ -259,6 +259,11 @@ func TestDemoServeAndCommands(t *testing.T) {
 		if code != 1 || !strings.Contains(out, "no encryption keys") {
 			t.Fatalf("serve without keys: %d %s", code, out)
 		}
+		// Beside a demo's keys file the refusal says where they are.
+		code, out = runCmd(t, "backup", "--db", db, "--to", filepath.Join(t.TempDir(), "b.db"))
+		if code != 1 || !strings.Contains(out, "--keys-file "+db+".keys") {
+			t.Fatalf("backup without keys beside the demo's keys file: %d %s", code, out)
+		}
 		// The data keys alone are not enough: the audit and link keys too.
 		keysEnv()
 		for _, unset := range []string{"POSCARE_AUDIT_KEY", "POSCARE_LINK_KEY"} {

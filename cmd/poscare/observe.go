@@ -20,15 +20,11 @@ import (
 // observeOptions are serve's settings for logs and metrics.
 var observeOptions = []string{"log-format", "metrics-listen"}
 
-// How often the sweep runs, and how long a background loop may go
-// without a heartbeat before /readyz says the instance is not ready: the
-// worker beats after every batch (every second when idle; a batch ends
-// within its lease), the sweep at every round.
-var (
-	sweepEvery          = 10 * time.Minute
-	sweepSilence        = 3 * sweepEvery
-	outboxWorkerSilence = 3 * sqlstore.SendLease
-)
+// How long a background loop may go without a heartbeat before /readyz
+// says the instance is not ready: the worker beats after every batch
+// (every second when idle; a batch ends within its lease); the sweep, at
+// every round, may miss three rounds of --sweep-every.
+var outboxWorkerSilence = 3 * sqlstore.SendLease
 
 // rootHandler is what the main address serves: the API, the console,
 // /healthz, /readyz, and /metrics for admin and ops tokens, every request
