@@ -43,11 +43,7 @@ const (
 	entPhone   = fx.EntPhone
 )
 
-func residentID(t testing.TB, first17 string) string { return fx.CheckedResidentID(t, first17) }
-
 func bankCard(t testing.TB, payload string) string { return fx.CheckedCard(t, payload) }
-
-func actorOf(u *poscare.User) poscare.Actor { return fx.Actor(u) }
 
 func ptr[T any](v T) *T { return &v }
 
