@@ -13,6 +13,7 @@ import (
 )
 
 func TestSafeNextKeepsOnlyPlainSameOriginPaths(t *testing.T) {
+	t.Parallel()
 	for next, want := range map[string]string{
 		"/merchants/7":           "/merchants/7",
 		"/merchants?q=火锅&page=2": "/merchants?q=火锅&page=2",
@@ -45,6 +46,7 @@ func TestSafeNextKeepsOnlyPlainSameOriginPaths(t *testing.T) {
 // TestLoginRedirectStaysOnSite logs in with the redirect a phishing link
 // would carry: the browser must land on this site.
 func TestLoginRedirectStaysOnSite(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	for _, next := range []string{"/\t/evil.example", "/%09/evil.example", "/\\evil.example"} {
 		res, err := s.browser().PostForm(s.srv.URL+"/login", url.Values{"login": {"ops"}, "password": {fixture.Password}, "next": {next}})
@@ -62,6 +64,7 @@ func TestLoginRedirectStaysOnSite(t *testing.T) {
 // the login form with the attacker's credentials. The browser says where
 // the form came from; only this site's own pages may log it in.
 func TestLoginFromAnotherSiteIsRefused(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	post := func(headers ...string) *http.Response {
 		t.Helper()
@@ -95,6 +98,7 @@ func TestLoginFromAnotherSiteIsRefused(t *testing.T) {
 // the free slips, the next try at once is throttled (with Retry-After), and an unknown
 // login answers exactly as an existing one does.
 func TestConsoleLoginIsThrottledLikeTheAPI(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	try := func(login, pw string) (int, string, string) {
 		t.Helper()
@@ -133,6 +137,7 @@ func TestConsoleLoginIsThrottledLikeTheAPI(t *testing.T) {
 // password kept (the current one never written back), and a change ends
 // the user's other sessions but not this one.
 func TestOwnPasswordChangePage(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	c, elsewhere := s.browser(), s.browser()
 	s.login(c, "agenta")

@@ -18,6 +18,7 @@ import (
 // SHA-256. An auditor, who may read the incident, has no button and is
 // refused.
 func TestIncidentBackupButton(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	s.s.BackupDir = filepath.Join(t.TempDir(), "backups")
 	x, err := s.s.DeclareIncident(context.Background(), poscare.SystemActor("test"), s.w.Spare.ID, poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "测试备份按钮"})

@@ -26,6 +26,7 @@ import (
 // when a template or handler uses a key that does not exist, or when a
 // value of an enumeration shown on a page has no label.
 func TestMessagesComplete(t *testing.T) {
+	t.Parallel()
 	for key, m := range messages {
 		if strings.TrimSpace(m.zh) == "" || strings.TrimSpace(m.en) == "" {
 			t.Errorf("message %q lacks a language: %+v", key, m)
@@ -144,6 +145,7 @@ func (s *site) get(c *http.Client, path string) (int, string) {
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func TestConsole(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	w := s.w
 	m, other := w.Merchant.ID, w.OtherMerchant.ID
@@ -467,6 +469,7 @@ func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 // TestStaticServesFilesNotListings fetches the style sheet and finds that
 // /static/ itself, like any folder under it, is not listed.
 func TestStaticServesFilesNotListings(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	c := s.browser()
 	if code, body := s.get(c, "/static/app.css"); code != http.StatusOK || len(body) == 0 {
@@ -493,6 +496,7 @@ func TestStaticServesFilesNotListings(t *testing.T) {
 // and reads the portal as the merchant's user: the change is listed under
 // the account manager's role, and no staff name, login or address shows.
 func TestPortalActivityHidesStaff(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	ctx, w := context.Background(), s.w
 	agent := w.Users[poscare.RoleAgent]

@@ -14,6 +14,7 @@ import (
 // portal; the account manager finds it on their tasks page with the
 // message, and completes it; the portal then offers the button again.
 func TestCallbackFromPortalToTasks(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	shop := s.browser()
 	s.login(shop, "shop1")
@@ -71,6 +72,7 @@ func TestCallbackFromPortalToTasks(t *testing.T) {
 // TestOwnContactDetails: bad details come back beside their fields with
 // what was typed; good ones are saved and the check recorded.
 func TestOwnContactDetails(t *testing.T) {
+	t.Parallel()
 	s := newSite(t)
 	c := s.browser()
 	s.login(c, "agenta")

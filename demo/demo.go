@@ -74,7 +74,7 @@ func (z Size) check() error {
 // terminals, applications and contracts by the ops user "ops", with the
 // source "demo" in the audit trail. Dates (deadlines, contract terms,
 // warranties) are relative to the store's Now. Passwords are hashed with
-// sqlstore.PasswordParams, which the caller may lower for a quick demo.
+// the store's PasswordParams, which the caller may lower for a quick demo.
 // Seed is not one transaction: if it fails half-way, start from an empty
 // store again.
 func Seed(ctx context.Context, s *sqlstore.Store, size Size) ([]Login, error) {

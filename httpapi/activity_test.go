@@ -20,6 +20,7 @@ import (
 // staff login, name, network address or internal event is. The audit
 // trail itself is refused to the merchant user.
 func TestMerchantSeesItsActivityNotTheAuditTrail(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)

@@ -373,6 +373,7 @@ func (e *env) deliveryIncident() int64 {
 // Having called every route, it also checks each route declares exactly
 // the query parameters its handler reads (newEnv checks the one way).
 func TestEveryRouteWithEveryRole(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)
@@ -414,6 +415,7 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 // status whatever the filter, the status filter, paging with next_offset,
 // a bad status, and an incident outside a lead's team.
 func TestIncidentNotificationsAPI(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)
@@ -511,6 +513,7 @@ func (e *env) bringBack(userID int64) {
 // in the backup folder, and the checklist's "data backup taken" names it
 // with its SHA-256, as the audit trail does.
 func TestIncidentBackupAPI(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)

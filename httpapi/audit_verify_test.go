@@ -16,6 +16,7 @@ import (
 // TestAuditVerifyHoldsChainAgainstCheckpoints: GET /audit/verify reports a
 // deleted tail, which it used to call intact.
 func TestAuditVerifyHoldsChainAgainstCheckpoints(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			s := testenv.Open(t, dsn)

@@ -15,6 +15,7 @@ import (
 // attacker probed: each is refused, so no request can authenticate with a
 // token other than the one a logout would revoke.
 func TestBearerHeaderIsParsedStrictly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, testenv.Stores(t)["sqlite"])
 	tok := e.token(e.w.Users[poscare.RoleAgent])
 	// (Whitespace around the whole value is not part of it: HTTP drops it.)
@@ -32,6 +33,7 @@ func TestBearerHeaderIsParsedStrictly(t *testing.T) {
 // TestLogoutRevokesTheTokenThatAuthenticated logs out and checks the token
 // is dead; a second logout with it ended nothing and is not "ok".
 func TestLogoutRevokesTheTokenThatAuthenticated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, testenv.Stores(t)["sqlite"])
 	tok := e.token(e.w.Users[poscare.RoleAgent])
 	other := e.token(e.w.Users[poscare.RoleAgent])
@@ -59,6 +61,7 @@ func TestLogoutRevokesTheTokenThatAuthenticated(t *testing.T) {
 // current password is needed, the new one must pass the rules, and every
 // other token of the user ends while the one used stays.
 func TestOwnPasswordChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, testenv.Stores(t)["sqlite"])
 	u := e.w.Users[poscare.RoleAgent]
 	tok, other := e.token(u), e.token(u)

@@ -15,6 +15,7 @@ import (
 // text (and in English without Chinese), naming the field where there is
 // one.
 func TestBadBodiesAreToldInWholeLanguages(t *testing.T) {
+	t.Parallel()
 	latin := regexp.MustCompile(`[A-Za-z]{2,}`)
 	han := regexp.MustCompile(`\p{Han}`)
 	for name, s := range testenv.Stores(t) {

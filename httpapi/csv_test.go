@@ -24,6 +24,7 @@ import (
 // after the download started breaks the download instead of ending it
 // like a complete file.
 func TestMerchantExportIsSafe(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "export.db")
 	s := testenv.Open(t, path)
 	e := newEnv(t, s)

@@ -17,6 +17,7 @@ import (
 // limit) in free-text fields that had no maximum and finds each refused
 // with a 422 naming the field in both languages, and nothing stored.
 func TestFreeTextHasAMaximum(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)

@@ -14,6 +14,7 @@ import (
 // as the merchant's own user: the answers say whom to call and when, but
 // carry no staff user id; staff asking the same see the ids.
 func TestMerchantSeesNoStaffIDs(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)

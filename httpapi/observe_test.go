@@ -23,6 +23,7 @@ import (
 // failed (decoding, authentication, the store); served bare, the body
 // has no request_id at all.
 func TestErrorsCarryTheRequestID(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			w := fixture.Build(t, s)
@@ -82,6 +83,7 @@ func TestErrorsCarryTheRequestID(t *testing.T) {
 // the others are refused, and a caller without a valid token is asked to
 // authenticate.
 func TestRestrictFollowsPermissions(t *testing.T) {
+	t.Parallel()
 	s := testenv.Open(t, t.TempDir()+"/restrict.db")
 	w := fixture.Build(t, s)
 	api := httpapi.New(s, nil, "test")

@@ -133,6 +133,7 @@ func writer(rt httpapi.Route) (poscare.Role, bool) {
 // incident actions, passwords, logout. Each is then tried on a record that
 // does not exist, and the error answer checked too.
 func TestWriteResponsesMatchOpenAPI(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)
@@ -203,6 +204,7 @@ func TestWriteResponsesMatchOpenAPI(t *testing.T) {
 // nullable beside a bare $ref). Then the same on the served document,
 // with a real answer of GET /api/v1/me changed.
 func TestResponseCheckIsStrict(t *testing.T) {
+	t.Parallel()
 	small := loadDoc(t, []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},
 		"paths":{"/thing":{"get":{"responses":{"200":{"description":"ok",
 			"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Thing"}}}}}}}},
@@ -276,6 +278,7 @@ func TestResponseCheckIsStrict(t *testing.T) {
 // with 422 naming the parameter, and where a list's items have a property
 // of the parameter's name, every item's value must be in the enum.
 func TestDocumentEnums(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, testenv.Stores(t)["sqlite"])
 	doc := servedDoc(t, e)
 	tok := e.token(e.w.Users[poscare.RoleOps])
@@ -363,6 +366,7 @@ func valuesOf(t *testing.T, res response, name string) map[string]string {
 // (403) on every route with a permission, a body that is not JSON (400)
 // on every route that takes one. None of them writes anything.
 func TestErrorAnswersMatchOpenAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, testenv.Stores(t)["sqlite"])
 	doc := servedDoc(t, e)
 	counts := map[int]int{}

@@ -56,6 +56,7 @@ func runTool(t *testing.T, lenient bool, tools, dir, name string, args ...string
 // (testdata/openapi_client.ts), where a field the server may send as null
 // must be checked before use.
 func TestOpenAPIToolsAcceptTheDocument(t *testing.T) {
+	t.Parallel()
 	tools := npmTools(t)
 	e := newEnv(t, testenv.Stores(t)["sqlite"])
 	res := e.do("GET", "/api/openapi.json", "", nil)

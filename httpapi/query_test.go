@@ -13,6 +13,7 @@ import (
 // complete: outside newQuery, no code of the package may read the query
 // string or form values of a request directly.
 func TestQueryReadsGoThroughTheHelper(t *testing.T) {
+	t.Parallel()
 	// Query is a method of url.URL but also Route's field, so only a call
 	// of it counts.
 	direct := map[string]bool{"RawQuery": true, "Form": true, "PostForm": true, "FormValue": true,

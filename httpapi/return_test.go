@@ -17,6 +17,7 @@ import (
 // the agent still cannot log in; the return on the incident brings them
 // back, and then they can.
 func TestDepartedComeBackOnlyThroughTheIncident(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)

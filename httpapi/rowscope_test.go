@@ -410,6 +410,7 @@ func (f *foreignSide) mustFind(e *env) map[string][]string {
 // calls by the merchant's own agent, or ops, show that each target and
 // search is real.
 func TestAgentSeesNoForeignRecordThroughAnyRoute(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)
@@ -767,6 +768,7 @@ func (f *foreignSide) tryParenting(t *testing.T, e *env, routes []httpapi.Route,
 // and its contact) nor complete them (completing a verification marks the
 // contact verified).
 func TestAgentLosesTasksOfAMerchantMovedAway(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, s)

@@ -33,12 +33,12 @@ func newAuditBench(t *testing.T, sd storeDSN) *auditBench {
 	s.AuditCheckpoints = filepath.Join(t.TempDir(), "poscare.db.audit-checkpoints")
 	f := newFixture(t, s)
 	for i := 0; i < 10; i++ {
-		f.clock = t0.Add(time.Duration(i) * time.Minute)
-		c := &poscare.Contact{MerchantID: f.micro.ID, Name: fmt.Sprintf("店员%d", i), Role: "cashier",
+		f.Clock = t0.Add(time.Duration(i) * time.Minute)
+		c := &poscare.Contact{MerchantID: f.Micro.ID, Name: fmt.Sprintf("店员%d", i), Role: "cashier",
 			Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: fmt.Sprintf("136%08d", i)}}}
-		must(t, s.CreateContact(f.ctx, f.a1, c))
+		must(t, s.CreateContact(f.Ctx, f.A1, c))
 	}
-	cp, written, err := s.CheckpointAudit(f.ctx)
+	cp, written, err := s.CheckpointAudit(f.Ctx)
 	must(t, err)
 	if !written || cp.Seq < 20 || !strings.HasPrefix(cp.Hash, poscare.AuditKeyedPrefix) {
 		t.Fatalf("checkpoint %+v written=%v, want the keyed head of 20+ entries", cp, written)
@@ -124,6 +124,7 @@ func wantBreak(t *testing.T, s *sqlstore.Store, kind string, seq int64) {
 // trail by someone with write access to the database, each of which
 // `audit verify` used to call intact.
 func TestAuditTamperingDetected(t *testing.T) {
+	t.Parallel()
 	run := func(name string, attack func(t *testing.T, b *auditBench)) {
 		t.Run(name, func(t *testing.T) {
 			for db, sd := range storeDSNs(t) {
@@ -136,7 +137,7 @@ func TestAuditTamperingDetected(t *testing.T) {
 		if _, written, err := b.s.CheckpointAudit(t.Context()); err != nil || written {
 			t.Fatalf("checkpoint of an unmoved head: written=%v %v", written, err)
 		}
-		must(t, b.s.Record(t.Context(), b.f.a1, poscare.AuditExport, "merchant", 0, nil))
+		must(t, b.s.Record(t.Context(), b.f.A1, poscare.AuditExport, "merchant", 0, nil))
 		if cp, written, err := b.s.CheckpointAudit(t.Context()); err != nil || !written || cp.Seq != b.head+1 {
 			t.Fatalf("checkpoint after one more entry: %+v written=%v %v", cp, written, err)
 		}
@@ -238,6 +239,7 @@ func TestAuditTamperingDetected(t *testing.T) {
 // key: its entries keep their SHA-256 hashes and verify as such, the new
 // ones continue the chain keyed.
 func TestAuditLegacyChainContinuesKeyed(t *testing.T) {
+	t.Parallel()
 	for name, sd := range storeDSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			b := &auditBench{s: sd.s, db: rawDB(t, sd.dsn), dsn: sd.dsn}
@@ -247,7 +249,7 @@ func TestAuditLegacyChainContinuesKeyed(t *testing.T) {
 			}
 			b.rechain(t, legacy, sha256Hash)
 			f := newFixture(t, sd.s)
-			must(t, sd.s.VerifyAuditOK(f.ctx))
+			must(t, sd.s.VerifyAuditOK(f.Ctx))
 			es := b.entries(t)
 			if len(es) < 10 || es[2].Keyed() || !es[3].Keyed() || !es[len(es)-1].Keyed() {
 				t.Fatalf("entries 3, 4 and last keyed = %v %v %v, want only the new ones keyed", es[2].Keyed(), es[3].Keyed(), es[len(es)-1].Keyed())

@@ -68,6 +68,7 @@ func withKeys(t testing.TB) sqlstore.RestoreOptions {
 // intact audit chain that ends with the backup's own record. The keys
 // are not in the backup file.
 func TestBackupRestoresOntoAFreshDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -162,6 +163,7 @@ func TestBackupRestoresOntoAFreshDatabase(t *testing.T) {
 // TestBackupVerify restores a backup into a temporary database and
 // checks it; a backup whose audit trail was edited is refused.
 func TestBackupVerify(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -204,6 +206,7 @@ func TestBackupVerify(t *testing.T) {
 // one consistent state (its audit chain holds), and later copies hold
 // more.
 func TestOnlineSQLiteBackup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := testenv.Open(t, filepath.Join(t.TempDir(), "live.db"))
 	w := fx.Build(t, s)
@@ -258,6 +261,7 @@ func TestOnlineSQLiteBackup(t *testing.T) {
 // TestPruneBackupsKeepsTheNewestScheduled deletes old scheduled backups
 // only: backups taken by hand or for an incident and other files stay.
 func TestPruneBackupsKeepsTheNewestScheduled(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	files := []string{
 		"poscare-auto-20260101T000000Z.db", "poscare-auto-20260102T000000Z.db", "poscare-auto-20260102T000000Z-2.db",
@@ -285,6 +289,7 @@ func TestPruneBackupsKeepsTheNewestScheduled(t *testing.T) {
 // TestScheduledBackupIsClaimedOnce: several instances on one database,
 // asking at once, get one scheduled backup per period between them.
 func TestScheduledBackupIsClaimedOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {

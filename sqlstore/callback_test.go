@@ -14,6 +14,7 @@ import (
 )
 
 func TestStoreCallbackRequests(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -105,6 +106,7 @@ func TestStoreCallbackRequests(t *testing.T) {
 // deadline are a silence signal; overdue contact verifications are upkeep
 // and are not.
 func TestOverdueMerchantTasksMarkUnreachable(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -145,6 +147,7 @@ func TestOverdueMerchantTasksMarkUnreachable(t *testing.T) {
 }
 
 func TestStaffConfirmOwnContact(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

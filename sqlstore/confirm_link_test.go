@@ -16,6 +16,7 @@ import (
 // verification time and adding an audit entry), for archived contacts
 // too, and was signed with the search-index key.
 func TestConfirmLinkOnceOnly(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := t.Context()

@@ -10,6 +10,7 @@ import (
 )
 
 func TestStoreContinuity(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -160,6 +161,7 @@ func TestStoreContinuity(t *testing.T) {
 // leave, the colleague covering sees and serves their merchants (through
 // the same token a request would bring), and no longer once they return.
 func TestCoverSeesTheColleaguesMerchantsWhileOnLeave(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

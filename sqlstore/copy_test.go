@@ -26,6 +26,7 @@ var copySize = demo.Size{Teams: 3, Staff: 25, Merchants: 200, Terminals: 240}
 // what the target keeps beside its rows (search index, identity
 // sequences, merchant_holdings) are as the source had them.
 func TestCopyThereAndBack(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	first := testenv.Open(t, filepath.Join(dir, "first.db"))
@@ -104,6 +105,7 @@ func TestCopyThereAndBack(t *testing.T) {
 // TestCopyRefusesMismatchedTables: a table on one side only is an error,
 // not a table silently left behind.
 func TestCopyRefusesMismatchedTables(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, extraOnSource := range map[string]bool{"SourceHasMore": true, "TargetHasMore": false} {
 		t.Run(name, func(t *testing.T) {
@@ -134,6 +136,7 @@ func TestCopyRefusesMismatchedTables(t *testing.T) {
 // TestCopyIsAllOrNothing: a value the target's column cannot take stops
 // the copy, and the target keeps none of the tables copied before it.
 func TestCopyIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {

@@ -87,7 +87,9 @@ type Store struct {
 	// BackupDir is where backups taken from an incident go; the server
 	// sets it from configuration.
 	BackupDir string
-	dsn       string // as opened, for backups
+	// Passwords holds the password costs and the gate of password checks.
+	Passwords
+	dsn string // as opened, for backups
 	// Observer hears playbook runs and failed logins (observer.go); the
 	// server sets its metrics. Nil hears nothing.
 	Observer Observer

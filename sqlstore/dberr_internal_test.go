@@ -18,6 +18,7 @@ import (
 // is told by its code to be retryable, and translated into an internal
 // error without the driver's type reaching the caller's code.
 func TestSQLiteBusyIsRetryable(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "busy.db")
 	open := func() *sql.DB {
 		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(0)&_pragma=journal_mode(WAL)")

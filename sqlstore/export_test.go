@@ -20,8 +20,8 @@ func HoldingKinds() []string {
 	return kinds
 }
 
-// DummyHash is the hash unknown logins are checked against.
-func DummyHash() string { return dummyHash(PasswordParams) }
+// DummyHash is the hash unknown logins of s are checked against.
+func DummyHash(s *Store) string { return dummyHash(s.passwordParams()) }
 
 // HoldingsDrift compares merchant_holdings with the live merchants
 // grouped by team, manager and backup, and describes each difference

@@ -20,6 +20,7 @@ import (
 // readable by their owner only; a database left world-readable by an
 // older version is narrowed when it is opened.
 func TestSQLiteFilesOwnerOnly(t *testing.T) {
+	t.Parallel()
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	modes := func(t *testing.T, path string) {

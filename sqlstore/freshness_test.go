@@ -13,6 +13,7 @@ import (
 )
 
 func TestStoreContactFreshness(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -103,6 +104,7 @@ func kind(ts []*sqlstore.Task, k string) []*sqlstore.Task {
 // TestVerificationGoesToWhoServesNow: a stale contact of a merchant whose
 // account manager cannot be reached gives the task to the backup.
 func TestVerificationGoesToWhoServesNow(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

@@ -154,6 +154,7 @@ func BenchmarkDeclareMissing10k(b *testing.B) {
 // statement is a round trip, and 10,000 single-row statements took
 // seconds. Ten times the merchants may cost a few more chunks, no more.
 func TestPlaybookStatementsDoNotGrowWithMerchants(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			stmts := map[int]int64{}

@@ -117,6 +117,7 @@ func unbacked(t *testing.T, s *sqlstore.Store, team int64, withArchived bool) []
 // not the lead; the dashboard counts the merchants without a backup and
 // shows each one's load.
 func TestPlaybookLeavesEveryMerchantManagedAndBackedUp(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -232,6 +233,7 @@ func TestPlaybookLeavesEveryMerchantManagedAndBackedUp(t *testing.T) {
 // at work in the team and is told; with nobody at work, the restore is
 // refused and changes nothing.
 func TestRestoreNeverGivesToSomeoneAway(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -258,6 +260,7 @@ func TestRestoreNeverGivesToSomeoneAway(t *testing.T) {
 // backup of a new merchant is refused on the field, and so is a lead or
 // ops doing it on an update, or naming the manager themselves.
 func TestBackupMustBeInTheTeam(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -285,6 +288,7 @@ func TestBackupMustBeInTheTeam(t *testing.T) {
 // one: the person's own merchants (their new manager was their backup)
 // and the merchants the person backed up.
 func TestPlaybookRecordsEveryBackupChange(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -345,6 +349,7 @@ func ptrID(p *int64) int64 {
 // a merchant archived, one created; a view between writes gives the same
 // counts.
 func TestCoverageFollowsEveryWrite(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

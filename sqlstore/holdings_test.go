@@ -29,6 +29,7 @@ func holdingsAgree(t *testing.T, s *sqlstore.Store, after string) {
 // another team, archiving and restoring, an edit that moves nothing, and
 // the playbook's handovers and return.
 func TestHoldingsFollowMerchants(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -106,6 +107,7 @@ func TestHoldingsFollowMerchants(t *testing.T) {
 // that empty and refill a holding meanwhile, all succeed and leave the
 // holdings equal to the merchants.
 func TestHoldingsUnderConcurrentWrites(t *testing.T) {
+	t.Parallel()
 	dsn := testenv.PostgresDSN(t)
 	if dsn == "" {
 		t.Skip("POSCARE_TEST_POSTGRES is not set")

@@ -21,6 +21,7 @@ import (
 // their ids, the chain verifies, and an import that fails on its last
 // merchant leaves neither rows nor entries behind.
 func TestBulkImportAudit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
@@ -90,6 +91,7 @@ func TestBulkImportAudit(t *testing.T) {
 // store's checkpointer, so committed pages must reach the database file
 // (not only the WAL) soon after a write, with the store still open.
 func TestCheckpointerCopiesWrites(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "poscare.db")
 	s := testenv.Open(t, path)
 	w := fx.Build(t, s)
@@ -115,6 +117,7 @@ func TestCheckpointerCopiesWrites(t *testing.T) {
 // TestOpenCloseAtOnce: a store closed right after it opens (a short CLI
 // command) must not wait for its checkpointer forever.
 func TestOpenCloseAtOnce(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for i := range 200 {
 		s, err := sqlstore.Open(context.Background(), filepath.Join(dir, "p.db"), testenv.Vault(t))

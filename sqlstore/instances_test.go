@@ -28,6 +28,7 @@ import (
 // messages in batches, two workers each, until none is left: every message
 // is claimed exactly once, by one of them.
 func TestClaimMessagesTwoInstances(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -98,6 +99,7 @@ func TestClaimMessagesTwoInstances(t *testing.T) {
 // unreachable once, with one audit entry, and one of the two sweeps
 // reports them.
 func TestSweepSilenceTwoInstances(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -167,6 +169,7 @@ func TestSweepSilenceTwoInstances(t *testing.T) {
 // write is retried, succeeds, and is audited once; a write that keeps
 // failing gives up after a bounded number of runs, as a conflict.
 func TestWriteRetriedAfterSerializationFailure(t *testing.T) {
+	t.Parallel()
 	dsn := testenv.PostgresDSN(t)
 	if dsn == "" {
 		t.Skip("no PostgreSQL: POSCARE_TEST_POSTGRES is not set")
@@ -236,6 +239,7 @@ func TestWriteRetriedAfterSerializationFailure(t *testing.T) {
 // Chinese and wholly English words, translated from the driver's error
 // code.
 func TestUniqueViolationNamesField(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -302,6 +306,7 @@ func hasLatin(s string) bool {
 // completed on two instances at once, ten times: one open callback each
 // time, and one audit entry for its completion.
 func TestCallbackTwoInstances(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

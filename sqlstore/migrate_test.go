@@ -20,6 +20,7 @@ import (
 // keys must still hold at commit. On PostgreSQL the step only alters the
 // constraints.
 func TestMigrationKeepsContacts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {

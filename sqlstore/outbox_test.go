@@ -20,6 +20,7 @@ import (
 // merchant's other contacts, each with its preferred kind first, never a
 // channel the chain already tried, and nothing once all are tried.
 func TestFallbackFollowsPreference(t *testing.T) {
+	t.Parallel()
 	phone := func(s string) poscare.Channel { return poscare.Channel{Kind: poscare.ChannelPhone, Value: s} }
 	email := func(s string) poscare.Channel { return poscare.Channel{Kind: poscare.ChannelEmail, Value: s} }
 	wechat := func(s string) poscare.Channel { return poscare.Channel{Kind: poscare.ChannelWeChat, Value: s} }

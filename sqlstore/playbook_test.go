@@ -76,6 +76,7 @@ func count(t testing.TB, s *sqlstore.Store, dsn, q string, args ...any) int {
 }
 
 func TestStorePlaybook(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -322,6 +323,7 @@ func TestStorePlaybook(t *testing.T) {
 }
 
 func TestStorePlaybookSpreadsByLoad(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := testenv.Open(t, filepath.Join(t.TempDir(), "p.db"))
 	w := fx.Build(t, s)
@@ -359,6 +361,7 @@ func TestStorePlaybookSpreadsByLoad(t *testing.T) {
 // details, a follow-up), is still declared missing and locked out; the
 // items nobody can take stay with them and the timeline says so.
 func TestPlaybookBlocksAccessEvenWithUntakenItems(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -401,6 +404,7 @@ func TestPlaybookBlocksAccessEvenWithUntakenItems(t *testing.T) {
 // the incidents they may see, however many newer ones of other teams there
 // are.
 func TestLeadsIncidentPagesAreFull(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -427,6 +431,7 @@ func TestLeadsIncidentPagesAreFull(t *testing.T) {
 // finishes it in the requester's name, says so in the timeline, and that a
 // second resume and a second declaration change nothing.
 func TestPlaybookResumesAfterCrash(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -480,6 +485,7 @@ func TestPlaybookResumesAfterCrash(t *testing.T) {
 // TestPlaybookDeclaredTwiceAtOnce declares the same person from several
 // callers at the same moment: one incident, the same one for everybody.
 func TestPlaybookDeclaredTwiceAtOnce(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -528,6 +534,7 @@ func TestPlaybookDeclaredTwiceAtOnce(t *testing.T) {
 // backup, who is away, the playbook spreads by load and the timeline says
 // why; a task tied to no merchant goes to the least loaded colleague.
 func TestPlaybookBackupAwaySpreadsAndSaysSo(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "p.db")
 	s := testenv.Open(t, path)
@@ -586,6 +593,7 @@ func TestPlaybookBackupAwaySpreadsAndSaysSo(t *testing.T) {
 // whose requester has been disabled since is not run in their name; it
 // ends on record, and ops are alerted that the person was not cut off.
 func TestPlaybookResumeRefusedWhenRequesterLostAccess(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 )
 
 func TestStoreDeletionProtection(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -137,6 +138,7 @@ func TestStoreDeletionProtection(t *testing.T) {
 }
 
 func TestStoreRemovalsListedAndUndone(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -253,6 +255,7 @@ func TestStoreRemovalsListedAndUndone(t *testing.T) {
 // TestRemovalLimitHoldsUnderConcurrency: removals sent at the same moment
 // cannot slip past the limit together.
 func TestRemovalLimitHoldsUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

@@ -13,6 +13,7 @@ import (
 )
 
 func TestStoreSilenceAndContinuity(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

@@ -11,18 +11,19 @@ import (
 )
 
 func TestStoreAuditChain(t *testing.T) {
+	t.Parallel()
 	for name, sd := range storeDSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			s := sd.s
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			db := rawDB(t, sd.dsn)
 			// Many more writes on top of the fixture's.
 			for i := 0; i < 20; i++ {
-				f.clock = t0.Add(time.Duration(i) * time.Minute)
-				c := &poscare.Contact{MerchantID: f.micro.ID, Name: fmt.Sprintf("收银员%d", i), Role: "cashier",
+				f.Clock = t0.Add(time.Duration(i) * time.Minute)
+				c := &poscare.Contact{MerchantID: f.Micro.ID, Name: fmt.Sprintf("收银员%d", i), Role: "cashier",
 					Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: fmt.Sprintf("135%08d", i)}}}
-				must(t, s.CreateContact(ctx, f.a1, c))
+				must(t, s.CreateContact(ctx, f.A1, c))
 			}
 
 			var n int64
@@ -121,27 +122,28 @@ func TestStoreAuditChain(t *testing.T) {
 }
 
 func TestStoreAuthentication(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
-			last := func(id int64) poscare.AuditEntry { t.Helper(); return f.lastEntry(poscare.EntityUser, id) }
+			ctx := f.Ctx
+			last := func(id int64) poscare.AuditEntry { t.Helper(); return f.LastEntry(poscare.EntityUser, id) }
 
 			t.Run("RightPasswordLogsIn", func(t *testing.T) {
 				u, err := s.Authenticate(ctx, "Agent.A1", testPassword, "10.0.0.1")
 				must(t, err)
-				if u.ID != f.a1.UserID || u.Role != poscare.RoleAgent {
+				if u.ID != f.A1.UserID || u.Role != poscare.RoleAgent {
 					t.Fatalf("Authenticate returned %+v", u)
 				}
-				e := last(f.a1.UserID)
-				if e.Action != poscare.AuditLogin || e.ActorID != f.a1.UserID || e.Source != "10.0.0.1" {
+				e := last(f.A1.UserID)
+				if e.Action != poscare.AuditLogin || e.ActorID != f.A1.UserID || e.Source != "10.0.0.1" {
 					t.Fatalf("last entry %+v, want a login by A1 from 10.0.0.1", e)
 				}
 			})
 			t.Run("WrongPasswordRefused", func(t *testing.T) {
 				_, err := s.Authenticate(ctx, "agent.a1", "wrong-password-1", "10.0.0.1")
 				wantCode(t, err, poscare.EUnauthenticated)
-				if e := last(f.a1.UserID); e.Action != poscare.AuditLoginFailed {
+				if e := last(f.A1.UserID); e.Action != poscare.AuditLoginFailed {
 					t.Fatalf("last entry %q, want %s", e.Action, poscare.AuditLoginFailed)
 				}
 			})
@@ -150,9 +152,9 @@ func TestStoreAuthentication(t *testing.T) {
 				wantCode(t, err, poscare.EUnauthenticated)
 			})
 			t.Run("SetPasswordRevokesTokens", func(t *testing.T) {
-				tok, err := s.IssueToken(ctx, f.lead2.UserID)
+				tok, err := s.IssueToken(ctx, f.Lead2.UserID)
 				must(t, err)
-				must(t, s.SetPassword(ctx, f.admin, f.lead2.UserID, "a-brand-new-secret"))
+				must(t, s.SetPassword(ctx, f.Admin, f.Lead2.UserID, "a-brand-new-secret"))
 				_, err = s.ActorForToken(ctx, tok, "10.0.0.2")
 				wantCode(t, err, poscare.EUnauthenticated)
 				_, err = s.Authenticate(ctx, "lead2", testPassword, "10.0.0.1")
@@ -161,56 +163,56 @@ func TestStoreAuthentication(t *testing.T) {
 				must(t, err)
 			})
 			t.Run("ArchivingUserRevokesTokens", func(t *testing.T) {
-				tok, err := s.IssueToken(ctx, f.tech.UserID)
+				tok, err := s.IssueToken(ctx, f.Tech.UserID)
 				must(t, err)
-				must(t, s.Archive(ctx, f.admin, poscare.EntityUser, f.tech.UserID, "员工离职"))
-				must(t, s.Restore(ctx, f.admin, poscare.EntityUser, f.tech.UserID, "员工返聘"))
+				must(t, s.Archive(ctx, f.Admin, poscare.EntityUser, f.Tech.UserID, "员工离职"))
+				must(t, s.Restore(ctx, f.Admin, poscare.EntityUser, f.Tech.UserID, "员工返聘"))
 				_, err = s.ActorForToken(ctx, tok, "10.0.0.2")
 				wantCode(t, err, poscare.EUnauthenticated)
 			})
 			t.Run("TokenResolvesToActor", func(t *testing.T) {
-				tok, err := s.IssueToken(ctx, f.a1.UserID)
+				tok, err := s.IssueToken(ctx, f.A1.UserID)
 				must(t, err)
 				a, err := s.ActorForToken(ctx, tok, "10.0.0.2")
 				must(t, err)
-				if a.UserID != f.a1.UserID || a.Role != poscare.RoleAgent || a.TeamID == nil || *a.TeamID != f.team1 || a.Source != "10.0.0.2" {
+				if a.UserID != f.A1.UserID || a.Role != poscare.RoleAgent || a.TeamID == nil || *a.TeamID != f.Team1 || a.Source != "10.0.0.2" {
 					t.Fatalf("ActorForToken = %+v", a)
 				}
 				_, err = s.ActorForToken(ctx, tok+"x", "10.0.0.2")
 				wantCode(t, err, poscare.EUnauthenticated)
 			})
 			t.Run("RevokedTokenRefused", func(t *testing.T) {
-				tok, err := s.IssueToken(ctx, f.a1.UserID)
+				tok, err := s.IssueToken(ctx, f.A1.UserID)
 				must(t, err)
 				must(t, s.RevokeToken(ctx, tok))
 				_, err = s.ActorForToken(ctx, tok, "10.0.0.2")
 				wantCode(t, err, poscare.EUnauthenticated)
 			})
 			t.Run("ExpiredTokenRefused", func(t *testing.T) {
-				tok, err := s.IssueToken(ctx, f.a1.UserID)
+				tok, err := s.IssueToken(ctx, f.A1.UserID)
 				must(t, err)
-				saved := f.clock
-				f.clock = f.clock.Add(sqlstore.TokenTTL + time.Second)
+				saved := f.Clock
+				f.Clock = f.Clock.Add(sqlstore.TokenTTL + time.Second)
 				_, err = s.ActorForToken(ctx, tok, "10.0.0.2")
-				f.clock = saved
+				f.Clock = saved
 				wantCode(t, err, poscare.EUnauthenticated)
 			})
 			t.Run("DisablingUserRevokesTokens", func(t *testing.T) {
-				tok, err := s.IssueToken(ctx, f.b1.UserID)
+				tok, err := s.IssueToken(ctx, f.B1.UserID)
 				must(t, err)
-				other, err := s.IssueToken(ctx, f.b2.UserID)
+				other, err := s.IssueToken(ctx, f.B2.UserID)
 				must(t, err)
-				u, err := s.GetUser(ctx, f.admin, f.b1.UserID)
+				u, err := s.GetUser(ctx, f.Admin, f.B1.UserID)
 				must(t, err)
 				u.Status = poscare.UserDisabled
-				must(t, s.UpdateUser(ctx, f.admin, u))
+				must(t, s.UpdateUser(ctx, f.Admin, u))
 				_, err = s.ActorForToken(ctx, tok, "10.0.0.2")
 				wantCode(t, err, poscare.EUnauthenticated)
 				_, err = s.Authenticate(ctx, "agent.b1", testPassword, "10.0.0.1")
 				wantCode(t, err, poscare.EUnauthenticated)
 				// Re-enabling does not bring the old token back: it was revoked.
 				u.Status = poscare.UserActive
-				must(t, s.UpdateUser(ctx, f.admin, u))
+				must(t, s.UpdateUser(ctx, f.Admin, u))
 				_, err = s.ActorForToken(ctx, tok, "10.0.0.2")
 				wantCode(t, err, poscare.EUnauthenticated)
 				if _, err := s.ActorForToken(ctx, other, "10.0.0.2"); err != nil {

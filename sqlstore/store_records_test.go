@@ -12,13 +12,14 @@ import (
 )
 
 func TestStoreSensitiveFields(t *testing.T) {
+	t.Parallel()
 	for name, sd := range storeDSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			s := sd.s
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			db := rawDB(t, sd.dsn)
-			secrets := []string{f.microID, f.microCard, f.indivID, f.indivCard, f.entAccount}
+			secrets := []string{f.MicroID, f.MicroCard, f.IndivID, f.IndivCard, f.EntAccount}
 
 			t.Run("PlaintextNowhereInDatabase", func(t *testing.T) {
 				tables := rawTables(t, db, s.Dialect())
@@ -37,44 +38,44 @@ func TestStoreSensitiveFields(t *testing.T) {
 					}
 				}
 				// The scan does find what is there: the masked forms are stored.
-				if hits := findInTable(t, db, "merchants", poscare.MaskIDNumber(f.microID)); len(hits) == 0 {
+				if hits := findInTable(t, db, "merchants", poscare.MaskIDNumber(f.MicroID)); len(hits) == 0 {
 					t.Fatal("the raw scan does not even find the masked ID number; it cannot be trusted")
 				}
 			})
 			t.Run("CreateReturnsMaskedValues", func(t *testing.T) {
-				if f.micro.PrincipalIDNumber != "" || f.micro.SettlementAccount != "" {
+				if f.Micro.PrincipalIDNumber != "" || f.Micro.SettlementAccount != "" {
 					t.Fatal("CreateMerchant left clear sensitive values in the merchant it returned")
 				}
-				if got, want := f.micro.PrincipalIDMasked, poscare.MaskIDNumber(f.microID); got != want {
+				if got, want := f.Micro.PrincipalIDMasked, poscare.MaskIDNumber(f.MicroID); got != want {
 					t.Errorf("PrincipalIDMasked = %q, want %q", got, want)
 				}
-				if got, want := f.micro.SettlementMasked, poscare.MaskAccount(f.microCard); got != want {
+				if got, want := f.Micro.SettlementMasked, poscare.MaskAccount(f.MicroCard); got != want {
 					t.Errorf("SettlementMasked = %q, want %q", got, want)
 				}
 			})
 			t.Run("GetReturnsMaskedValuesOnly", func(t *testing.T) {
-				m, err := s.GetMerchant(ctx, f.a1, f.micro.ID)
+				m, err := s.GetMerchant(ctx, f.A1, f.Micro.ID)
 				must(t, err)
 				if m.PrincipalIDNumber != "" || m.SettlementAccount != "" {
 					t.Fatalf("GetMerchant returned clear values %q %q", m.PrincipalIDNumber, m.SettlementAccount)
 				}
-				if m.PrincipalIDMasked != poscare.MaskIDNumber(f.microID) || m.SettlementMasked != poscare.MaskAccount(f.microCard) {
+				if m.PrincipalIDMasked != poscare.MaskIDNumber(f.MicroID) || m.SettlementMasked != poscare.MaskAccount(f.MicroCard) {
 					t.Fatalf("masked values %q %q", m.PrincipalIDMasked, m.SettlementMasked)
 				}
 			})
 			t.Run("RevealReturnsClearValuesAndIsAudited", func(t *testing.T) {
-				before := f.auditCount()
-				got, err := s.RevealMerchant(ctx, f.a1, f.micro.ID)
+				before := f.AuditCount()
+				got, err := s.RevealMerchant(ctx, f.A1, f.Micro.ID)
 				must(t, err)
-				if got.PrincipalIDNumber != f.microID || got.SettlementAccount != f.microCard || got.MerchantID != f.micro.ID {
-					t.Fatalf("RevealMerchant = %+v, want %s / %s", got, f.microID, f.microCard)
+				if got.PrincipalIDNumber != f.MicroID || got.SettlementAccount != f.MicroCard || got.MerchantID != f.Micro.ID {
+					t.Fatalf("RevealMerchant = %+v, want %s / %s", got, f.MicroID, f.MicroCard)
 				}
-				if after := f.auditCount(); after != before+1 {
+				if after := f.AuditCount(); after != before+1 {
 					t.Fatalf("audit grew by %d entries, want 1", after-before)
 				}
-				e := f.lastEntry(poscare.EntityMerchant, f.micro.ID)
-				if e.Action != poscare.AuditView || e.ActorID != f.a1.UserID {
-					t.Fatalf("last merchant entry is %s by %d, want %s by A1 %d", e.Action, e.ActorID, poscare.AuditView, f.a1.UserID)
+				e := f.LastEntry(poscare.EntityMerchant, f.Micro.ID)
+				if e.Action != poscare.AuditView || e.ActorID != f.A1.UserID {
+					t.Fatalf("last merchant entry is %s by %d, want %s by A1 %d", e.Action, e.ActorID, poscare.AuditView, f.A1.UserID)
 				}
 				for _, secret := range secrets {
 					if strings.Contains(string(e.After), secret) {
@@ -83,25 +84,25 @@ func TestStoreSensitiveFields(t *testing.T) {
 				}
 			})
 			t.Run("RevealWithoutPermissionForbidden", func(t *testing.T) {
-				before := f.auditCount()
-				for _, a := range []poscare.Actor{f.tech, f.admin, f.owner} {
-					_, err := s.RevealMerchant(ctx, a, f.micro.ID)
+				before := f.AuditCount()
+				for _, a := range []poscare.Actor{f.Tech, f.Admin, f.Owner} {
+					_, err := s.RevealMerchant(ctx, a, f.Micro.ID)
 					wantCode(t, err, poscare.EForbidden)
 				}
-				_, err := s.RevealMerchant(ctx, f.b1, f.micro.ID)
+				_, err := s.RevealMerchant(ctx, f.B1, f.Micro.ID)
 				wantCode(t, err, poscare.ENotFound)
-				if after := f.auditCount(); after != before {
+				if after := f.AuditCount(); after != before {
 					t.Fatalf("refused reveals wrote %d audit entries", after-before)
 				}
 			})
 			t.Run("SearchByIDNumberUsesBlindIndex", func(t *testing.T) {
-				if got := f.merchantIDs(f.ops, poscare.MerchantFilter{Q: f.microID}); !sameIDs(got, ids(f.micro.ID)) {
-					t.Fatalf("search by ID number found %v, want %d", got, f.micro.ID)
+				if got := f.MerchantIDs(f.Ops, poscare.MerchantFilter{Q: f.MicroID}); !sameIDs(got, ids(f.Micro.ID)) {
+					t.Fatalf("search by ID number found %v, want %d", got, f.Micro.ID)
 				}
-				if got := f.merchantIDs(f.ops, poscare.MerchantFilter{Q: f.indivID}); !sameIDs(got, ids(f.indiv.ID)) {
-					t.Fatalf("search by ID number found %v, want %d", got, f.indiv.ID)
+				if got := f.MerchantIDs(f.Ops, poscare.MerchantFilter{Q: f.IndivID}); !sameIDs(got, ids(f.Indiv.ID)) {
+					t.Fatalf("search by ID number found %v, want %d", got, f.Indiv.ID)
 				}
-				if got := f.merchantIDs(f.b1, poscare.MerchantFilter{Q: f.microID}); len(got) != 0 {
+				if got := f.MerchantIDs(f.B1, poscare.MerchantFilter{Q: f.MicroID}); len(got) != 0 {
 					t.Fatalf("B1 found %v by a team-1 ID number", got)
 				}
 			})
@@ -112,25 +113,25 @@ func TestStoreSensitiveFields(t *testing.T) {
 				if !poscare.ValidResidentID(id) || !poscare.ValidUSCC(id) {
 					t.Fatalf("%s is not both an ID number and a USCC", id)
 				}
-				m := f.newMicro()
+				m := f.NewMicro()
 				m.PrincipalIDNumber = id
-				must(t, s.CreateMerchant(ctx, f.a1, m))
-				if got := f.merchantIDs(f.ops, poscare.MerchantFilter{Q: id}); !sameIDs(got, ids(m.ID)) {
+				must(t, s.CreateMerchant(ctx, f.A1, m))
+				if got := f.MerchantIDs(f.Ops, poscare.MerchantFilter{Q: id}); !sameIDs(got, ids(m.ID)) {
 					t.Fatalf("search by ID number %s found %v, want %d", id, got, m.ID)
 				}
 			})
 			t.Run("UpdatedSecretsStaySealed", func(t *testing.T) {
 				newCard := bankCard(t, "623668123456789")
-				m, err := s.GetMerchant(ctx, f.a1, f.micro.ID)
+				m, err := s.GetMerchant(ctx, f.A1, f.Micro.ID)
 				must(t, err)
 				m.SettlementAccount = newCard
-				must(t, s.UpdateMerchant(ctx, f.a1, m))
+				must(t, s.UpdateMerchant(ctx, f.A1, m))
 				if m.SettlementAccount != "" || m.SettlementMasked != poscare.MaskAccount(newCard) {
 					t.Fatalf("after update: account %q masked %q", m.SettlementAccount, m.SettlementMasked)
 				}
-				got, err := s.RevealMerchant(ctx, f.ops, f.micro.ID)
+				got, err := s.RevealMerchant(ctx, f.Ops, f.Micro.ID)
 				must(t, err)
-				if got.SettlementAccount != newCard || got.PrincipalIDNumber != f.microID {
+				if got.SettlementAccount != newCard || got.PrincipalIDNumber != f.MicroID {
 					t.Fatalf("reveal after update = %+v", got)
 				}
 				for _, tb := range rawTables(t, db, s.Dialect()) {
@@ -144,96 +145,98 @@ func TestStoreSensitiveFields(t *testing.T) {
 }
 
 func TestStoreArchive(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
-			id := f.indiv.ID
+			ctx := f.Ctx
+			id := f.Indiv.ID
 
 			t.Run("ArchiveNeedsReason", func(t *testing.T) {
-				before := f.auditCount()
-				wantFields(t, s.Archive(ctx, f.ops, poscare.EntityMerchant, id, ""), "reason")
-				wantFields(t, s.Archive(ctx, f.ops, poscare.EntityMerchant, id, " 停 "), "reason")
-				if after := f.auditCount(); after != before {
+				before := f.AuditCount()
+				wantFields(t, s.Archive(ctx, f.Ops, poscare.EntityMerchant, id, ""), "reason")
+				wantFields(t, s.Archive(ctx, f.Ops, poscare.EntityMerchant, id, " 停 "), "reason")
+				if after := f.AuditCount(); after != before {
 					t.Fatal("a refused archive was audited")
 				}
-				if m, err := s.GetMerchant(ctx, f.ops, id); err != nil || m.Archived != nil {
+				if m, err := s.GetMerchant(ctx, f.Ops, id); err != nil || m.Archived != nil {
 					t.Fatalf("merchant archived without a reason: %v %v", m, err)
 				}
 			})
 			t.Run("ArchivedMerchantHiddenFromDefaultList", func(t *testing.T) {
-				f.clock = t0.Add(time.Hour)
-				must(t, s.Archive(ctx, f.ops, poscare.EntityMerchant, id, "商户已停业"))
-				for _, a := range []poscare.Actor{f.ops, f.a2, f.lead1} {
-					if got := f.merchantIDs(a, poscare.MerchantFilter{}); contains(got, id) {
+				f.Clock = t0.Add(time.Hour)
+				must(t, s.Archive(ctx, f.Ops, poscare.EntityMerchant, id, "商户已停业"))
+				for _, a := range []poscare.Actor{f.Ops, f.A2, f.Lead1} {
+					if got := f.MerchantIDs(a, poscare.MerchantFilter{}); contains(got, id) {
 						t.Errorf("%s still lists the archived merchant: %v", a.Login, got)
 					}
-					if got := f.merchantIDs(a, poscare.MerchantFilter{Archived: true}); !sameIDs(got, ids(id)) {
+					if got := f.MerchantIDs(a, poscare.MerchantFilter{Archived: true}); !sameIDs(got, ids(id)) {
 						t.Errorf("%s archived list = %v, want %d", a.Login, got, id)
 					}
 				}
-				m, err := s.GetMerchant(ctx, f.a2, id)
+				m, err := s.GetMerchant(ctx, f.A2, id)
 				must(t, err)
-				if m.Archived == nil || m.Archived.Reason != "商户已停业" || m.Archived.ByID != f.ops.UserID || !m.Archived.At.Equal(f.clock) {
+				if m.Archived == nil || m.Archived.Reason != "商户已停业" || m.Archived.ByID != f.Ops.UserID || !m.Archived.At.Equal(f.Clock) {
 					t.Fatalf("Archived = %+v", m.Archived)
 				}
 			})
 			t.Run("ArchivedMerchantCannotBeEdited", func(t *testing.T) {
-				m, err := s.GetMerchant(ctx, f.ops, id)
+				m, err := s.GetMerchant(ctx, f.Ops, id)
 				must(t, err)
 				m.Address = "上海市徐汇区漕溪北路90号"
-				wantCode(t, s.UpdateMerchant(ctx, f.ops, m), poscare.EConflict)
+				wantCode(t, s.UpdateMerchant(ctx, f.Ops, m), poscare.EConflict)
 			})
 			t.Run("DoubleArchiveConflicts", func(t *testing.T) {
-				wantCode(t, s.Archive(ctx, f.ops, poscare.EntityMerchant, id, "再次归档"), poscare.EConflict)
+				wantCode(t, s.Archive(ctx, f.Ops, poscare.EntityMerchant, id, "再次归档"), poscare.EConflict)
 			})
 			t.Run("RestoreBringsItBack", func(t *testing.T) {
-				f.clock = t0.Add(2 * time.Hour)
-				must(t, s.Restore(ctx, f.ops, poscare.EntityMerchant, id, "商户恢复营业"))
-				if got := f.merchantIDs(f.a2, poscare.MerchantFilter{}); !contains(got, id) {
+				f.Clock = t0.Add(2 * time.Hour)
+				must(t, s.Restore(ctx, f.Ops, poscare.EntityMerchant, id, "商户恢复营业"))
+				if got := f.MerchantIDs(f.A2, poscare.MerchantFilter{}); !contains(got, id) {
 					t.Fatalf("restored merchant not listed: %v", got)
 				}
-				if got := f.merchantIDs(f.ops, poscare.MerchantFilter{Archived: true}); len(got) != 0 {
+				if got := f.MerchantIDs(f.Ops, poscare.MerchantFilter{Archived: true}); len(got) != 0 {
 					t.Fatalf("archived list after restore = %v", got)
 				}
-				m, err := s.GetMerchant(ctx, f.ops, id)
+				m, err := s.GetMerchant(ctx, f.Ops, id)
 				must(t, err)
 				if m.Archived != nil {
 					t.Fatalf("Archived = %+v after restore", m.Archived)
 				}
-				wantCode(t, s.Restore(ctx, f.ops, poscare.EntityMerchant, id, "再次恢复"), poscare.EConflict)
+				wantCode(t, s.Restore(ctx, f.Ops, poscare.EntityMerchant, id, "再次恢复"), poscare.EConflict)
 			})
 			t.Run("HistoryShowsCreateArchiveRestore", func(t *testing.T) {
-				got := f.history(poscare.EntityMerchant, id)
+				got := f.History(poscare.EntityMerchant, id)
 				want := []string{"create", "archive", "restore"}
 				if !reflect.DeepEqual(got, want) {
 					t.Fatalf("history = %v, want %v", got, want)
 				}
 			})
 			t.Run("OutOfScopeArchiveNotFound", func(t *testing.T) {
-				wantCode(t, s.Archive(ctx, f.b1, poscare.EntityMerchant, id, "越权归档"), poscare.ENotFound)
+				wantCode(t, s.Archive(ctx, f.B1, poscare.EntityMerchant, id, "越权归档"), poscare.ENotFound)
 			})
 			t.Run("AgentCannotRestoreWhatTheyCannotSee", func(t *testing.T) {
-				must(t, s.Archive(ctx, f.ops, poscare.EntityContact, f.entContact.ID, "联系人离职"))
-				wantCode(t, s.Restore(ctx, f.a1, poscare.EntityContact, f.entContact.ID, "越权恢复"), poscare.ENotFound)
-				if got := f.contactIDs(f.b1, sqlstore.ContactFilter{Archived: true}); !sameIDs(got, ids(f.entContact.ID)) {
+				must(t, s.Archive(ctx, f.Ops, poscare.EntityContact, f.EntContact.ID, "联系人离职"))
+				wantCode(t, s.Restore(ctx, f.A1, poscare.EntityContact, f.EntContact.ID, "越权恢复"), poscare.ENotFound)
+				if got := f.ContactIDs(f.B1, sqlstore.ContactFilter{Archived: true}); !sameIDs(got, ids(f.EntContact.ID)) {
 					t.Fatalf("B1 archived contacts = %v", got)
 				}
-				must(t, s.Restore(ctx, f.b1, poscare.EntityContact, f.entContact.ID, "联系人回归"))
+				must(t, s.Restore(ctx, f.B1, poscare.EntityContact, f.EntContact.ID, "联系人回归"))
 			})
 		})
 	}
 }
 
 func TestStoreContactChannels(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
-			id := f.microContact.ID
+			ctx := f.Ctx
+			id := f.MicroContact.ID
 			load := func() *poscare.Contact {
 				t.Helper()
-				c, err := s.GetContact(ctx, f.a1, id)
+				c, err := s.GetContact(ctx, f.A1, id)
 				must(t, err)
 				return c
 			}
@@ -265,34 +268,34 @@ func TestStoreContactChannels(t *testing.T) {
 			}
 
 			t.Run("DroppedPhoneKeptAsRemoved", func(t *testing.T) {
-				f.clock = t0.Add(time.Hour)
+				f.Clock = t0.Add(time.Hour)
 				c := load()
 				c.Channels, c.Name = without(), "王老板（新）"
 				// Without a reason nothing is removed, nor anything else
 				// changed.
-				wantFields(t, s.UpdateContact(ctx, f.a1, c), "reason")
+				wantFields(t, s.UpdateContact(ctx, f.A1, c), "reason")
 				if got := load(); len(got.Channels) != 3 || len(got.RemovedChannels) != 0 || got.Name == "王老板（新）" {
 					t.Fatalf("refused update wrote: %s, live %v removed %v", got.Name, values(got.Channels), values(got.RemovedChannels))
 				}
 				c = load()
 				c.Channels, c.Reason = without(), "  号码已停机，客户换号 "
-				must(t, s.UpdateContact(ctx, f.a1, c))
+				must(t, s.UpdateContact(ctx, f.A1, c))
 				got := load()
 				if len(got.Channels) != 2 || len(got.RemovedChannels) != 1 {
 					t.Fatalf("live %v removed %v", values(got.Channels), values(got.RemovedChannels))
 				}
 				r := got.RemovedChannels[0]
-				if r.ID != mobile.ID || r.Value != microPhone || r.RemovedAt == nil || !r.RemovedAt.Equal(f.clock) ||
-					r.RemovedBy == nil || *r.RemovedBy != f.a1.UserID || r.RemovedReason != "号码已停机，客户换号" {
+				if r.ID != mobile.ID || r.Value != microPhone || r.RemovedAt == nil || !r.RemovedAt.Equal(f.Clock) ||
+					r.RemovedBy == nil || *r.RemovedBy != f.A1.UserID || r.RemovedReason != "号码已停机，客户换号" {
 					t.Fatalf("removed channel = %+v", r)
 				}
 				// A removed number no longer finds the merchant.
-				if ms := f.merchantIDs(f.ops, poscare.MerchantFilter{Q: microPhone}); len(ms) != 0 {
+				if ms := f.MerchantIDs(f.Ops, poscare.MerchantFilter{Q: microPhone}); len(ms) != 0 {
 					t.Fatalf("search by a removed phone found %v", ms)
 				}
 			})
 			t.Run("RestoreChannelPutsItBack", func(t *testing.T) {
-				got, err := s.RestoreChannel(ctx, f.a1, id, mobile.ID)
+				got, err := s.RestoreChannel(ctx, f.A1, id, mobile.ID)
 				must(t, err)
 				if len(got.Channels) != 3 || len(got.RemovedChannels) != 0 {
 					t.Fatalf("live %v removed %v", values(got.Channels), values(got.RemovedChannels))
@@ -302,21 +305,21 @@ func TestStoreContactChannels(t *testing.T) {
 						t.Fatalf("put-back channel keeps its removal reason: %+v", ch)
 					}
 				}
-				if e := f.lastEntry(poscare.EntityContact, id); e.Action != "restore_channel" {
+				if e := f.LastEntry(poscare.EntityContact, id); e.Action != "restore_channel" {
 					t.Fatalf("last contact entry %q, want restore_channel", e.Action)
 				}
-				_, err = s.RestoreChannel(ctx, f.a1, id, mobile.ID)
+				_, err = s.RestoreChannel(ctx, f.A1, id, mobile.ID)
 				wantCode(t, err, poscare.ENotFound)
-				_, err = s.RestoreChannel(ctx, f.b1, id, mobile.ID)
+				_, err = s.RestoreChannel(ctx, f.B1, id, mobile.ID)
 				wantCode(t, err, poscare.ENotFound)
 			})
 			t.Run("ReAddingValueRestoresInsteadOfDuplicating", func(t *testing.T) {
 				c := load()
 				c.Channels, c.Reason = without(), "客户说这个号码不用了"
-				must(t, s.UpdateContact(ctx, f.a1, c))
+				must(t, s.UpdateContact(ctx, f.A1, c))
 				c = load()
 				c.Channels = append(c.Channels, poscare.Channel{Kind: poscare.ChannelPhone, Value: "138 1234 5678"})
-				must(t, s.UpdateContact(ctx, f.a1, c))
+				must(t, s.UpdateContact(ctx, f.A1, c))
 				got := load()
 				if len(got.Channels) != 3 || len(got.RemovedChannels) != 0 {
 					t.Fatalf("live %v removed %v", values(got.Channels), values(got.RemovedChannels))
@@ -335,7 +338,7 @@ func TestStoreContactChannels(t *testing.T) {
 				}
 			})
 			t.Run("HistoryRecordsEveryChange", func(t *testing.T) {
-				got := f.history(poscare.EntityContact, id)
+				got := f.History(poscare.EntityContact, id)
 				// Each removed channel gets an entry of its own (deletion
 				// protection counts them) before the contact's update.
 				want := []string{"create", "remove_channel", "update", "restore_channel", "remove_channel", "update", "update"}
@@ -348,6 +351,7 @@ func TestStoreContactChannels(t *testing.T) {
 }
 
 func TestStoreSearch(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
@@ -357,48 +361,48 @@ func TestStoreSearch(t *testing.T) {
 				as   poscare.Actor
 				want []int64
 			}{
-				{"TwoCharNameFragment", "牛肉", f.ops, ids(f.micro.ID)},
-				{"OneCharNameFragment", "鼎", f.ops, ids(f.ent.ID)},
-				{"OneCharLastOfName", "馆", f.ops, ids(f.micro.ID)},
-				{"LongNameFragment", "兰州牛肉面", f.ops, ids(f.micro.ID)},
-				{"PrincipalName", "李娜", f.ops, ids(f.indiv.ID)},
-				{"GramsOfDifferentMerchantsDoNotCombine", "牛肉鼎盛", f.ops, ids()},
-				{"GramsOutOfOrderDoNotMatch", "面牛肉", f.ops, ids()},
-				{"UnknownName", "麻辣烫", f.ops, ids()},
-				{"FullMobile", microPhone, f.ops, ids(f.micro.ID)},
-				{"MobileWithSpaces", "138 1234 5678", f.ops, ids(f.micro.ID)},
-				{"MobilePrefix", microPhone[:7], f.ops, ids(f.micro.ID)},
-				{"TwoDigitsAreTooShortForAPhonePrefix", "13", f.ops, ids()},
-				{"OtherMerchantMobile", entPhone, f.ops, ids(f.ent.ID)},
-				{"USCC", indivUSCC, f.ops, ids(f.indiv.ID)},
-				{"AllDigitUSCC", entUSCC, f.ops, ids(f.ent.ID)},
-				{"LowerCaseUSCC", strings.ToLower(indivUSCC), f.ops, ids(f.indiv.ID)},
-				{"MID", microMID, f.ops, ids(f.micro.ID)},
-				{"NameFragmentScopedToAgent", "牛肉", f.a1, ids(f.micro.ID)},
-				{"NameFragmentOutOfScope", "牛肉", f.b1, ids()},
-				{"PhoneOutOfScope", microPhone, f.b1, ids()},
-				{"PhonePrefixOutOfScope", microPhone[:7], f.b1, ids()},
-				{"USCCOutOfScope", entUSCC, f.a1, ids()},
-				{"MIDOutOfScope", microMID, f.b1, ids()},
-				{"OwnMerchantByPhone", microPhone, f.owner, ids(f.micro.ID)},
-				{"OtherMerchantByPhoneForMerchantUser", indivPhone, f.owner, ids()},
+				{"TwoCharNameFragment", "牛肉", f.Ops, ids(f.Micro.ID)},
+				{"OneCharNameFragment", "鼎", f.Ops, ids(f.Ent.ID)},
+				{"OneCharLastOfName", "馆", f.Ops, ids(f.Micro.ID)},
+				{"LongNameFragment", "兰州牛肉面", f.Ops, ids(f.Micro.ID)},
+				{"PrincipalName", "李娜", f.Ops, ids(f.Indiv.ID)},
+				{"GramsOfDifferentMerchantsDoNotCombine", "牛肉鼎盛", f.Ops, ids()},
+				{"GramsOutOfOrderDoNotMatch", "面牛肉", f.Ops, ids()},
+				{"UnknownName", "麻辣烫", f.Ops, ids()},
+				{"FullMobile", microPhone, f.Ops, ids(f.Micro.ID)},
+				{"MobileWithSpaces", "138 1234 5678", f.Ops, ids(f.Micro.ID)},
+				{"MobilePrefix", microPhone[:7], f.Ops, ids(f.Micro.ID)},
+				{"TwoDigitsAreTooShortForAPhonePrefix", "13", f.Ops, ids()},
+				{"OtherMerchantMobile", entPhone, f.Ops, ids(f.Ent.ID)},
+				{"USCC", indivUSCC, f.Ops, ids(f.Indiv.ID)},
+				{"AllDigitUSCC", entUSCC, f.Ops, ids(f.Ent.ID)},
+				{"LowerCaseUSCC", strings.ToLower(indivUSCC), f.Ops, ids(f.Indiv.ID)},
+				{"MID", microMID, f.Ops, ids(f.Micro.ID)},
+				{"NameFragmentScopedToAgent", "牛肉", f.A1, ids(f.Micro.ID)},
+				{"NameFragmentOutOfScope", "牛肉", f.B1, ids()},
+				{"PhoneOutOfScope", microPhone, f.B1, ids()},
+				{"PhonePrefixOutOfScope", microPhone[:7], f.B1, ids()},
+				{"USCCOutOfScope", entUSCC, f.A1, ids()},
+				{"MIDOutOfScope", microMID, f.B1, ids()},
+				{"OwnMerchantByPhone", microPhone, f.Owner, ids(f.Micro.ID)},
+				{"OtherMerchantByPhoneForMerchantUser", indivPhone, f.Owner, ids()},
 			}
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
-					if got := f.merchantIDs(tc.as, poscare.MerchantFilter{Q: tc.q}); !sameIDs(got, tc.want) {
+					if got := f.MerchantIDs(tc.as, poscare.MerchantFilter{Q: tc.q}); !sameIDs(got, tc.want) {
 						t.Fatalf("%s searching %q found %v, want %v", tc.as.Login, tc.q, got, tc.want)
 					}
 				})
 			}
 			t.Run("RenamedMerchantFoundByNewName", func(t *testing.T) {
-				m, err := s.GetMerchant(f.ctx, f.ops, f.indiv.ID)
+				m, err := s.GetMerchant(f.Ctx, f.Ops, f.Indiv.ID)
 				must(t, err)
 				m.LegalName = "李家重庆火锅店"
-				must(t, s.UpdateMerchant(f.ctx, f.ops, m))
-				if got := f.merchantIDs(f.ops, poscare.MerchantFilter{Q: "火锅"}); !sameIDs(got, ids(f.indiv.ID)) {
+				must(t, s.UpdateMerchant(f.Ctx, f.Ops, m))
+				if got := f.MerchantIDs(f.Ops, poscare.MerchantFilter{Q: "火锅"}); !sameIDs(got, ids(f.Indiv.ID)) {
 					t.Fatalf("new name found %v", got)
 				}
-				if got := f.merchantIDs(f.ops, poscare.MerchantFilter{Q: "川味"}); len(got) != 0 {
+				if got := f.MerchantIDs(f.Ops, poscare.MerchantFilter{Q: "川味"}); len(got) != 0 {
 					t.Fatalf("old name still found %v", got)
 				}
 			})
@@ -407,20 +411,21 @@ func TestStoreSearch(t *testing.T) {
 }
 
 func TestStoreApplications(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			days := []int{2, 5, 8, 12, 15}
 
 			t.Run("DefaultFiveStages", func(t *testing.T) {
-				x, err := s.GetApplication(ctx, f.a1, f.microApp.ID)
+				x, err := s.GetApplication(ctx, f.A1, f.MicroApp.ID)
 				must(t, err)
 				if len(x.Steps) != 5 {
 					t.Fatalf("%d stages, want 5", len(x.Steps))
 				}
 				for i, st := range x.Steps {
-					if st.Stage != poscare.Stages[i] || st.ResponsibleID != f.a1.UserID ||
+					if st.Stage != poscare.Stages[i] || st.ResponsibleID != f.A1.UserID ||
 						!st.DueAt.Equal(t0.Add(time.Duration(days[i])*24*time.Hour)) || st.CompletedAt != nil {
 						t.Errorf("stage %d = %+v", i, st)
 					}
@@ -439,16 +444,16 @@ func TestStoreApplications(t *testing.T) {
 				}
 			})
 			t.Run("AdvanceThroughAllStages", func(t *testing.T) {
-				by := []poscare.Actor{f.a1, f.a2, f.lead1, f.a1, f.ops}
+				by := []poscare.Actor{f.A1, f.A2, f.Lead1, f.A1, f.Ops}
 				for i, a := range by {
-					f.clock = t0.Add(time.Duration(i+1) * time.Hour)
-					x, err := s.AdvanceApplication(ctx, a, f.microApp.ID)
+					f.Clock = t0.Add(time.Duration(i+1) * time.Hour)
+					x, err := s.AdvanceApplication(ctx, a, f.MicroApp.ID)
 					must(t, err)
-					got, err := s.GetApplication(ctx, f.ops, f.microApp.ID)
+					got, err := s.GetApplication(ctx, f.Ops, f.MicroApp.ID)
 					must(t, err)
 					for _, y := range []*poscare.Application{x, got} {
 						st := y.Steps[i]
-						if st.CompletedAt == nil || !st.CompletedAt.Equal(f.clock) || st.CompletedByID == nil || *st.CompletedByID != a.UserID {
+						if st.CompletedAt == nil || !st.CompletedAt.Equal(f.Clock) || st.CompletedByID == nil || *st.CompletedByID != a.UserID {
 							t.Fatalf("after advance %d by %s: stage %+v", i+1, a.Login, st)
 						}
 						if i+1 < len(y.Steps) && (y.Steps[i+1].CompletedAt != nil || y.CurrentStage() != poscare.Stages[i+1]) {
@@ -456,77 +461,77 @@ func TestStoreApplications(t *testing.T) {
 						}
 					}
 				}
-				got, err := s.GetApplication(ctx, f.ops, f.microApp.ID)
+				got, err := s.GetApplication(ctx, f.Ops, f.MicroApp.ID)
 				must(t, err)
-				if got.CompletedAt == nil || !got.CompletedAt.Equal(f.clock) || got.CurrentStage() != "" {
+				if got.CompletedAt == nil || !got.CompletedAt.Equal(f.Clock) || got.CurrentStage() != "" {
 					t.Fatalf("completed application: CompletedAt %v current %q", got.CompletedAt, got.CurrentStage())
 				}
 			})
 			t.Run("SixthAdvanceConflicts", func(t *testing.T) {
-				before := f.auditCount()
-				_, err := s.AdvanceApplication(ctx, f.a1, f.microApp.ID)
+				before := f.AuditCount()
+				_, err := s.AdvanceApplication(ctx, f.A1, f.MicroApp.ID)
 				wantCode(t, err, poscare.EConflict)
-				if f.auditCount() != before {
+				if f.AuditCount() != before {
 					t.Fatal("a refused advance was audited")
 				}
-				h := f.history(poscare.EntityApplication, f.microApp.ID)
+				h := f.History(poscare.EntityApplication, f.MicroApp.ID)
 				want := []string{"create", "advance", "advance", "advance", "advance", "advance"}
 				if !reflect.DeepEqual(h, want) {
 					t.Fatalf("history %v, want %v", h, want)
 				}
 			})
 			t.Run("OutOfScopeAdvanceNotFound", func(t *testing.T) {
-				_, err := s.AdvanceApplication(ctx, f.a1, f.entApp.ID)
+				_, err := s.AdvanceApplication(ctx, f.A1, f.EntApp.ID)
 				wantCode(t, err, poscare.ENotFound)
-				_, err = s.AdvanceApplication(ctx, f.owner, f.microApp.ID)
+				_, err = s.AdvanceApplication(ctx, f.Owner, f.MicroApp.ID)
 				wantCode(t, err, poscare.EForbidden)
 			})
 			t.Run("OverdueFilter", func(t *testing.T) {
 				// The enterprise's application (created at t0) is due at
 				// t0+2d; the individual's, created a day later, at t0+3d.
-				f.clock = t0.Add(24 * time.Hour)
-				indivApp := &poscare.Application{MerchantID: f.indiv.ID}
-				must(t, s.CreateApplication(ctx, f.lead1, indivApp))
-				f.clock = t0.Add(49 * time.Hour)
-				overdue := func(a poscare.Actor) []int64 { return f.applicationIDs(a, poscare.ApplicationFilter{Overdue: true}) }
-				if got := overdue(f.ops); !sameIDs(got, ids(f.entApp.ID)) {
-					t.Fatalf("overdue = %v, want only the enterprise's %d (the individual's is on time, the micro's done)", got, f.entApp.ID)
+				f.Clock = t0.Add(24 * time.Hour)
+				indivApp := &poscare.Application{MerchantID: f.Indiv.ID}
+				must(t, s.CreateApplication(ctx, f.Lead1, indivApp))
+				f.Clock = t0.Add(49 * time.Hour)
+				overdue := func(a poscare.Actor) []int64 { return f.ApplicationIDs(a, poscare.ApplicationFilter{Overdue: true}) }
+				if got := overdue(f.Ops); !sameIDs(got, ids(f.EntApp.ID)) {
+					t.Fatalf("overdue = %v, want only the enterprise's %d (the individual's is on time, the micro's done)", got, f.EntApp.ID)
 				}
-				if got := f.applicationIDs(f.ops, poscare.ApplicationFilter{}); !sameIDs(got, ids(f.microApp.ID, f.entApp.ID, indivApp.ID)) {
+				if got := f.ApplicationIDs(f.Ops, poscare.ApplicationFilter{}); !sameIDs(got, ids(f.MicroApp.ID, f.EntApp.ID, indivApp.ID)) {
 					t.Fatalf("all applications = %v", got)
 				}
 				// Move the individual's deadline into the past.
-				x, err := s.GetApplication(ctx, f.lead1, indivApp.ID)
+				x, err := s.GetApplication(ctx, f.Lead1, indivApp.ID)
 				must(t, err)
 				x.Steps[0].DueAt = t0.Add(36 * time.Hour)
-				must(t, s.UpdateApplication(ctx, f.lead1, x))
-				if got := overdue(f.ops); !sameIDs(got, ids(f.entApp.ID, indivApp.ID)) {
-					t.Fatalf("overdue after moving the deadline = %v, want %v", got, ids(f.entApp.ID, indivApp.ID))
+				must(t, s.UpdateApplication(ctx, f.Lead1, x))
+				if got := overdue(f.Ops); !sameIDs(got, ids(f.EntApp.ID, indivApp.ID)) {
+					t.Fatalf("overdue after moving the deadline = %v, want %v", got, ids(f.EntApp.ID, indivApp.ID))
 				}
-				if got := overdue(f.b1); !sameIDs(got, ids(f.entApp.ID)) {
+				if got := overdue(f.B1); !sameIDs(got, ids(f.EntApp.ID)) {
 					t.Fatalf("B1 overdue = %v, want only team 2's", got)
 				}
-				if got := overdue(f.a2); !sameIDs(got, ids(indivApp.ID)) {
+				if got := overdue(f.A2); !sameIDs(got, ids(indivApp.ID)) {
 					t.Fatalf("A2 overdue = %v, want only the individual's", got)
 				}
-				if got := overdue(f.a1); len(got) != 0 {
+				if got := overdue(f.A1); len(got) != 0 {
 					t.Fatalf("A1 overdue = %v, want none", got)
 				}
 				// Completing the overdue stage takes it off the queue.
-				_, err = s.AdvanceApplication(ctx, f.a2, indivApp.ID)
+				_, err = s.AdvanceApplication(ctx, f.A2, indivApp.ID)
 				must(t, err)
-				if got := overdue(f.ops); !sameIDs(got, ids(f.entApp.ID)) {
+				if got := overdue(f.Ops); !sameIDs(got, ids(f.EntApp.ID)) {
 					t.Fatalf("overdue after advancing = %v", got)
 				}
 			})
 			t.Run("UpdateKeepsCompletion", func(t *testing.T) {
-				x, err := s.GetApplication(ctx, f.ops, f.microApp.ID)
+				x, err := s.GetApplication(ctx, f.Ops, f.MicroApp.ID)
 				must(t, err)
 				for i := range x.Steps {
 					x.Steps[i].CompletedAt, x.Steps[i].CompletedByID = nil, nil
 				}
-				must(t, s.UpdateApplication(ctx, f.ops, x))
-				got, err := s.GetApplication(ctx, f.ops, f.microApp.ID)
+				must(t, s.UpdateApplication(ctx, f.Ops, x))
+				got, err := s.GetApplication(ctx, f.Ops, f.MicroApp.ID)
 				must(t, err)
 				for i, st := range got.Steps {
 					if st.CompletedAt == nil || st.CompletedByID == nil {
@@ -539,40 +544,41 @@ func TestStoreApplications(t *testing.T) {
 }
 
 func TestStoreContracts(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			t.Run("FeeScheduleRoundTrips", func(t *testing.T) {
-				c := &poscare.Contract{MerchantID: f.micro.ID, StartsOn: "2025-04-01", EndsOn: "2026-03-31", DepositFen: 19900,
+				c := &poscare.Contract{MerchantID: f.Micro.ID, StartsOn: "2025-04-01", EndsOn: "2026-03-31", DepositFen: 19900,
 					MonthlyCommFeeFen: 1800, MonthlyMaintFeeFen: 500,
 					Fees: poscare.FeeSchedule{Credit: 585, Debit: 495, DebitCapFen: 2000, QR: 375}}
-				must(t, s.CreateContract(ctx, f.lead1, c))
-				got, err := s.GetContract(ctx, f.a1, c.ID)
+				must(t, s.CreateContract(ctx, f.Lead1, c))
+				got, err := s.GetContract(ctx, f.A1, c.ID)
 				must(t, err)
 				if got.Fees != c.Fees || got.StartsOn != c.StartsOn || got.EndsOn != c.EndsOn || got.DepositFen != c.DepositFen ||
-					got.MonthlyCommFeeFen != c.MonthlyCommFeeFen || got.MonthlyMaintFeeFen != c.MonthlyMaintFeeFen || got.MerchantID != f.micro.ID {
+					got.MonthlyCommFeeFen != c.MonthlyCommFeeFen || got.MonthlyMaintFeeFen != c.MonthlyMaintFeeFen || got.MerchantID != f.Micro.ID {
 					t.Fatalf("stored %+v, read back %+v", c, got)
 				}
 				got.Fees.Credit, got.Fees.DebitCapFen = 600, 2500
-				must(t, s.UpdateContract(ctx, f.ops, got))
-				again, err := s.GetContract(ctx, f.ops, c.ID)
+				must(t, s.UpdateContract(ctx, f.Ops, got))
+				again, err := s.GetContract(ctx, f.Ops, c.ID)
 				must(t, err)
 				if again.Fees != got.Fees {
 					t.Fatalf("updated fees %+v, read back %+v", got.Fees, again.Fees)
 				}
 			})
 			t.Run("AgentCannotWriteContracts", func(t *testing.T) {
-				c := &poscare.Contract{MerchantID: f.micro.ID, StartsOn: "2025-04-01", EndsOn: "2026-03-31", Fees: poscare.DefaultFees(poscare.FeeStandard)}
-				wantCode(t, s.CreateContract(ctx, f.a1, c), poscare.EForbidden)
+				c := &poscare.Contract{MerchantID: f.Micro.ID, StartsOn: "2025-04-01", EndsOn: "2026-03-31", Fees: poscare.DefaultFees(poscare.FeeStandard)}
+				wantCode(t, s.CreateContract(ctx, f.A1, c), poscare.EForbidden)
 			})
 			t.Run("LowCreditRateWarns", func(t *testing.T) {
-				c := &poscare.Contract{MerchantID: f.micro.ID, StartsOn: "2025-04-01", EndsOn: "2026-03-31",
+				c := &poscare.Contract{MerchantID: f.Micro.ID, StartsOn: "2025-04-01", EndsOn: "2026-03-31",
 					Fees: poscare.FeeSchedule{Credit: 450, Debit: 500, DebitCapFen: 2500, QR: 380}}
-				must(t, s.CreateContract(ctx, f.ops, c))
-				got, err := s.GetContract(ctx, f.ops, c.ID)
+				must(t, s.CreateContract(ctx, f.Ops, c))
+				got, err := s.GetContract(ctx, f.Ops, c.ID)
 				must(t, err)
-				m, err := s.GetMerchant(ctx, f.ops, got.MerchantID)
+				m, err := s.GetMerchant(ctx, f.Ops, got.MerchantID)
 				must(t, err)
 				if m.FeeCategory != poscare.FeeStandard {
 					t.Fatalf("fixture micro-merchant is %s, want standard", m.FeeCategory)
@@ -580,7 +586,7 @@ func TestStoreContracts(t *testing.T) {
 				if w := got.Warnings(m.FeeCategory); len(w) == 0 {
 					t.Fatal("a 0.45 % credit rate for a standard merchant gave no warning")
 				}
-				std, err := s.GetContract(ctx, f.ops, f.microContract.ID)
+				std, err := s.GetContract(ctx, f.Ops, f.MicroContract.ID)
 				must(t, err)
 				if w := std.Warnings(m.FeeCategory); len(w) != 0 {
 					t.Fatalf("the default 0.60 %% rate warns: %v", w)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestStoreMigrate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
@@ -62,164 +63,165 @@ type dependent struct {
 	team1, team2 int64 // the record of the team-1 (micro) and team-2 (enterprise) merchant
 }
 
-func (f *fixture) dependents() []dependent {
-	s, ctx := f.s, f.ctx
+func dependents(f *fixture) []dependent {
+	s, ctx := f.S, f.Ctx
 	return []dependent{
 		{"Contact", func(a poscare.Actor, id int64) error { _, err := s.GetContact(ctx, a, id); return err },
-			func(a poscare.Actor) []int64 { return f.contactIDs(a, sqlstore.ContactFilter{}) }, f.microContact.ID, f.entContact.ID},
+			func(a poscare.Actor) []int64 { return f.ContactIDs(a, sqlstore.ContactFilter{}) }, f.MicroContact.ID, f.EntContact.ID},
 		{"Terminal", func(a poscare.Actor, id int64) error { _, err := s.GetTerminal(ctx, a, id); return err },
-			f.terminalIDs, f.microTerminal.ID, f.entTerminal.ID},
+			f.TerminalIDs, f.MicroTerminal.ID, f.EntTerminal.ID},
 		{"Application", func(a poscare.Actor, id int64) error { _, err := s.GetApplication(ctx, a, id); return err },
-			func(a poscare.Actor) []int64 { return f.applicationIDs(a, poscare.ApplicationFilter{}) }, f.microApp.ID, f.entApp.ID},
+			func(a poscare.Actor) []int64 { return f.ApplicationIDs(a, poscare.ApplicationFilter{}) }, f.MicroApp.ID, f.EntApp.ID},
 		{"Contract", func(a poscare.Actor, id int64) error { _, err := s.GetContract(ctx, a, id); return err },
-			f.contractIDs, f.microContract.ID, f.entContract.ID},
+			f.ContractIDs, f.MicroContract.ID, f.EntContract.ID},
 	}
 }
 
 func TestStoreRowScope(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			get := func(a poscare.Actor, m *poscare.Merchant) error {
 				_, err := s.GetMerchant(ctx, a, m.ID)
 				return err
 			}
 
 			t.Run("AgentSeesManagedMerchant", func(t *testing.T) {
-				wantCode(t, get(f.a1, f.micro), "")
-				wantCode(t, get(f.a1, f.indiv), poscare.ENotFound)
-				if got := f.merchantIDs(f.a1, poscare.MerchantFilter{}); !sameIDs(got, ids(f.micro.ID)) {
-					t.Fatalf("A1 lists %v, want only the micro-merchant %d", got, f.micro.ID)
+				wantCode(t, get(f.A1, f.Micro), "")
+				wantCode(t, get(f.A1, f.Indiv), poscare.ENotFound)
+				if got := f.MerchantIDs(f.A1, poscare.MerchantFilter{}); !sameIDs(got, ids(f.Micro.ID)) {
+					t.Fatalf("A1 lists %v, want only the micro-merchant %d", got, f.Micro.ID)
 				}
 			})
 			t.Run("BackupAgentSeesCoveredMerchant", func(t *testing.T) {
-				wantCode(t, get(f.a2, f.micro), "")
-				wantCode(t, get(f.a2, f.indiv), "")
-				if got := f.merchantIDs(f.a2, poscare.MerchantFilter{}); !sameIDs(got, ids(f.micro.ID, f.indiv.ID)) {
-					t.Fatalf("A2 lists %v, want %v", got, ids(f.micro.ID, f.indiv.ID))
+				wantCode(t, get(f.A2, f.Micro), "")
+				wantCode(t, get(f.A2, f.Indiv), "")
+				if got := f.MerchantIDs(f.A2, poscare.MerchantFilter{}); !sameIDs(got, ids(f.Micro.ID, f.Indiv.ID)) {
+					t.Fatalf("A2 lists %v, want %v", got, ids(f.Micro.ID, f.Indiv.ID))
 				}
 			})
 			t.Run("OtherTeamAgentGetsNotFound", func(t *testing.T) {
-				wantCode(t, get(f.b1, f.micro), poscare.ENotFound)
-				wantCode(t, get(f.b1, f.indiv), poscare.ENotFound)
-				wantCode(t, get(f.b1, f.ent), "")
-				if got := f.merchantIDs(f.b1, poscare.MerchantFilter{}); !sameIDs(got, ids(f.ent.ID)) {
-					t.Fatalf("B1 lists %v, want only the enterprise %d", got, f.ent.ID)
+				wantCode(t, get(f.B1, f.Micro), poscare.ENotFound)
+				wantCode(t, get(f.B1, f.Indiv), poscare.ENotFound)
+				wantCode(t, get(f.B1, f.Ent), "")
+				if got := f.MerchantIDs(f.B1, poscare.MerchantFilter{}); !sameIDs(got, ids(f.Ent.ID)) {
+					t.Fatalf("B1 lists %v, want only the enterprise %d", got, f.Ent.ID)
 				}
 				// A filter cannot widen the scope.
-				if got := f.merchantIDs(f.b1, poscare.MerchantFilter{TeamID: &f.team1}); len(got) != 0 {
+				if got := f.MerchantIDs(f.B1, poscare.MerchantFilter{TeamID: &f.Team1}); len(got) != 0 {
 					t.Fatalf("B1 filtering on team 1 lists %v, want nothing", got)
 				}
 			})
-			for _, d := range f.dependents() {
+			for _, d := range dependents(f) {
 				t.Run("OtherTeamAgentCannotSee"+d.name, func(t *testing.T) {
-					wantCode(t, d.get(f.a1, d.team1), "")
-					wantCode(t, d.get(f.b1, d.team1), poscare.ENotFound)
-					wantCode(t, d.get(f.b1, d.team2), "")
-					if got := d.list(f.b1); contains(got, d.team1) || !contains(got, d.team2) {
+					wantCode(t, d.get(f.A1, d.team1), "")
+					wantCode(t, d.get(f.B1, d.team1), poscare.ENotFound)
+					wantCode(t, d.get(f.B1, d.team2), "")
+					if got := d.list(f.B1); contains(got, d.team1) || !contains(got, d.team2) {
 						t.Fatalf("B1 lists %ss %v: want %d and not %d", d.name, got, d.team2, d.team1)
 					}
-					if got := d.list(f.a1); !contains(got, d.team1) || contains(got, d.team2) {
+					if got := d.list(f.A1); !contains(got, d.team1) || contains(got, d.team2) {
 						t.Fatalf("A1 lists %ss %v: want %d and not %d", d.name, got, d.team1, d.team2)
 					}
 				})
 			}
 			t.Run("OtherTeamAgentCannotWriteTeam1Records", func(t *testing.T) {
-				before := f.auditCount()
-				m, err := s.GetMerchant(ctx, f.ops, f.micro.ID)
+				before := f.AuditCount()
+				m, err := s.GetMerchant(ctx, f.Ops, f.Micro.ID)
 				must(t, err)
 				m.Address = "广东省深圳市福田区深南大道1号"
-				wantCode(t, s.UpdateMerchant(ctx, f.b1, m), poscare.ENotFound)
-				wantCode(t, s.Archive(ctx, f.b1, poscare.EntityMerchant, f.micro.ID, "越权归档"), poscare.ENotFound)
-				wantCode(t, s.CreateContact(ctx, f.b1, &poscare.Contact{MerchantID: f.micro.ID, Name: "冒名",
+				wantCode(t, s.UpdateMerchant(ctx, f.B1, m), poscare.ENotFound)
+				wantCode(t, s.Archive(ctx, f.B1, poscare.EntityMerchant, f.Micro.ID, "越权归档"), poscare.ENotFound)
+				wantCode(t, s.CreateContact(ctx, f.B1, &poscare.Contact{MerchantID: f.Micro.ID, Name: "冒名",
 					Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: "13511112222"}}}), poscare.ENotFound)
-				c, err := s.GetContact(ctx, f.ops, f.microContact.ID)
+				c, err := s.GetContact(ctx, f.Ops, f.MicroContact.ID)
 				must(t, err)
 				c.Name = "改名"
-				wantCode(t, s.UpdateContact(ctx, f.b1, c), poscare.ENotFound)
-				wantCode(t, s.Archive(ctx, f.b1, poscare.EntityContact, c.ID, "越权归档"), poscare.ENotFound)
-				_, err = s.AdvanceApplication(ctx, f.b1, f.microApp.ID)
+				wantCode(t, s.UpdateContact(ctx, f.B1, c), poscare.ENotFound)
+				wantCode(t, s.Archive(ctx, f.B1, poscare.EntityContact, c.ID, "越权归档"), poscare.ENotFound)
+				_, err = s.AdvanceApplication(ctx, f.B1, f.MicroApp.ID)
 				wantCode(t, err, poscare.ENotFound)
-				wantFields(t, s.CreateApplication(ctx, f.b1, &poscare.Application{MerchantID: f.micro.ID}), "merchant_id")
-				_, err = s.RevealMerchant(ctx, f.b1, f.micro.ID)
+				wantFields(t, s.CreateApplication(ctx, f.B1, &poscare.Application{MerchantID: f.Micro.ID}), "merchant_id")
+				_, err = s.RevealMerchant(ctx, f.B1, f.Micro.ID)
 				wantCode(t, err, poscare.ENotFound)
-				if after := f.auditCount(); after != before {
+				if after := f.AuditCount(); after != before {
 					t.Fatalf("refused writes left %d audit entries", after-before)
 				}
 			})
 			t.Run("LeadSeesOwnTeamOnly", func(t *testing.T) {
-				wantCode(t, get(f.lead1, f.micro), "")
-				wantCode(t, get(f.lead1, f.indiv), "")
-				wantCode(t, get(f.lead1, f.ent), poscare.ENotFound)
-				if got := f.merchantIDs(f.lead1, poscare.MerchantFilter{}); !sameIDs(got, ids(f.micro.ID, f.indiv.ID)) {
-					t.Fatalf("lead 1 lists %v, want team 1's %v", got, ids(f.micro.ID, f.indiv.ID))
+				wantCode(t, get(f.Lead1, f.Micro), "")
+				wantCode(t, get(f.Lead1, f.Indiv), "")
+				wantCode(t, get(f.Lead1, f.Ent), poscare.ENotFound)
+				if got := f.MerchantIDs(f.Lead1, poscare.MerchantFilter{}); !sameIDs(got, ids(f.Micro.ID, f.Indiv.ID)) {
+					t.Fatalf("lead 1 lists %v, want team 1's %v", got, ids(f.Micro.ID, f.Indiv.ID))
 				}
-				for _, d := range f.dependents() {
-					wantCode(t, d.get(f.lead1, d.team1), "")
-					wantCode(t, d.get(f.lead1, d.team2), poscare.ENotFound)
-					if got := d.list(f.lead1); !contains(got, d.team1) || contains(got, d.team2) {
+				for _, d := range dependents(f) {
+					wantCode(t, d.get(f.Lead1, d.team1), "")
+					wantCode(t, d.get(f.Lead1, d.team2), poscare.ENotFound)
+					if got := d.list(f.Lead1); !contains(got, d.team1) || contains(got, d.team2) {
 						t.Errorf("lead 1 lists %ss %v: want %d and not %d", d.name, got, d.team1, d.team2)
 					}
 				}
 			})
 			t.Run("MerchantUserSeesOwnMerchantOnly", func(t *testing.T) {
-				wantCode(t, get(f.owner, f.micro), "")
-				wantCode(t, get(f.owner, f.indiv), poscare.ENotFound)
-				wantCode(t, get(f.owner, f.ent), poscare.ENotFound)
-				if got := f.merchantIDs(f.owner, poscare.MerchantFilter{}); !sameIDs(got, ids(f.micro.ID)) {
-					t.Fatalf("merchant user lists %v, want only %d", got, f.micro.ID)
+				wantCode(t, get(f.Owner, f.Micro), "")
+				wantCode(t, get(f.Owner, f.Indiv), poscare.ENotFound)
+				wantCode(t, get(f.Owner, f.Ent), poscare.ENotFound)
+				if got := f.MerchantIDs(f.Owner, poscare.MerchantFilter{}); !sameIDs(got, ids(f.Micro.ID)) {
+					t.Fatalf("merchant user lists %v, want only %d", got, f.Micro.ID)
 				}
-				for _, d := range f.dependents() {
-					wantCode(t, d.get(f.owner, d.team1), "")
-					wantCode(t, d.get(f.owner, d.team2), poscare.ENotFound)
-					if got := d.list(f.owner); !contains(got, d.team1) || contains(got, d.team2) {
+				for _, d := range dependents(f) {
+					wantCode(t, d.get(f.Owner, d.team1), "")
+					wantCode(t, d.get(f.Owner, d.team2), poscare.ENotFound)
+					if got := d.list(f.Owner); !contains(got, d.team1) || contains(got, d.team2) {
 						t.Errorf("merchant user lists %ss %v: want %d and not %d", d.name, got, d.team1, d.team2)
 					}
 				}
-				if got := f.contactIDs(f.owner, sqlstore.ContactFilter{}); !sameIDs(got, ids(f.microContact.ID)) {
-					t.Errorf("merchant user lists contacts %v, want only %d", got, f.microContact.ID)
+				if got := f.ContactIDs(f.Owner, sqlstore.ContactFilter{}); !sameIDs(got, ids(f.MicroContact.ID)) {
+					t.Errorf("merchant user lists contacts %v, want only %d", got, f.MicroContact.ID)
 				}
 			})
 			t.Run("AuditorReadsEverything", func(t *testing.T) {
-				for _, m := range []*poscare.Merchant{f.micro, f.indiv, f.ent} {
-					wantCode(t, get(f.auditor, m), "")
+				for _, m := range []*poscare.Merchant{f.Micro, f.Indiv, f.Ent} {
+					wantCode(t, get(f.Auditor, m), "")
 				}
-				if got := f.merchantIDs(f.auditor, poscare.MerchantFilter{}); !sameIDs(got, ids(f.micro.ID, f.indiv.ID, f.ent.ID)) {
+				if got := f.MerchantIDs(f.Auditor, poscare.MerchantFilter{}); !sameIDs(got, ids(f.Micro.ID, f.Indiv.ID, f.Ent.ID)) {
 					t.Fatalf("auditor lists %v, want all three merchants", got)
 				}
-				for _, d := range f.dependents() {
-					wantCode(t, d.get(f.auditor, d.team1), "")
-					wantCode(t, d.get(f.auditor, d.team2), "")
-					if got := d.list(f.auditor); !contains(got, d.team1) || !contains(got, d.team2) {
+				for _, d := range dependents(f) {
+					wantCode(t, d.get(f.Auditor, d.team1), "")
+					wantCode(t, d.get(f.Auditor, d.team2), "")
+					if got := d.list(f.Auditor); !contains(got, d.team1) || !contains(got, d.team2) {
 						t.Errorf("auditor lists %ss %v: want both %d and %d", d.name, got, d.team1, d.team2)
 					}
 				}
 			})
 			t.Run("AuditorWritesNothing", func(t *testing.T) {
-				before := f.auditCount()
-				aud := f.auditor
-				m, err := s.GetMerchant(ctx, f.ops, f.micro.ID)
+				before := f.AuditCount()
+				aud := f.Auditor
+				m, err := s.GetMerchant(ctx, f.Ops, f.Micro.ID)
 				must(t, err)
-				c, err := s.GetContact(ctx, f.ops, f.microContact.ID)
+				c, err := s.GetContact(ctx, f.Ops, f.MicroContact.ID)
 				must(t, err)
-				x, err := s.GetTerminal(ctx, f.ops, f.microTerminal.ID)
+				x, err := s.GetTerminal(ctx, f.Ops, f.MicroTerminal.ID)
 				must(t, err)
-				app, err := s.GetApplication(ctx, f.ops, f.microApp.ID)
+				app, err := s.GetApplication(ctx, f.Ops, f.MicroApp.ID)
 				must(t, err)
-				k, err := s.GetContract(ctx, f.ops, f.microContract.ID)
+				k, err := s.GetContract(ctx, f.Ops, f.MicroContract.ID)
 				must(t, err)
-				u, err := s.GetUser(ctx, f.admin, f.a1.UserID)
+				u, err := s.GetUser(ctx, f.Admin, f.A1.UserID)
 				must(t, err)
-				tm, err := s.GetTeam(ctx, f.admin, f.team1)
+				tm, err := s.GetTeam(ctx, f.Admin, f.Team1)
 				must(t, err)
 				writes := []struct {
 					name string
 					do   func() error
 				}{
-					{"CreateMerchant", func() error { return s.CreateMerchant(ctx, aud, f.newMerchant()) }},
+					{"CreateMerchant", func() error { return s.CreateMerchant(ctx, aud, f.NewMerchant()) }},
 					{"CreateMerchants", func() error {
-						return s.CreateMerchants(ctx, aud, []*sqlstore.MerchantImport{{Merchant: f.newMerchant()}})
+						return s.CreateMerchants(ctx, aud, []*sqlstore.MerchantImport{{Merchant: f.NewMerchant()}})
 					}},
 					{"UpdateMerchant", func() error { m2 := *m; m2.Address += "一楼"; return s.UpdateMerchant(ctx, aud, &m2) }},
 					{"ArchiveMerchant", func() error { return s.Archive(ctx, aud, poscare.EntityMerchant, m.ID, "合规检查") }},
@@ -253,8 +255,8 @@ func TestStoreRowScope(t *testing.T) {
 						return s.CreateUser(ctx, aud, &poscare.User{Login: "sneaky", Name: "某人", Role: poscare.RoleAdmin}, testPassword)
 					}},
 					{"UpdateUser", func() error { u2 := *u; u2.Role = poscare.RoleOps; u2.TeamID = nil; return s.UpdateUser(ctx, aud, &u2) }},
-					{"SetPasswordOfAnotherUser", func() error { return s.SetPassword(ctx, aud, f.a1.UserID, "another-password-1") }},
-					{"ArchiveUser", func() error { return s.Archive(ctx, aud, poscare.EntityUser, f.a1.UserID, "合规检查") }},
+					{"SetPasswordOfAnotherUser", func() error { return s.SetPassword(ctx, aud, f.A1.UserID, "another-password-1") }},
+					{"ArchiveUser", func() error { return s.Archive(ctx, aud, poscare.EntityUser, f.A1.UserID, "合规检查") }},
 					{"CreateTeam", func() error { return s.CreateTeam(ctx, aud, &poscare.Team{Name: "审计组"}) }},
 					{"UpdateTeam", func() error { tm2 := *tm; tm2.Name = "改名"; return s.UpdateTeam(ctx, aud, &tm2) }},
 					{"ArchiveTeam", func() error { return s.Archive(ctx, aud, poscare.EntityTeam, tm.ID, "合规检查") }},
@@ -262,35 +264,35 @@ func TestStoreRowScope(t *testing.T) {
 				for _, w := range writes {
 					t.Run(w.name, func(t *testing.T) { wantCode(t, w.do(), poscare.EForbidden) })
 				}
-				if after := f.auditCount(); after != before {
+				if after := f.AuditCount(); after != before {
 					t.Fatalf("audit trail grew from %d to %d entries although every write was refused", before, after)
 				}
 			})
 			t.Run("ScopeHoldsAgreesWithSQL", func(t *testing.T) {
 				// Archive one merchant first so the check covers archived rows too.
-				must(t, s.Archive(ctx, f.ops, poscare.EntityMerchant, f.indiv.ID, "测试归档后的可见性"))
-				defer func() { must(t, s.Restore(ctx, f.ops, poscare.EntityMerchant, f.indiv.ID, "测试结束恢复")) }()
+				must(t, s.Archive(ctx, f.Ops, poscare.EntityMerchant, f.Indiv.ID, "测试归档后的可见性"))
+				defer func() { must(t, s.Restore(ctx, f.Ops, poscare.EntityMerchant, f.Indiv.ID, "测试结束恢复")) }()
 				var all []*poscare.Merchant
-				for _, id := range []int64{f.micro.ID, f.indiv.ID, f.ent.ID} {
-					m, err := s.GetMerchant(ctx, f.ops, id)
+				for _, id := range []int64{f.Micro.ID, f.Indiv.ID, f.Ent.ID} {
+					m, err := s.GetMerchant(ctx, f.Ops, id)
 					must(t, err)
 					all = append(all, m)
 				}
-				for _, na := range f.actors() {
-					live := f.merchantIDs(na.a, poscare.MerchantFilter{})
-					archived := f.merchantIDs(na.a, poscare.MerchantFilter{Archived: true})
+				for _, na := range f.Actors() {
+					live := f.MerchantIDs(na.Actor, poscare.MerchantFilter{})
+					archived := f.MerchantIDs(na.Actor, poscare.MerchantFilter{Archived: true})
 					for _, m := range all {
-						holds := na.a.MerchantScope().Holds(m)
-						_, err := s.GetMerchant(ctx, na.a, m.ID)
+						holds := na.Actor.MerchantScope().Holds(m)
+						_, err := s.GetMerchant(ctx, na.Actor, m.ID)
 						if got := err == nil; got != holds {
-							t.Errorf("%s: GetMerchant(%s) succeeded=%v (err %v) but Scope.Holds=%v", na.name, m.LegalName, got, err, holds)
+							t.Errorf("%s: GetMerchant(%s) succeeded=%v (err %v) but Scope.Holds=%v", na.Name, m.LegalName, got, err, holds)
 						}
 						if err != nil && poscare.ErrorCode(err) != poscare.ENotFound {
-							t.Errorf("%s: GetMerchant(%s) = %v, want not_found when out of scope", na.name, m.LegalName, err)
+							t.Errorf("%s: GetMerchant(%s) = %v, want not_found when out of scope", na.Name, m.LegalName, err)
 						}
 						listed := contains(live, m.ID) || contains(archived, m.ID)
 						if listed != holds {
-							t.Errorf("%s: ListMerchants has %s=%v but Scope.Holds=%v", na.name, m.LegalName, listed, holds)
+							t.Errorf("%s: ListMerchants has %s=%v but Scope.Holds=%v", na.Name, m.LegalName, listed, holds)
 						}
 					}
 				}
@@ -300,10 +302,11 @@ func TestStoreRowScope(t *testing.T) {
 }
 
 func TestStoreAssignment(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			load := func(a poscare.Actor, id int64) *poscare.Merchant {
 				t.Helper()
 				m, err := s.GetMerchant(ctx, a, id)
@@ -312,68 +315,69 @@ func TestStoreAssignment(t *testing.T) {
 			}
 
 			t.Run("AgentEditsOwnMerchant", func(t *testing.T) {
-				m := load(f.a1, f.micro.ID)
+				m := load(f.A1, f.Micro.ID)
 				m.Address = "广东省深圳市南山区科技园南路20号"
-				must(t, s.UpdateMerchant(ctx, f.a1, m))
-				if got := load(f.ops, f.micro.ID).Address; got != m.Address {
+				must(t, s.UpdateMerchant(ctx, f.A1, m))
+				if got := load(f.Ops, f.Micro.ID).Address; got != m.Address {
 					t.Fatalf("address = %q, want %q", got, m.Address)
 				}
 			})
 			t.Run("AgentCannotReassignMerchant", func(t *testing.T) {
-				m := load(f.a1, f.micro.ID)
-				m.AccountManagerID, m.BackupManagerID = f.a2.UserID, ptr(f.a1.UserID)
-				wantCode(t, s.UpdateMerchant(ctx, f.a1, m), poscare.EForbidden)
-				m = load(f.a1, f.micro.ID)
+				m := load(f.A1, f.Micro.ID)
+				m.AccountManagerID, m.BackupManagerID = f.A2.UserID, ptr(f.A1.UserID)
+				wantCode(t, s.UpdateMerchant(ctx, f.A1, m), poscare.EForbidden)
+				m = load(f.A1, f.Micro.ID)
 				m.BackupManagerID = nil
-				wantCode(t, s.UpdateMerchant(ctx, f.a1, m), poscare.EForbidden)
-				got := load(f.ops, f.micro.ID)
-				if got.AccountManagerID != f.a1.UserID || got.BackupManagerID == nil || *got.BackupManagerID != f.a2.UserID {
+				wantCode(t, s.UpdateMerchant(ctx, f.A1, m), poscare.EForbidden)
+				got := load(f.Ops, f.Micro.ID)
+				if got.AccountManagerID != f.A1.UserID || got.BackupManagerID == nil || *got.BackupManagerID != f.A2.UserID {
 					t.Fatalf("assignment changed to manager %d backup %v", got.AccountManagerID, got.BackupManagerID)
 				}
 			})
 			t.Run("AgentCannotCreateMerchantManagedBySomeoneElse", func(t *testing.T) {
-				before := f.merchantIDs(f.ops, poscare.MerchantFilter{})
-				m := f.newMerchant()
-				m.AccountManagerID = f.a2.UserID
-				wantCode(t, s.CreateMerchant(ctx, f.a1, m), poscare.EForbidden)
-				if got := f.merchantIDs(f.ops, poscare.MerchantFilter{}); !sameIDs(got, before) {
+				before := f.MerchantIDs(f.Ops, poscare.MerchantFilter{})
+				m := f.NewMerchant()
+				m.AccountManagerID = f.A2.UserID
+				wantCode(t, s.CreateMerchant(ctx, f.A1, m), poscare.EForbidden)
+				if got := f.MerchantIDs(f.Ops, poscare.MerchantFilter{}); !sameIDs(got, before) {
 					t.Fatalf("merchants changed from %v to %v", before, got)
 				}
-				m = f.newMerchant()
-				must(t, s.CreateMerchant(ctx, f.a1, m))
+				m = f.NewMerchant()
+				must(t, s.CreateMerchant(ctx, f.A1, m))
 			})
 			t.Run("LeadCannotMoveMerchantToAnotherTeam", func(t *testing.T) {
-				m := load(f.lead1, f.indiv.ID)
-				m.TeamID, m.AccountManagerID, m.BackupManagerID = f.team2, f.b1.UserID, nil
-				wantCode(t, s.UpdateMerchant(ctx, f.lead1, m), poscare.EForbidden)
-				if got := load(f.ops, f.indiv.ID); got.TeamID != f.team1 || got.AccountManagerID != f.a2.UserID {
+				m := load(f.Lead1, f.Indiv.ID)
+				m.TeamID, m.AccountManagerID, m.BackupManagerID = f.Team2, f.B1.UserID, nil
+				wantCode(t, s.UpdateMerchant(ctx, f.Lead1, m), poscare.EForbidden)
+				if got := load(f.Ops, f.Indiv.ID); got.TeamID != f.Team1 || got.AccountManagerID != f.A2.UserID {
 					t.Fatalf("merchant moved to team %d manager %d", got.TeamID, got.AccountManagerID)
 				}
 			})
 			t.Run("LeadReassignsWithinTeam", func(t *testing.T) {
-				m := load(f.lead1, f.indiv.ID)
-				m.AccountManagerID, m.BackupManagerID = f.a1.UserID, ptr(f.a2.UserID)
-				must(t, s.UpdateMerchant(ctx, f.lead1, m))
-				if got := load(f.ops, f.indiv.ID); got.AccountManagerID != f.a1.UserID {
-					t.Fatalf("manager = %d, want A1 %d", got.AccountManagerID, f.a1.UserID)
+				m := load(f.Lead1, f.Indiv.ID)
+				m.AccountManagerID, m.BackupManagerID = f.A1.UserID, ptr(f.A2.UserID)
+				must(t, s.UpdateMerchant(ctx, f.Lead1, m))
+				if got := load(f.Ops, f.Indiv.ID); got.AccountManagerID != f.A1.UserID {
+					t.Fatalf("manager = %d, want A1 %d", got.AccountManagerID, f.A1.UserID)
 				}
-				wantCode(t, func() error { _, err := s.GetMerchant(ctx, f.a1, f.indiv.ID); return err }(), "")
+				wantCode(t, func() error { _, err := s.GetMerchant(ctx, f.A1, f.Indiv.ID); return err }(), "")
 			})
 		})
 	}
 }
 
 func TestStoreValidation(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			type counts struct {
 				merchants, contacts int
 				audit               int64
 			}
 			count := func() counts {
-				return counts{len(f.merchantIDs(f.ops, poscare.MerchantFilter{})), len(f.contactIDs(f.ops, sqlstore.ContactFilter{})), f.auditCount()}
+				return counts{len(f.MerchantIDs(f.Ops, poscare.MerchantFilter{})), len(f.ContactIDs(f.Ops, sqlstore.ContactFilter{})), f.AuditCount()}
 			}
 			unchanged := func(t *testing.T, before counts) {
 				t.Helper()
@@ -386,20 +390,20 @@ func TestStoreValidation(t *testing.T) {
 				make   func() *poscare.Merchant
 				fields []string
 			}{
-				{"BadUSCCRejected", func() *poscare.Merchant { m := f.newMerchant(); m.USCC = wrongLast(m.USCC); return m }, []string{"uscc"}},
+				{"BadUSCCRejected", func() *poscare.Merchant { m := f.NewMerchant(); m.USCC = wrongLast(m.USCC); return m }, []string{"uscc"}},
 				{"BadIDCheckDigitRejected", func() *poscare.Merchant {
-					m := f.newMicro()
+					m := f.NewMicro()
 					m.PrincipalIDNumber = wrongLast(m.PrincipalIDNumber)
 					return m
 				}, []string{"principal_id_number"}},
 				{"BadLuhnCardRejected", func() *poscare.Merchant {
-					m := f.newMicro()
+					m := f.NewMicro()
 					m.SettlementAccount = wrongLast(m.SettlementAccount)
 					return m
 				}, []string{"settlement_account"}},
-				{"MIDNotMatchingMCCRejected", func() *poscare.Merchant { m := f.newMerchant(); m.MID = "102584058120009"; return m }, []string{"mid"}},
+				{"MIDNotMatchingMCCRejected", func() *poscare.Merchant { m := f.NewMerchant(); m.MID = "102584058120009"; return m }, []string{"mid"}},
 				{"EveryBadFieldReportedAtOnce", func() *poscare.Merchant {
-					m := f.newMicro()
+					m := f.NewMicro()
 					m.PrincipalIDNumber = wrongLast(m.PrincipalIDNumber)
 					m.SettlementAccount = wrongLast(m.SettlementAccount)
 					m.MID = "102584058120009"
@@ -409,15 +413,15 @@ func TestStoreValidation(t *testing.T) {
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					before := count()
-					wantFields(t, s.CreateMerchant(ctx, f.ops, tc.make()), tc.fields...)
+					wantFields(t, s.CreateMerchant(ctx, f.Ops, tc.make()), tc.fields...)
 					unchanged(t, before)
 				})
 			}
 			t.Run("ControlMerchantsAreValid", func(t *testing.T) {
 				// The unbroken versions pass, so each failure above is its mutation's.
-				withMID := f.newMerchant()
+				withMID := f.NewMerchant()
 				withMID.MID = "102584054990009"
-				for _, m := range []*poscare.Merchant{f.newMerchant(), f.newMicro(), withMID} {
+				for _, m := range []*poscare.Merchant{f.NewMerchant(), f.NewMicro(), withMID} {
 					if err := m.Validate(true); err != nil {
 						t.Fatalf("%s: %v", m.LegalName, err)
 					}
@@ -425,19 +429,19 @@ func TestStoreValidation(t *testing.T) {
 			})
 			t.Run("BadMobileInContactRejected", func(t *testing.T) {
 				before := count()
-				c := &poscare.Contact{MerchantID: f.micro.ID, Name: "店长", Role: "manager",
+				c := &poscare.Contact{MerchantID: f.Micro.ID, Name: "店长", Role: "manager",
 					Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: "1381234567"}}}
-				wantFields(t, s.CreateContact(ctx, f.a1, c), "channels")
+				wantFields(t, s.CreateContact(ctx, f.A1, c), "channels")
 				unchanged(t, before)
 			})
 			t.Run("BadMobileInUpdatedContactRejected", func(t *testing.T) {
 				before := count()
-				c, err := s.GetContact(ctx, f.a1, f.microContact.ID)
+				c, err := s.GetContact(ctx, f.A1, f.MicroContact.ID)
 				must(t, err)
 				c.Channels = append(c.Channels, poscare.Channel{Kind: poscare.ChannelPhone, Value: "23812345678"})
-				wantFields(t, s.UpdateContact(ctx, f.a1, c), "channels")
+				wantFields(t, s.UpdateContact(ctx, f.A1, c), "channels")
 				unchanged(t, before)
-				got, err := s.GetContact(ctx, f.a1, f.microContact.ID)
+				got, err := s.GetContact(ctx, f.A1, f.MicroContact.ID)
 				must(t, err)
 				if len(got.Channels) != 3 {
 					t.Fatalf("contact has %d channels, want the 3 it had", len(got.Channels))
@@ -445,8 +449,8 @@ func TestStoreValidation(t *testing.T) {
 			})
 			t.Run("ImportWithBadContactWritesNothing", func(t *testing.T) {
 				before := count()
-				err := s.CreateMerchants(ctx, f.ops, []*sqlstore.MerchantImport{{
-					Merchant: f.newMerchant(),
+				err := s.CreateMerchants(ctx, f.Ops, []*sqlstore.MerchantImport{{
+					Merchant: f.NewMerchant(),
 					Contacts: []*poscare.Contact{{Name: "陈静", Channels: []poscare.Channel{{Kind: poscare.ChannelPhone, Value: "12345"}}}},
 				}})
 				wantFields(t, err, "channels")
@@ -454,9 +458,9 @@ func TestStoreValidation(t *testing.T) {
 			})
 			t.Run("ImportNamesTheBadItem", func(t *testing.T) {
 				before := count()
-				bad := f.newMicro()
+				bad := f.NewMicro()
 				bad.PrincipalIDNumber = wrongLast(bad.PrincipalIDNumber)
-				err := s.CreateMerchants(ctx, f.ops, []*sqlstore.MerchantImport{{Merchant: f.newMerchant()}, {Merchant: bad}})
+				err := s.CreateMerchants(ctx, f.Ops, []*sqlstore.MerchantImport{{Merchant: f.NewMerchant()}, {Merchant: bad}})
 				wantFields(t, err, "1.principal_id_number")
 				unchanged(t, before)
 			})
@@ -465,10 +469,11 @@ func TestStoreValidation(t *testing.T) {
 }
 
 func TestStoreConflicts(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			conflict := func(t *testing.T, err error, field string) {
 				t.Helper()
 				wantCode(t, err, poscare.EConflict)
@@ -477,41 +482,42 @@ func TestStoreConflicts(t *testing.T) {
 				}
 			}
 			t.Run("DuplicateUSCC", func(t *testing.T) {
-				before := f.auditCount()
-				m := f.newMerchant()
+				before := f.AuditCount()
+				m := f.NewMerchant()
 				m.USCC = entUSCC
-				conflict(t, s.CreateMerchant(ctx, f.ops, m), "uscc")
-				if after := f.auditCount(); after != before {
+				conflict(t, s.CreateMerchant(ctx, f.Ops, m), "uscc")
+				if after := f.AuditCount(); after != before {
 					t.Fatalf("audit grew from %d to %d on a refused create", before, after)
 				}
 			})
 			t.Run("DuplicateMID", func(t *testing.T) {
-				m := f.newMerchant()
+				m := f.NewMerchant()
 				m.MCC, m.MID = "5812", microMID
-				conflict(t, s.CreateMerchant(ctx, f.ops, m), "mid")
+				conflict(t, s.CreateMerchant(ctx, f.Ops, m), "mid")
 			})
 			t.Run("DuplicateUSCCOnUpdate", func(t *testing.T) {
-				m, err := s.GetMerchant(ctx, f.ops, f.indiv.ID)
+				m, err := s.GetMerchant(ctx, f.Ops, f.Indiv.ID)
 				must(t, err)
 				m.USCC = entUSCC
-				conflict(t, s.UpdateMerchant(ctx, f.ops, m), "uscc")
+				conflict(t, s.UpdateMerchant(ctx, f.Ops, m), "uscc")
 			})
 			t.Run("DuplicateTerminalSerial", func(t *testing.T) {
-				x := &poscare.Terminal{Serial: strings.ToLower(f.microTerminal.Serial), Model: "A920", Vendor: "百富"}
-				conflict(t, s.CreateTerminal(ctx, f.tech, x), "serial")
+				x := &poscare.Terminal{Serial: strings.ToLower(f.MicroTerminal.Serial), Model: "A920", Vendor: "百富"}
+				conflict(t, s.CreateTerminal(ctx, f.Tech, x), "serial")
 			})
 			t.Run("DuplicateLogin", func(t *testing.T) {
 				u := &poscare.User{Login: "Agent.A1", Name: "冒名者", Role: poscare.RoleTech}
-				conflict(t, s.CreateUser(ctx, f.admin, u, testPassword), "login")
+				conflict(t, s.CreateUser(ctx, f.Admin, u, testPassword), "login")
 			})
 			t.Run("StoreWorksAfterConflicts", func(t *testing.T) {
-				must(t, s.CreateMerchant(ctx, f.ops, f.newMerchant()))
+				must(t, s.CreateMerchant(ctx, f.Ops, f.NewMerchant()))
 			})
 		})
 	}
 }
 
 func TestStoreHasNoDeleteMethod(t *testing.T) {
+	t.Parallel()
 	typ := reflect.TypeOf(&sqlstore.Store{})
 	if typ.NumMethod() < 20 {
 		t.Fatalf("*sqlstore.Store has only %d methods; is this the right type?", typ.NumMethod())

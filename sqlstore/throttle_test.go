@@ -1,8 +1,10 @@
 package sqlstore_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -15,10 +17,10 @@ import (
 	"poscare/sqlstore"
 )
 
-// countChecks replaces the process's password gate, for the test, with one
+// countChecks replaces the store's password gate, for the test, with one
 // of the given size that counts the argon2id computations it runs: in all,
 // and at most at once.
-func countChecks(t *testing.T, size int) (total, peak *atomic.Int64) {
+func countChecks(t *testing.T, s *sqlstore.Store, size int) (total, peak *atomic.Int64) {
 	total, peak = new(atomic.Int64), new(atomic.Int64)
 	var running atomic.Int64
 	g := password.NewGate(size, 2*time.Second)
@@ -30,9 +32,9 @@ func countChecks(t *testing.T, size int) (total, peak *atomic.Int64) {
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 		}
 	}
-	old := sqlstore.PasswordChecks
-	sqlstore.PasswordChecks = g
-	t.Cleanup(func() { sqlstore.PasswordChecks = old })
+	old := s.PasswordChecks
+	s.PasswordChecks = g
+	t.Cleanup(func() { s.PasswordChecks = old })
 	return total, peak
 }
 
@@ -47,10 +49,11 @@ func retryAfter(t *testing.T, err error) time.Duration {
 }
 
 func TestLoginThrottle(t *testing.T) {
+	t.Parallel()
 	for name, s := range testenv.Stores(t) {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, s)
-			ctx := f.ctx
+			ctx := f.Ctx
 			auth := func(login, pw, source string) error {
 				_, err := s.Authenticate(ctx, login, pw, source)
 				return err
@@ -73,7 +76,7 @@ func TestLoginThrottle(t *testing.T) {
 					if wait := retryAfter(t, auth("agent.a1", testPassword, "10.1.0.1")); wait != want {
 						t.Fatalf("after %d failures the wait is %s, want %s", i, wait, want)
 					}
-					f.clock = f.clock.Add(want)
+					f.Clock = f.Clock.Add(want)
 				}
 				if want != sqlstore.PairMaxDelay {
 					t.Fatalf("the wait never reached its cap: %s", want)
@@ -84,7 +87,7 @@ func TestLoginThrottle(t *testing.T) {
 			})
 
 			t.Run("GuessesFromEverywhereHoldTheOwnerBackOnlyBriefly", func(t *testing.T) {
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				must(t, auth("agent.b1", testPassword, "10.2.0.1")) // the owner's usual desk
 				for i := 0; i < 40; i++ {
 					err := auth("agent.b1", "wrong-password-1", fmt.Sprintf("203.0.113.%d", i))
@@ -97,12 +100,12 @@ func TestLoginThrottle(t *testing.T) {
 				if wait := retryAfter(t, auth("agent.b1", testPassword, "10.2.0.99")); wait > sqlstore.LoginMaxDelay {
 					t.Fatalf("the owner is held back %s, more than %s", wait, sqlstore.LoginMaxDelay)
 				}
-				f.clock = f.clock.Add(sqlstore.LoginMaxDelay)
+				f.Clock = f.Clock.Add(sqlstore.LoginMaxDelay)
 				must(t, auth("agent.b1", testPassword, "10.2.0.99"))
 			})
 
 			t.Run("ColleaguesBehindOneAddressAreNotShutOut", func(t *testing.T) {
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				must(t, auth("agent.a2", testPassword, "198.51.100.7"))
 				for i := 0; i < sqlstore.AddressFreeFailures+20; i++ {
 					auth(fmt.Sprintf("nobody%d", i), "wrong-password-1", "198.51.100.7")
@@ -112,15 +115,15 @@ func TestLoginThrottle(t *testing.T) {
 				if wait := retryAfter(t, auth("lead1", testPassword, "198.51.100.7")); wait > sqlstore.AddressMaxDelay {
 					t.Fatalf("a new colleague is held back %s, more than %s", wait, sqlstore.AddressMaxDelay)
 				}
-				f.clock = f.clock.Add(sqlstore.AddressMaxDelay)
+				f.Clock = f.Clock.Add(sqlstore.AddressMaxDelay)
 				must(t, auth("lead1", testPassword, "198.51.100.7"))
 			})
 
 			t.Run("AnswersAreTheSameForUnknownExistingAndInactiveLogins", func(t *testing.T) {
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				inactive := &poscare.User{Login: "left.already", Name: "离职员工", Role: poscare.RoleTech}
-				must(t, s.CreateUser(ctx, f.sys, inactive, testPassword))
-				must(t, s.Archive(ctx, f.admin, poscare.EntityUser, inactive.ID, "员工离职"))
+				must(t, s.CreateUser(ctx, f.Sys, inactive, testPassword))
+				must(t, s.Archive(ctx, f.Admin, poscare.EntityUser, inactive.ID, "员工离职"))
 				var first []string
 				for _, login := range []string{"nobody.here", "lead2", "left.already"} {
 					var got []string
@@ -139,8 +142,8 @@ func TestLoginThrottle(t *testing.T) {
 			})
 
 			t.Run("ConcurrentGuessesGetNoMoreChecksThanSequentialOnes", func(t *testing.T) {
-				f.clock = f.clock.Add(time.Hour)
-				total, _ := countChecks(t, runtime.NumCPU())
+				f.Clock = f.Clock.Add(time.Hour)
+				total, _ := countChecks(t, s, runtime.NumCPU())
 				codes := map[string]int{}
 				var mu sync.Mutex
 				var wg sync.WaitGroup
@@ -162,7 +165,7 @@ func TestLoginThrottle(t *testing.T) {
 					t.Fatalf("20 guesses at once: %d password checks, answers %v; want 1 to %d checks", n, codes, allowed)
 				}
 				// With the slips used up, 20 at once get exactly one check.
-				f.clock = f.clock.Add(2 * time.Hour)
+				f.Clock = f.Clock.Add(2 * time.Hour)
 				for i := 0; i < sqlstore.PairFreeFailures; i++ {
 					wantCode(t, auth("agent.b2", "wrong-password-1", "10.4.0.2"), poscare.EUnauthenticated)
 				}
@@ -187,12 +190,12 @@ func TestLoginThrottle(t *testing.T) {
 
 			t.Run("WrongAndRightAtOnceDoNotLogInPastTheLimit", func(t *testing.T) {
 				for round, blocked := range []bool{false, true} {
-					f.clock = f.clock.Add(time.Hour)
+					f.Clock = f.Clock.Add(time.Hour)
 					source := fmt.Sprintf("10.5.0.%d", round+1)
 					for i := 0; blocked && i <= sqlstore.PairFreeFailures; i++ {
 						wantCode(t, auth("lead1", "wrong-password-1", source), poscare.EUnauthenticated)
 					}
-					total, _ := countChecks(t, runtime.NumCPU())
+					total, _ := countChecks(t, s, runtime.NumCPU())
 					var logins atomic.Int64
 					var wg sync.WaitGroup
 					for i := 0; i < 12; i++ {
@@ -221,7 +224,7 @@ func TestLoginThrottle(t *testing.T) {
 
 			t.Run("PasswordChecksStayWithinTheBound", func(t *testing.T) {
 				bound := runtime.NumCPU()
-				_, peak := countChecks(t, bound)
+				_, peak := countChecks(t, s, bound)
 				var wg sync.WaitGroup
 				for i := 0; i < 40; i++ {
 					wg.Add(1)
@@ -250,13 +253,13 @@ func TestLoginThrottle(t *testing.T) {
 						<-release // hold the only slot until the login below is refused
 					}
 				}
-				old := sqlstore.PasswordChecks
-				sqlstore.PasswordChecks = g
-				defer func() { sqlstore.PasswordChecks = old }()
+				old := s.PasswordChecks
+				s.PasswordChecks = g
+				defer func() { s.PasswordChecks = old }()
 				done := make(chan struct{})
 				go func() { g.Verify(ctx, "x", password.Hash("x", password.Fast)); close(done) }()
 				<-entered
-				f.clock = f.clock.Add(time.Hour)
+				f.Clock = f.Clock.Add(time.Hour)
 				err := auth("lead2", testPassword, "10.7.0.1")
 				close(release)
 				<-done
@@ -270,13 +273,13 @@ func TestLoginThrottle(t *testing.T) {
 			})
 
 			t.Run("UnknownLoginsCostWhatKnownOnesCost", func(t *testing.T) {
-				p, err := password.ParamsOf(sqlstore.DummyHash())
+				p, err := password.ParamsOf(sqlstore.DummyHash(s))
 				must(t, err)
-				if p != sqlstore.PasswordParams {
-					t.Fatalf("unknown logins are checked with %+v, real hashes made with %+v", p, sqlstore.PasswordParams)
+				if p != s.PasswordParams {
+					t.Fatalf("unknown logins are checked with %+v, real hashes made with %+v", p, s.PasswordParams)
 				}
-				total, _ := countChecks(t, 1)
-				f.clock = f.clock.Add(time.Hour)
+				total, _ := countChecks(t, s, 1)
+				f.Clock = f.Clock.Add(time.Hour)
 				auth("nobody.at.all", "wrong-password-1", "10.6.0.1")
 				auth("lead2", "wrong-password-1", "10.6.0.1")
 				if total.Load() != 2 {
@@ -284,5 +287,36 @@ func TestLoginThrottle(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestPasswordCostsArePerStore: each store hashes with its own costs, so
+// tests (and a demo beside a real store) never change another store's.
+func TestPasswordCostsArePerStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		set  password.Params
+		want password.Params
+	}{{"fast", password.Fast, password.Fast}, {"default", password.Params{}, password.Default}} {
+		path := filepath.Join(dir, c.name+".db")
+		s := testenv.Open(t, path)
+		s.PasswordParams = c.set
+		u := &poscare.User{Login: "costs", Name: "成本", Role: poscare.RoleTech}
+		must(t, s.CreateUser(ctx, poscare.SystemActor("test"), u, testPassword))
+		var hash string
+		must(t, rawDB(t, path).QueryRowContext(ctx, "SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(&hash))
+		p, err := password.ParamsOf(hash)
+		must(t, err)
+		if p != c.want {
+			t.Errorf("%s: hash made with %+v, want %+v", c.name, p, c.want)
+		}
+		dp, err := password.ParamsOf(sqlstore.DummyHash(s))
+		must(t, err)
+		if dp != c.want {
+			t.Errorf("%s: unknown logins checked with %+v, want %+v", c.name, dp, c.want)
+		}
 	}
 }

@@ -17,9 +17,31 @@ import (
 	"poscare/password"
 )
 
-// PasswordParams are the argon2id costs for new hashes; demo data and
-// tests lower them, a real server keeps the default.
-var PasswordParams = password.Default
+// Passwords is how a store hashes and checks passwords; it is part of
+// Store, so each store (and each test's store) has its own costs.
+type Passwords struct {
+	// PasswordParams are the argon2id costs for new hashes and for the
+	// check spent on unknown logins; zero means password.Default. Demo
+	// data and tests lower them, a real server keeps the default.
+	PasswordParams password.Params
+	// PasswordChecks bounds the argon2id work; nil means the process-wide
+	// DefaultPasswordChecks.
+	PasswordChecks *password.Gate
+}
+
+func (s *Store) passwordParams() password.Params {
+	if s.PasswordParams == (password.Params{}) {
+		return password.Default
+	}
+	return s.PasswordParams
+}
+
+func (s *Store) passwordChecks() *password.Gate {
+	if s.PasswordChecks == nil {
+		return DefaultPasswordChecks
+	}
+	return s.PasswordChecks
+}
 
 // TokenTTL is how long an API token lives.
 const TokenTTL = 12 * time.Hour
@@ -400,7 +422,7 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 	if u == nil {
 		// Spend the same work as a real check, with the same costs, so
 		// timing does not reveal which logins exist.
-		_, err := s.verifyPassword(ctx, pw, dummyHash(PasswordParams))
+		_, err := s.verifyPassword(ctx, pw, dummyHash(s.passwordParams()))
 		if ferr := s.loginFailed(ctx, at, poscare.Actor{Login: login, Source: source}, 0, "unknown login"); err == nil {
 			err = ferr
 		}
@@ -426,7 +448,7 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 		return nil, bad
 	}
 	rehash := ""
-	if p, err := password.ParamsOf(hash); err == nil && p != PasswordParams {
+	if p, err := password.ParamsOf(hash); err == nil && p != s.passwordParams() {
 		// Hashes made with other costs (demo data, older defaults) are
 		// brought to today's, so every login costs the same.
 		rehash, _ = s.hashPassword(ctx, pw)
@@ -459,10 +481,11 @@ func (s *Store) loginFailed(ctx context.Context, at *attempt, a poscare.Actor, u
 	})
 }
 
-// PasswordChecks bounds the argon2id work of the whole process: one check
-// per core at a time; a check that cannot start within two seconds is
-// refused as busy. Every store of the process shares it.
-var PasswordChecks = password.NewGate(runtime.NumCPU(), 2*time.Second)
+// DefaultPasswordChecks bounds the argon2id work of the whole process:
+// one check per core at a time; a check that cannot start within two
+// seconds is refused as busy. Every store of the process shares it unless
+// its PasswordChecks names another gate.
+var DefaultPasswordChecks = password.NewGate(runtime.NumCPU(), 2*time.Second)
 
 func busy(err error) error {
 	if errors.Is(err, password.ErrBusy) {
@@ -477,17 +500,17 @@ func busy(err error) error {
 // password checks. A hash it cannot read is a wrong password, not a fault
 // the caller could tell apart. Errors: ETooManyRequests.
 func (s *Store) verifyPassword(ctx context.Context, pw, hash string) (bool, error) {
-	ok, err := PasswordChecks.Verify(ctx, pw, hash)
+	ok, err := s.passwordChecks().Verify(ctx, pw, hash)
 	if errors.Is(err, password.ErrBusy) || ctx.Err() != nil {
 		return false, busy(err)
 	}
 	return ok, nil
 }
 
-// hashPassword hashes pw with PasswordParams within the bound of password
+// hashPassword hashes pw with the store's PasswordParams within the bound of password
 // checks. Errors: ETooManyRequests.
 func (s *Store) hashPassword(ctx context.Context, pw string) (string, error) {
-	h, err := PasswordChecks.Hash(ctx, pw, PasswordParams)
+	h, err := s.passwordChecks().Hash(ctx, pw, s.passwordParams())
 	if err != nil {
 		return "", busy(err)
 	}

@@ -29,6 +29,7 @@ func testKeysFile(t *testing.T) string {
 // on both databases: intact, then the newest entries deleted, then the
 // table emptied, each of which it used to call intact.
 func TestAuditVerifyCommand(t *testing.T) {
+	t.Parallel()
 	for name, dsn := range testenv.DSNs(t) {
 		t.Run(name, func(t *testing.T) {
 			s := testenv.Open(t, dsn)
@@ -117,6 +118,7 @@ func TestKeysGenerate(t *testing.T) {
 // TestDemoKeysFileGetsSigningKeys: a demo keys file from before the
 // signing keys keeps its data keys and gains the two new ones.
 func TestDemoKeysFileGetsSigningKeys(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "poscare.db.keys")
 	old := "# old demo keys\nDATA_KEYS=t1:" + b64(32, 7) + "\nINDEX_KEY=" + b64(32, 3)
 	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
@@ -146,6 +148,7 @@ func TestDemoKeysFileGetsSigningKeys(t *testing.T) {
 // TestServeNeedsCheckpointsOnPostgres: PostgreSQL has no file to put the
 // checkpoints beside, so serve refuses to start without a path.
 func TestServeNeedsCheckpointsOnPostgres(t *testing.T) {
+	t.Parallel()
 	code, out := runCmd(t, "serve", "--db", "postgres://nobody@127.0.0.1:1/none", "--keys-file", testKeysFile(t), "--listen", "127.0.0.1:0")
 	if code != 1 || !strings.Contains(out, "--audit-checkpoints") {
 		t.Fatalf("serve on PostgreSQL without --audit-checkpoints: %d %s", code, out)

@@ -94,6 +94,7 @@ func TestBackupCommands(t *testing.T) {
 // TestScheduledBackupsKeepTheNewest runs serve with a backup every second
 // and two kept: old scheduled backups go, a file of another name stays.
 func TestScheduledBackupsKeepTheNewest(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sched.db")
 	s := testenv.Open(t, db)

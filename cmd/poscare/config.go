@@ -241,6 +241,11 @@ func (v *optionValue) IsBoolFlag() bool { return v.o.boolean }
 // callers. The signing keys go wherever the data keys go: every command
 // that opens the vault writes audit entries.
 func parseConfig(fs *flag.FlagSet, args []string, names ...string) (config, []string, error) {
+	return parseOptions(options, fs, args, names...)
+}
+
+// parseOptions is parseConfig over a given list of options.
+func parseOptions(options []option, fs *flag.FlagSet, args []string, names ...string) (config, []string, error) {
 	if slices.Contains(names, "data-keys") {
 		for _, k := range []string{"audit-key", "link-key"} {
 			if !slices.Contains(names, k) {

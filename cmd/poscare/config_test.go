@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,7 @@ func TestPolicySettings(t *testing.T) {
 }
 
 func TestAlertChannelsAreTheConfiguredOnes(t *testing.T) {
+	t.Parallel()
 	gw := notify.Webhook{URL: "http://127.0.0.1:1"}
 	for _, c := range []struct {
 		have map[string]notify.Channel
@@ -127,15 +129,14 @@ func TestTrustedProxiesSetting(t *testing.T) {
 // never repeats the value.
 func TestRefusedSecretIsNotEchoed(t *testing.T) {
 	const secret = "Sekr3t-value-do-not-print"
-	options = append(options, option{name: "test-secret", secret: true, check: func(string) error { return errors.New("must be longer") }})
-	defer func() { options = options[:len(options)-1] }()
+	opts := append(slices.Clip(options), option{name: "test-secret", secret: true, check: func(string) error { return errors.New("must be longer") }})
 	for _, viaEnv := range []bool{false, true} {
 		args := []string{"--test-secret", secret}
 		if viaEnv {
 			args = nil
 			t.Setenv("POSCARE_TEST_SECRET", secret)
 		}
-		_, _, err := parseConfig(flag.NewFlagSet("t", flag.ContinueOnError), args, "test-secret")
+		_, _, err := parseOptions(opts, flag.NewFlagSet("t", flag.ContinueOnError), args, "test-secret")
 		if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "TEST_SECRET") && !strings.Contains(err.Error(), "test-secret") {
 			t.Errorf("env=%v: %v", viaEnv, err)
 		}

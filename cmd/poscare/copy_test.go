@@ -28,6 +28,7 @@ import (
 // after the copied ones, and a demo login through serve. A second copy
 // onto the now full target is refused.
 func TestCopyDemoToPostgres(t *testing.T) {
+	t.Parallel()
 	target := testenv.PostgresDSN(t)
 	if target == "" {
 		t.Skip("POSCARE_TEST_POSTGRES not set")
@@ -175,6 +176,7 @@ func TestCopyDemoToPostgres(t *testing.T) {
 // TestCopyRefusesBadTargets: no --to, a missing source, a target of
 // another poscare's schema.
 func TestCopyRefusesBadTargets(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	keys := testKeysFile(t)
 	from := filepath.Join(dir, "src.db")

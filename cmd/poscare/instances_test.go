@@ -53,6 +53,7 @@ type instance struct {
 // both, every second, mark a silent agent once; and both stop cleanly
 // within 10 s of SIGTERM.
 func TestTwoInstancesOnOnePostgres(t *testing.T) {
+	t.Parallel()
 	dsn := testenv.PostgresDSN(t)
 	if dsn == "" {
 		t.Skip("POSCARE_TEST_POSTGRES is not set")
@@ -369,6 +370,7 @@ func TestTwoInstancesOnOnePostgres(t *testing.T) {
 // duration of at least a second, naming the setting, before anything is
 // opened.
 func TestSweepEveryIsValidated(t *testing.T) {
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "never.db")
 	for _, v := range []string{"0s", "500ms", "-1m", "ten minutes"} {
 		code, out := runCmd(t, "serve", "--db", db, "--sweep-every", v)

@@ -41,6 +41,7 @@ func TestMain(m *testing.M) {
 // declaration that was on record; one killed before it was recorded (its
 // caller never heard back) is declared again, as a person would.
 func TestPlaybookSurvivesSIGKILL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("kills 50 processes")
 	}

@@ -439,7 +439,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		logger.Warn("optimize", "err", err)
 	}
 	if withDemo {
-		sqlstore.PasswordParams = password.Fast
+		store.PasswordParams = password.Fast
 		start := time.Now()
 		logins, err := demo.Seed(ctx, store, demo.Default)
 		if err != nil {

@@ -189,6 +189,7 @@ func value(fams map[string]*dto.MetricFamily, name string, labels ...string) (fl
 }
 
 func TestMetricsOnlyForAdminAndOps(t *testing.T) {
+	t.Parallel()
 	o := newObserved(t)
 	for _, tc := range []struct {
 		role poscare.Role
@@ -219,6 +220,7 @@ func TestMetricsOnlyForAdminAndOps(t *testing.T) {
 var idSegment = regexp.MustCompile(`/\d+(/|$)`)
 
 func TestRequestMetricsByRoutePattern(t *testing.T) {
+	t.Parallel()
 	o := newObserved(t)
 	for _, id := range []int64{o.world.Merchant.ID, o.world.OtherMerchant.ID} {
 		if res, b := o.do("GET", fmt.Sprintf("/api/v1/merchants/%d", id), poscare.RoleOps, ""); res.StatusCode != 200 {
@@ -255,6 +257,7 @@ func TestRequestMetricsByRoutePattern(t *testing.T) {
 }
 
 func TestRequestIDInHeaderLogAndErrorBody(t *testing.T) {
+	t.Parallel()
 	o := newObserved(t)
 	t.Run("ErrorBodyCarriesTheHeadersID", func(t *testing.T) {
 		res, b := o.do("GET", "/api/v1/merchants/999999", poscare.RoleOps, "")
@@ -344,6 +347,7 @@ func (o *observed) accessLine(t *testing.T, id string) map[string]any {
 }
 
 func TestJobAndStoreMetrics(t *testing.T) {
+	t.Parallel()
 	o := newObserved(t)
 	ctx := context.Background()
 	// Failed logins, by reason: never the login as a label.
@@ -405,6 +409,7 @@ func TestJobAndStoreMetrics(t *testing.T) {
 }
 
 func TestReadyz(t *testing.T) {
+	t.Parallel()
 	o := newObserved(t)
 	get := func() (int, observe.ReadyBody) {
 		res, b := o.do("GET", "/readyz", "", "")
@@ -443,6 +448,7 @@ func TestReadyz(t *testing.T) {
 // batch, /readyz answers 200 and the metrics address (no token) shows
 // the outbox jobs; on the main address /metrics still needs a token.
 func TestServeReportsReadyAndCountsOutboxBatches(t *testing.T) {
+	t.Parallel()
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(gw.Close)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -520,6 +526,7 @@ func TestServeReportsReadyAndCountsOutboxBatches(t *testing.T) {
 }
 
 func TestLogFormatSetting(t *testing.T) {
+	t.Parallel()
 	if code, out := runCmd(t, "config", "--log-format", "xml"); code == 0 || !strings.Contains(out, "must be one of text, json") {
 		t.Errorf("--log-format xml: %d %s", code, out)
 	}

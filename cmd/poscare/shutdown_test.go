@@ -31,6 +31,7 @@ import (
 // the store closes. Messages claimed but not begun go back to the queue
 // at once, their attempts untouched, so the next start sends them.
 func TestSIGTERMRecordsEverySendUnderWay(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "term.db")

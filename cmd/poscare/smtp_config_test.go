@@ -17,6 +17,7 @@ import (
 // can be wrong refused at start with an error naming the setting in both
 // languages and never quoting the URL (it may hold a password).
 func TestSMTPURLSetting(t *testing.T) {
+	t.Parallel()
 	email := func(c config) (*notify.SMTP, error) {
 		t.Helper()
 		if _, ok := c["smtp-from"]; !ok {
