@@ -263,9 +263,8 @@ func TestBrowserContinuity(t *testing.T) {
 			w.WriteHeader(http.StatusAccepted)
 		}))
 		defer gateway.Close()
-		was := sqlstore.MaxAttempts
-		sqlstore.MaxAttempts = 1
-		defer func() { sqlstore.MaxAttempts = was }()
+		s.Store.Attempts = 1
+		defer func() { s.Store.Attempts = 0 }()
 		hook := notify.Webhook{URL: gateway.URL}
 		w := notify.Worker{Store: s.Store, Channels: map[string]notify.Channel{"sms": hook, "email": hook, "wechat": hook}, Batch: 1000}
 		if _, failed, err := w.RunOnce(ctx); err != nil || failed != 1 {

@@ -411,7 +411,7 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 	// worker may claim the messages again, and one still being sent would
 	// go out twice. What is left when the lease nears its end stays
 	// claimed and is taken up again once the lease has run out.
-	leaseEnd := time.Now().Add(sqlstore.SendLease * 9 / 10)
+	leaseEnd := time.Now().Add(w.Store.SendLeaseOf() * 9 / 10)
 	ms, err := w.Store.ClaimMessages(ctx, batch)
 	if err != nil {
 		return 0, 0, false, err

@@ -281,11 +281,10 @@ func (s stalled) Send(ctx context.Context, _ *sqlstore.Message) error {
 // batch's lease runs out (after which another worker could claim the
 // message and send it a second time).
 func TestSendEndsWithinTheLease(t *testing.T) {
-	lease := sqlstore.SendLease
-	sqlstore.SendLease = time.Second
-	defer func() { sqlstore.SendLease = lease }()
+	t.Parallel()
 	ctx := context.Background()
 	s := testenv.Open(t, filepath.Join(t.TempDir(), "n.db"))
+	s.Lease = time.Second
 	w := fx.Build(t, s)
 	ch := stalled{deadline: make(chan time.Time, 10)}
 	worker := &notify.Worker{Store: s, Channels: map[string]notify.Channel{"sms": ch, "email": ch, "wechat": ch}}

@@ -141,11 +141,10 @@ func BenchmarkDeliverPlaybookNotices10k(b *testing.B) {
 // sender when the batch's lease nears its end are not tried (nor counted
 // as a failed attempt): they go back to the queue, due at once.
 func TestLeaseEndLeavesUntriedMessagesIntact(t *testing.T) {
-	old := sqlstore.SendLease
-	sqlstore.SendLease = 2 * time.Second
-	defer func() { sqlstore.SendLease = old }()
+	t.Parallel()
 	g := &slowGateway{latency: time.Second}
 	worker, s, n := playbookNotices(t, 2, g, 1) // and the fixture's merchant
+	s.Lease = 2 * time.Second
 	if n != 3 {
 		t.Fatalf("%d notices, want 3", n)
 	}

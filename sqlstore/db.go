@@ -89,6 +89,8 @@ type Store struct {
 	BackupDir string
 	// Passwords holds the password costs and the gate of password checks.
 	Passwords
+	// Outbox holds the sending lease and attempts (defaults when zero).
+	Outbox
 	dsn string // as opened, for backups
 	// Observer hears playbook runs and failed logins (observer.go); the
 	// server sets its metrics. Nil hears nothing.

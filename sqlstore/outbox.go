@@ -39,11 +39,35 @@ var ErrLeaseLost = errors.New("sqlstore: the message's lease ran out and another
 // Outbox sending: a claimed message is leased for SendLease; a worker
 // that dies mid-send leaves it to be claimed again after the lease. After
 // MaxAttempts failures the message fails and, where the merchant has
-// another way to be reached, a copy goes out through it.
-var (
+// another way to be reached, a copy goes out through it. Both are the
+// defaults of a store's Outbox settings.
+const (
 	SendLease   = 2 * time.Minute
 	MaxAttempts = 3
 )
+
+// Outbox is a store's sending settings; zero values mean SendLease and
+// MaxAttempts.
+type Outbox struct {
+	Lease    time.Duration // how long a claim holds a message
+	Attempts int           // failures before a message fails for good
+}
+
+// SendLeaseOf is how long this store's claims hold a message.
+func (o Outbox) SendLeaseOf() time.Duration {
+	if o.Lease > 0 {
+		return o.Lease
+	}
+	return SendLease
+}
+
+// MaxAttemptsOf is how many failures this store allows a message.
+func (o Outbox) MaxAttemptsOf() int {
+	if o.Attempts > 0 {
+		return o.Attempts
+	}
+	return MaxAttempts
+}
 
 // ClaimMessages leases up to n messages that are due, so that several
 // workers (on several instances) never take the same one. On PostgreSQL
@@ -64,7 +88,7 @@ func (s *Store) ClaimMessages(ctx context.Context, n int) ([]*Message, error) {
 			m.MerchantID = int64Ptr(merchant)
 			return &m, err
 		}
-		lease := micros(t.now.Add(SendLease))
+		lease := micros(t.now.Add(t.s.SendLeaseOf()))
 		const due = `SELECT id, next_attempt_at FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt_at <= ?
 			ORDER BY next_attempt_at, id LIMIT ?`
 		if t.s.dialect == Postgres {
@@ -184,7 +208,7 @@ func (s *Store) MessageFailed(ctx context.Context, m *Message, cause error) erro
 		if err != nil {
 			return t.s.translate(err)
 		}
-		if attempts < MaxAttempts {
+		if attempts < t.s.MaxAttemptsOf() {
 			next := t.now.Add(30 * time.Second << (attempts - 1))
 			_, err := t.exec(ctx, "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ?", micros(next), m.ID)
 			return err
