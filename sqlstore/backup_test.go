@@ -3,12 +3,9 @@ package sqlstore_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,34 +21,6 @@ import (
 	"poscare/internal/testenv"
 	"poscare/sqlstore"
 )
-
-// freshPostgresDatabase creates an empty database on the test server and
-// returns a DSN for it whose search_path names schema; the database is
-// dropped when the test ends.
-func freshPostgresDatabase(t *testing.T, schema string) string {
-	t.Helper()
-	base := os.Getenv("POSCARE_TEST_POSTGRES")
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "poscare_restore_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		admin.Close()
-	})
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // withKeys checks a restored database opened with the test keys, as the
 // command line opens it with the configured ones.
@@ -120,7 +89,7 @@ func TestBackupRestoresOntoAFreshDatabase(t *testing.T) {
 
 			target := filepath.Join(t.TempDir(), "restored.db")
 			if name == "postgres" {
-				target = freshPostgresDatabase(t, "restored")
+				target = testenv.PostgresDatabase(t, "restored")
 			}
 			check, err := sqlstore.RestoreBackup(ctx, b.Path, target, withKeys(t))
 			if err != nil {

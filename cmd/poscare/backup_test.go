@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -70,7 +66,7 @@ func TestBackupCommands(t *testing.T) {
 			}
 			target := filepath.Join(dir, "restored.db")
 			if name == "postgres" {
-				target = newPostgresDatabase(t, "poscare")
+				target = testenv.PostgresDatabase(t, "poscare")
 			}
 			if code, msg := runCmd(t, "restore", "--from", file, "--db", target); code != 0 || !strings.Contains(msg, "2 merchants") {
 				t.Fatalf("restore: %d %s", code, msg)
@@ -150,32 +146,4 @@ func TestScheduledBackupsKeepTheNewest(t *testing.T) {
 	if auto != 2 || !strings.Contains(strings.Join(names, " "), "poscare-before-upgrade.db") {
 		t.Fatalf("backup folder holds %v: want the 2 newest scheduled and the other file", names)
 	}
-}
-
-// newPostgresDatabase creates an empty database on the test server and
-// returns a DSN for it with search_path schema; dropped when the test
-// ends.
-func newPostgresDatabase(t *testing.T, schema string) string {
-	t.Helper()
-	base := os.Getenv("POSCARE_TEST_POSTGRES")
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "poscare_restore_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		admin.Close()
-	})
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -200,3 +200,31 @@ func copyTemplate(path string) error {
 	}
 	return nil
 }
+
+// PostgresDatabase creates an empty database on the test server and
+// returns a DSN for it whose search_path names schema; the database is
+// dropped when the test ends.
+func PostgresDatabase(t *testing.T, schema string) string {
+	t.Helper()
+	base := os.Getenv("POSCARE_TEST_POSTGRES")
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "poscare_restore_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	})
+	u, _ := url.Parse(base)
+	u.Path = "/" + name
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
