@@ -172,6 +172,24 @@ func (t *Tx) failed(ctx context.Context, a *attempt) error {
 	return err
 }
 
+// released gives back an attempt whose password was never checked (the
+// password gate was full): it counts against no guard, and the pair's
+// hold is lifted, so a flood of other requests that keeps the server busy
+// does not add up to a block of the owner.
+func (t *Tx) released(ctx context.Context, a *attempt) error {
+	g := a.guards[0]
+	if _, err := t.exec(ctx, "UPDATE login_throttle SET failures = failures - 1, blocked_until = 0 WHERE key_hash = ? AND failures = ?",
+		g.key, a.pairFailures); err != nil {
+		return err
+	}
+	for _, g := range a.guards[1:] {
+		if _, err := t.exec(ctx, "UPDATE login_throttle SET failures = failures - 1 WHERE key_hash = ? AND failures > 0", g.key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // succeeded gives a successful attempt back: the pair starts again from
 // nothing, the login and address guards lose the attempt, and the pair is
 // remembered as one that logs in.

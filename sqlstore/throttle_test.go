@@ -272,6 +272,39 @@ func TestLoginThrottle(t *testing.T) {
 				}
 			})
 
+			t.Run("BusyRefusalsDoNotAddUpToABlock", func(t *testing.T) {
+				// Someone keeps the password checks busy; the owner's attempts
+				// meanwhile are refused unchecked, and once the server has room
+				// the owner's right password goes through at once.
+				g := password.NewGate(1, 10*time.Millisecond)
+				entered, release := make(chan struct{}), make(chan struct{})
+				var first atomic.Bool
+				first.Store(true)
+				g.Observe = func(d int) {
+					if d > 0 && first.CompareAndSwap(true, false) {
+						close(entered)
+						<-release
+					}
+				}
+				old := s.PasswordChecks
+				s.PasswordChecks = g
+				defer func() { s.PasswordChecks = old }()
+				done := make(chan struct{})
+				go func() { g.Verify(ctx, "x", password.Hash("x", password.Fast)); close(done) }()
+				<-entered
+				f.Clock = f.Clock.Add(time.Hour)
+				for i := 0; i < 2*sqlstore.PairFreeFailures+2; i++ {
+					if err := auth("lead2", testPassword, "10.8.0.1"); poscare.ErrorCode(err) != poscare.ETooManyRequests {
+						t.Fatalf("attempt %d while busy: %v", i, err)
+					}
+				}
+				close(release)
+				<-done
+				if err := auth("lead2", testPassword, "10.8.0.1"); err != nil {
+					t.Fatalf("right password once the server has room: %v", err)
+				}
+			})
+
 			t.Run("UnknownLoginsCostWhatKnownOnesCost", func(t *testing.T) {
 				p, err := password.ParamsOf(sqlstore.DummyHash(s))
 				must(t, err)

@@ -263,7 +263,7 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a poscare.Actor, current,
 	}
 	ok, err := s.verifyPassword(ctx, current, hash)
 	if err != nil {
-		s.loginFailed(ctx, at, a, u.ID, "not checked: busy")
+		s.loginNotChecked(ctx, at, a, u.ID)
 		return err
 	}
 	invalid := poscare.ValidateUserPassword("new_password", u.Login, next)
@@ -423,8 +423,12 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 		// Spend the same work as a real check, with the same costs, so
 		// timing does not reveal which logins exist.
 		_, err := s.verifyPassword(ctx, pw, dummyHash(s.passwordParams()))
-		if ferr := s.loginFailed(ctx, at, poscare.Actor{Login: login, Source: source}, 0, "unknown login"); err == nil {
-			err = ferr
+		anon := poscare.Actor{Login: login, Source: source}
+		if err != nil {
+			// Busy, exactly as for a known login.
+			s.loginNotChecked(ctx, at, anon, 0)
+		} else {
+			err = s.loginFailed(ctx, at, anon, 0, "unknown login")
 		}
 		if err != nil {
 			return nil, err
@@ -434,7 +438,7 @@ func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*po
 	actor := poscare.Actor{UserID: u.ID, Login: u.Login, Role: u.Role, Source: source}
 	ok, err := s.verifyPassword(ctx, pw, hash)
 	if err != nil {
-		s.loginFailed(ctx, at, actor, u.ID, "not checked: busy")
+		s.loginNotChecked(ctx, at, actor, u.ID)
 		return nil, err
 	}
 	if !ok || u.Status.LocksOut() || u.Archived != nil {
@@ -478,6 +482,18 @@ func (s *Store) loginFailed(ctx context.Context, at *attempt, a poscare.Actor, u
 			return err
 		}
 		return t.record(ctx, a, poscare.AuditLoginFailed, poscare.EntityUser, userID, nil, map[string]string{"reason": reason})
+	})
+}
+
+// loginNotChecked records an attempt refused as busy before its password
+// was checked, and gives it back to the throttle.
+func (s *Store) loginNotChecked(ctx context.Context, at *attempt, a poscare.Actor, userID int64) error {
+	s.observeLogin("not checked: busy")
+	return s.inWrite(ctx, func(t *Tx) error {
+		if err := t.released(ctx, at); err != nil {
+			return err
+		}
+		return t.record(ctx, a, poscare.AuditLoginFailed, poscare.EntityUser, userID, nil, map[string]string{"reason": "not checked: busy"})
 	})
 }
 
