@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"poscare"
 	"poscare/demo"
@@ -251,6 +252,31 @@ func TestRestoreNeverGivesToSomeoneAway(t *testing.T) {
 			}
 			if ns, _ := s.MerchantNotifications(ctx, sys, m.ID); len(ns) != 1 {
 				t.Fatalf("%d notices to the restored merchant", len(ns))
+			}
+
+			// The same through the lead's undo of a person's removals: the
+			// merchant an agent archived before going away comes back to
+			// someone at work, and is told.
+			owner2 := teamMerchants(t, s, st.team.ID)[0].AccountManagerID
+			var m2 *poscare.Merchant
+			for _, x := range teamMerchants(t, s, st.team.ID) {
+				if x.AccountManagerID == owner2 {
+					m2 = x
+				}
+			}
+			before := time.Now().Add(-time.Hour)
+			must(t, s.Archive(ctx, poscare.Actor{UserID: owner2, Role: poscare.RoleAgent, TeamID: &st.team.ID, Login: "owner"}, poscare.EntityMerchant, m2.ID, "客户不做了"))
+			_, err = s.SetUserStatus(ctx, fx.Actor(st.lead), owner2, poscare.StatusChange{Status: poscare.UserDisabled, Reason: "账号暂停"})
+			must(t, err)
+			if _, err := s.RestoreRemovals(ctx, fx.Actor(st.lead), owner2, before); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = s.GetMerchant(ctx, sys, m2.ID)
+			if got.Archived != nil || got.AccountManagerID == owner2 {
+				t.Fatalf("merchant restored by the undo: manager %d (was %d), archived %v", got.AccountManagerID, owner2, got.Archived)
+			}
+			if ns, _ := s.MerchantNotifications(ctx, sys, m2.ID); len(ns) != 1 {
+				t.Fatalf("%d notices to the merchant restored by the undo", len(ns))
 			}
 		})
 	}

@@ -234,6 +234,12 @@ func (s *Store) RestoreRemovals(ctx context.Context, a poscare.Actor, userID int
 				if err := t.record(ctx, a, "restore", k.entity, *id, nil, why); err != nil {
 					return err
 				}
+				// As any restore: to someone at work, and the merchant told.
+				if k.entity == poscare.EntityMerchant {
+					if err := t.restoredMerchant(ctx, a, *id); err != nil {
+						return err
+					}
+				}
 				n++
 			}
 		}
