@@ -568,7 +568,11 @@ func pgRestore(ctx context.Context, path, dsn, pgBin string) error {
 		return fmt.Errorf("schema %s of the target database is not empty: restore onto a new database", target)
 	}
 	if from != target {
-		if _, there, err := tables(from); err != nil || there {
+		_, there, err := tables(from)
+		if err != nil {
+			return fmt.Errorf("restore target: %w", err)
+		}
+		if there {
 			return fmt.Errorf("the target database already has a schema %s (the backup's): restore onto a new database", from)
 		}
 	}
