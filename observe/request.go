@@ -97,6 +97,9 @@ func (m *Metrics) Instrument(logger *slog.Logger, next http.Handler) http.Handle
 			took := time.Since(start)
 			m.requests.WithLabelValues(route, statusLabel(status)).Inc()
 			m.requestDuration.WithLabelValues(route).Observe(took.Seconds())
+			if !logger.Enabled(r.Context(), slog.LevelInfo) {
+				return // the line would be dropped: do not build it
+			}
 			attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route), slog.Int("status", status),
 				slog.Int64("bytes", rec.bytes), slog.Float64("duration_ms", float64(took.Microseconds())/1000), slog.String("request_id", info.id)}
 			if u := info.user.Load(); u != 0 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"time"
 
@@ -32,13 +31,13 @@ func cmdCopy(ctx context.Context, args []string, stdout io.Writer) error {
 	// the same chain.
 	checkpoints := c["audit-checkpoints"]
 	if checkpoints == "" && sqlstore.DialectOf(*from) == sqlstore.SQLite {
-		if p := *from + ".audit-checkpoints"; pathExists(p) {
+		if p := *from + ".audit-checkpoints"; fileExists(p) {
 			checkpoints = p
 		}
-	} else if checkpoints != "" && !pathExists(checkpoints) {
+	} else if checkpoints != "" && !fileExists(checkpoints) {
 		return fmt.Errorf("audit checkpoints: %s does not exist", checkpoints)
 	}
-	if sqlstore.DialectOf(*from) == sqlstore.SQLite && !pathExists(*from) {
+	if sqlstore.DialectOf(*from) == sqlstore.SQLite && !fileExists(*from) {
 		return fmt.Errorf("--from: %s does not exist", *from)
 	}
 	at := func(dsn string) config {
@@ -89,12 +88,6 @@ func cmdCopy(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintln(stdout, "the target continues the source's audit chain: the source's checkpoints stay valid for it (give serve --audit-checkpoints that file)")
 	fmt.Fprintln(stdout, "start poscare serve on the target with the same POSCARE_DATA_KEYS, POSCARE_INDEX_KEY, POSCARE_AUDIT_KEY and POSCARE_LINK_KEY (or keys file)")
 	return nil
-}
-
-// pathExists reports whether something is at path.
-func pathExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // thousands writes n with commas between thousands: 25,000.

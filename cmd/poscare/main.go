@@ -470,6 +470,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	if err != nil {
 		return err
 	}
+	defer ln.Close() // when anything below fails before serving; harmless after
+	// Both listeners are taken before any background work starts, so a
+	// failure here leaves nothing running on a store about to close.
+	stopMetrics, err := serveMetrics(c["metrics-listen"], metrics, ready, logger, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	api := httpapi.New(store, logger, version)
 	web, err := console.New(store, logger)
 	if err != nil {
@@ -512,7 +520,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		logger.Warn("no notification channel configured (--smtp-url, --sms-webhook, --wechat-webhook): messages stay queued")
 	} else {
 		worker := &notify.Worker{Store: store, Channels: channels, Logger: logger, Grace: grace}
-		beat := ready.Heartbeat("outbox_worker", outboxWorkerSilence)
+		// /readyz tells the worker stopped after three leases without a
+		// beat (it beats after every batch, and a batch ends within its
+		// lease); the sweep likewise after three of its rounds.
+		beat := ready.Heartbeat("outbox_worker", 3*store.SendLeaseOf())
 		worker.AfterBatch = func(sent, failed int, took time.Duration, err error) {
 			beat.Beat()
 			metrics.Job("outbox", time.Now().Add(-took), err)
@@ -538,11 +549,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		goBackground(func() { scheduleBackups(ctx, store, store.BackupDir, every, keep, logger, metrics) })
 	}
 	root := rootHandler(api, web, metrics, ready, logger)
-	stopMetrics, err := serveMetrics(c["metrics-listen"], metrics, ready, logger, stdout)
-	if err != nil {
-		return err
-	}
-	defer stopMetrics()
 	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "poscare listening on http://%s\n", ln.Addr())
@@ -761,9 +767,11 @@ func resumePlaybooks(ctx context.Context, store *sqlstore.Store, logger *slog.Lo
 func sweep(ctx context.Context, store *sqlstore.Store, logger *slog.Logger, m *observe.Metrics, beat *observe.Heartbeat, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	for {
+	for first := true; ; first = false {
 		beat.Beat()
-		resumePlaybooks(ctx, store, logger, m)
+		if !first { // serve has just resumed them before listening
+			resumePlaybooks(ctx, store, logger, m)
+		}
 		start := time.Now()
 		n, err := store.SweepStaleContacts(ctx)
 		m.Job("stale_contacts_sweep", start, err)

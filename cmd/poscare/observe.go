@@ -14,17 +14,10 @@ import (
 	"poscare/console"
 	"poscare/httpapi"
 	"poscare/observe"
-	"poscare/sqlstore"
 )
 
 // observeOptions are serve's settings for logs and metrics.
 var observeOptions = []string{"log-format", "metrics-listen"}
-
-// How long a background loop may go without a heartbeat before /readyz
-// says the instance is not ready: the worker beats after every batch
-// (every second when idle; a batch ends within its lease); the sweep, at
-// every round, may miss three rounds of --sweep-every.
-var outboxWorkerSilence = 3 * sqlstore.SendLease
 
 // rootHandler is what the main address serves: the API, the console,
 // /healthz, /readyz, and /metrics for admin and ops tokens, every request

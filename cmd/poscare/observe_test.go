@@ -419,7 +419,7 @@ func TestReadyz(t *testing.T) {
 		}
 		return res.StatusCode, body
 	}
-	worker := o.ready.Heartbeat("outbox_worker", outboxWorkerSilence)
+	worker := o.ready.Heartbeat("outbox_worker", 3*sqlstore.SendLease)
 	if code, body := get(); code != 503 || body.Ready || body.Checks["outbox_worker"] != "not started" || body.Checks["database"] != "ok" {
 		t.Errorf("before the worker ran: %d %+v", code, body)
 	}
