@@ -40,14 +40,14 @@ func CheckMerchantPeople(m *Merchant, manager, backup *User) error {
 	// work, another team, another role): different answers would tell an
 	// agent which ids are colleagues at work in other teams.
 	p := Problems{}
-	if manager == nil || !manager.Available() || (manager.Role != RoleAgent && manager.Role != RoleLead) || !HoldsPortfolio(manager, m.TeamID) {
+	if manager == nil || !HoldsPortfolio(manager, m.TeamID) {
 		p.Add("account_manager_id", "应为该团队在岗的业务员或主管", "must be an agent or lead at work in the merchant's team")
 	}
 	if m.BackupManagerID != nil {
 		switch {
 		case *m.BackupManagerID == m.AccountManagerID:
 			p.Add("backup_manager_id", "备岗客户经理不能是客户经理本人", "the backup manager must be someone other than the account manager")
-		case backup == nil || !backup.Available() || (backup.Role != RoleAgent && backup.Role != RoleLead) || !HoldsPortfolio(backup, m.TeamID):
+		case backup == nil || !HoldsPortfolio(backup, m.TeamID):
 			p.Add("backup_manager_id", "应为该团队在岗的业务员或主管", "must be an agent or lead at work in the merchant's team")
 		}
 	}
