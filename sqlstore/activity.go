@@ -23,7 +23,7 @@ func (s *Store) MerchantActivity(ctx context.Context, a poscare.Actor, merchantI
 		if _, err := t.visibleMerchant(ctx, a, merchantID); err != nil {
 			return err
 		}
-		in, args := inStrings(poscare.MerchantFacingActions())
+		in, args := inList(poscare.MerchantFacingActions())
 		q := "SELECT " + prefixed("al.", auditCols) + `, COALESCE(u.role, '') FROM audit_log al LEFT JOIN users u ON u.id = al.actor_id
 			WHERE al.action IN ` + in + ` AND (
 				(al.entity = 'merchant' AND al.entity_id = ?)
@@ -60,17 +60,3 @@ type withRole struct {
 }
 
 func (w withRole) Scan(dest ...any) error { return w.r.Scan(append(dest, w.role)...) }
-
-// inStrings is inList for strings.
-func inStrings(xs []string) (string, []any) {
-	args := make([]any, len(xs))
-	marks := make([]byte, 0, 2*len(xs))
-	for i, x := range xs {
-		args[i] = x
-		if i > 0 {
-			marks = append(marks, ',')
-		}
-		marks = append(marks, '?')
-	}
-	return "(" + string(marks) + ")", args
-}

@@ -477,7 +477,7 @@ func strategyName(s poscare.Strategy) poscare.Text {
 }
 
 // inList renders "(?, ?, …)" for ids.
-func inList(ids []int64) (string, []any) {
+func inList[T any](ids []T) (string, []any) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
