@@ -44,6 +44,9 @@ type Error struct {
 	// Fields maps a field name (as in JSON) to what is wrong with it.
 	Fields map[string]Text
 	Cause  error
+	// Msg is the catalog message Message was rendered from, when it was
+	// (Fail); nil for a message written out in place.
+	Msg *Msg
 }
 
 func (e *Error) Error() string {
