@@ -191,15 +191,7 @@ func BuildRiskReport(since time.Time, counts map[string]int, es []AuditEntry) *R
 	return r
 }
 
-// HandoverMessage is the notice a merchant gets about its new contact, in
-// both languages.
-func HandoverMessage(merchant string, to *User) (subject, body Text) {
-	subject = Text{Zh: "您的服务联系人已变更", En: "Your service contact has changed"}
-	body = Text{
-		Zh: "尊敬的" + merchant + "：为保证服务不中断，您的客户经理已变更为" + to.Name + "，电话" + to.Mobile +
-			"。如有任何问题请直接联系，或拨打24小时服务热线。",
-		En: "Dear " + merchant + ": so that your service is never interrupted, your account manager is now " + to.Name +
-			", phone " + to.Mobile + ". Contact them directly with any question, or call our 24-hour service line.",
-	}
-	return subject, body
+// HandoverMessage is the notice a merchant gets about its new contact.
+func HandoverMessage(merchant string, to *User) (subject, body Msg) {
+	return M("notice.handover.subject"), M("notice.handover.body", "merchant", merchant, "manager", to.Name, "phone", to.Mobile)
 }

@@ -52,7 +52,7 @@ func TestWorkerOutlastsItsLease(t *testing.T) {
 				// One database for both cases: A's message is the only one due.
 				key := fmt.Sprintf("slow:%d", i)
 				due := time.Now().Add(-time.Minute).UnixMicro()
-				if _, err := raw.Exec(bind(`INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
+				if _, err := raw.Exec(bind(`INSERT INTO outbox (dedupe_key, channel, address, lang, subject_msg, body_msg, status, next_attempt_at, created_at)
 					VALUES (?, 'sms', '13900000001', 'zh', '通知', '正文', 'queued', ?, ?)`), key, due, due); err != nil {
 					t.Fatal(err)
 				}

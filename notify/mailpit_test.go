@@ -240,7 +240,8 @@ func TestWorkerDeliversOutboxToMailpitOnce(t *testing.T) {
 			}
 
 			got := mp.WaitForOne(t, "to:"+to)
-			subject, body := poscare.HandoverMessage(w.Merchant.LegalName, w.Spare)
+			sm, bm := poscare.HandoverMessage(w.Merchant.LegalName, w.Spare)
+			subject, body := sm.Text(), bm.Text()
 			if got.Subject != subject.Zh {
 				t.Errorf("Subject = %q, want %q", got.Subject, subject.Zh)
 			}

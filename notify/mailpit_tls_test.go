@@ -243,7 +243,8 @@ func TestWorkerRecordsAWrongPasswordAsAFailedAttempt(t *testing.T) {
 		t.Fatalf("retry: sent %d failed %d: %v", sent, failed, err)
 	}
 	got := mp.WaitForOne(t, "to:"+to)
-	subject, _ := poscare.HandoverMessage(w.Merchant.LegalName, w.Spare)
+	sm, _ := poscare.HandoverMessage(w.Merchant.LegalName, w.Spare)
+	subject := sm.Text()
 	if got.Subject != subject.Zh {
 		t.Errorf("Subject = %q, want %q", got.Subject, subject.Zh)
 	}

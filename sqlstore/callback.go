@@ -76,7 +76,7 @@ func (s *Store) RequestCallback(ctx context.Context, a poscare.Actor, merchantID
 			Zh: fmt.Sprintf("商户 %s 请求回电，请在 %s内联系。留言：%s", m.LegalName, within.Zh, orNone(note, "无")),
 			En: fmt.Sprintf("Merchant %s asks to be called back; please call within %s. Message: %s", m.LegalName, within.En, orNone(note, "none")),
 		}
-		if err := t.tellStaff(ctx, assignee, fmt.Sprintf("task:%d", id), subject, body); err != nil {
+		if err := t.tellStaff(ctx, assignee, fmt.Sprintf("task:%d", id), poscare.Recorded(subject), poscare.Recorded(body)); err != nil {
 			return err
 		}
 		// Nobody in the chain is at work: the service centre, the lead and
@@ -86,7 +86,7 @@ func (s *Store) RequestCallback(ctx context.Context, a poscare.Actor, merchantID
 			if err != nil {
 				return err
 			}
-			if err := t.alertStaff(ctx, am, fmt.Sprintf("task:%d:centre", id), subject, body); err != nil {
+			if err := t.alertStaff(ctx, am, fmt.Sprintf("task:%d:centre", id), poscare.Recorded(subject), poscare.Recorded(body)); err != nil {
 				return err
 			}
 		}

@@ -75,7 +75,7 @@ func (s *Store) IncidentNotifications(ctx context.Context, a poscare.Actor, inci
 		if sum, err = t.deliverySummary(ctx, incidentID, cond, sa); err != nil {
 			return err
 		}
-		q := `SELECT o.id, o.channel, o.address, o.subject, o.body, o.status, o.attempts, o.created_at, o.sent_at,
+		q := `SELECT o.id, o.channel, o.address, o.lang, o.subject_msg, o.body_msg, o.status, o.attempts, o.created_at, o.sent_at,
 			COALESCE(m.id, 0), COALESCE(m.legal_name, '') FROM outbox o LEFT JOIN merchants m ON m.id = o.merchant_id
 			WHERE o.incident_id = ? AND ` + cond
 		args := append([]any{incidentID}, sa...)
@@ -98,8 +98,10 @@ func scanIncidentNotification(r scanner) (*IncidentNotification, error) {
 	var n IncidentNotification
 	var created int64
 	var sent sql.NullInt64
-	err := r.Scan(&n.ID, &n.Channel, &n.Address, &n.Subject, &n.Body, &n.Status, &n.Attempts, &created, &sent, &n.MerchantID, &n.MerchantName)
+	var lang, subject, body string
+	err := r.Scan(&n.ID, &n.Channel, &n.Address, &lang, &subject, &body, &n.Status, &n.Attempts, &created, &sent, &n.MerchantID, &n.MerchantName)
 	n.CreatedAt, n.SentAt = fromMicros(created), timePtr(sent)
+	n.Subject, n.Body = poscare.DecodeMsg(subject).In(lang), poscare.DecodeMsg(body).In(lang)
 	return &n, err
 }
 

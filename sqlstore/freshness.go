@@ -93,7 +93,7 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 					Zh: "商户和同事需要随时联系到您。请登录控制台，在「我的任务」中核对手机、邮箱和微信：有变化请更新，无误请确认。",
 					En: "Merchants and colleagues must always be able to reach you. Please open My tasks in the console and check your mobile, email and WeChat: update what changed, confirm what did not.",
 				}
-				if err := t.tellStaff(ctx, u.ID, key, subject, body); err != nil {
+				if err := t.tellStaff(ctx, u.ID, key, poscare.Recorded(subject), poscare.Recorded(body)); err != nil {
 					return err
 				}
 			}

@@ -324,7 +324,7 @@ func planBareHandover(b *testing.B, hw *handoverWorld, dsn string) *bareHandover
 		last = id
 		subject, body := poscare.HandoverMessage(name, hw.w.Spare)
 		x.outbox = append(x.outbox, []any{fmt.Sprintf("incident:%d:merchant:%d", x.incident, id), id, x.incident, channel[kind], value, lang,
-			subject.In(lang), body.In(lang), "queued", now, now})
+			subject.Encode(), body.Encode(), "queued", now, now})
 	}
 	rows.Close()
 	entry("declare_missing", poscare.EntityUser, agent, `{"status":"active"}`, fmt.Sprintf(`{"status":"missing","incident_id":%d}`, x.incident))
@@ -400,7 +400,7 @@ func (x *bareHandover) run(b *testing.B) int {
 	exec("UPDATE application_stages SET responsible_id = ? WHERE responsible_id = ? AND completed_at IS NULL", x.hw.w.Spare.ID, x.hw.agent.ID)
 	insert("audit_log", "seq, at, actor_id, actor_login, action, entity, entity_id, before_json, after_json, source, prev_hash, hash", x.audit)
 	insert("handovers", "incident_id, kind, record_id, detail, from_user, to_user, at", x.handovers)
-	insert("outbox", "dedupe_key, merchant_id, incident_id, channel, address, lang, subject, body, status, next_attempt_at, created_at", x.outbox)
+	insert("outbox", "dedupe_key, merchant_id, incident_id, channel, address, lang, subject_msg, body_msg, status, next_attempt_at, created_at", x.outbox)
 	must(b, tx.Commit())
 	return n
 }

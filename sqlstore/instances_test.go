@@ -41,7 +41,7 @@ func TestClaimMessagesTwoInstances(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i := range total {
-				if _, err := tx.Exec(rawSQL(dsn, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
+				if _, err := tx.Exec(rawSQL(dsn, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject_msg, body_msg, status, next_attempt_at, created_at)
 					VALUES (?, 'email', ?, 'zh', '通知', '正文', 'queued', ?, ?)`), fmt.Sprintf("claim:%d", i), fmt.Sprintf("m%d@example.cn", i), now, now); err != nil {
 					t.Fatal(err)
 				}

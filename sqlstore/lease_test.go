@@ -32,7 +32,7 @@ func TestOutboxLeaseLost(t *testing.T) {
 			a, b := testenv.Open(t, dsn), testenv.Open(t, dsn)
 			db := rawDB(t, dsn)
 			t0 := time.Now().Truncate(time.Second)
-			if _, err := db.Exec(rawSQL(dsn, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
+			if _, err := db.Exec(rawSQL(dsn, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject_msg, body_msg, status, next_attempt_at, created_at)
 				VALUES ('lease:1', 'sms', '13900000001', 'zh', '通知', '正文', 'queued', ?, ?)`), t0.Add(-time.Minute).UnixMicro(), t0.Add(-time.Minute).UnixMicro()); err != nil {
 				t.Fatal(err)
 			}

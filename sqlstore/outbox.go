@@ -84,8 +84,11 @@ func (s *Store) ClaimMessages(ctx context.Context, n int) ([]*Message, error) {
 		scan := func(r scanner) (*Message, error) {
 			var m Message
 			var merchant sql.NullInt64
-			err := r.Scan(&m.ID, &m.DedupeKey, &merchant, &m.Channel, &m.Address, &m.Subject, &m.Body, &m.Attempts, &m.due)
+			var lang, subject, body string
+			err := r.Scan(&m.ID, &m.DedupeKey, &merchant, &m.Channel, &m.Address, &lang, &subject, &body, &m.Attempts, &m.due)
 			m.MerchantID = int64Ptr(merchant)
+			// Put into words now, in the reader's language.
+			m.Subject, m.Body = poscare.DecodeMsg(subject).In(lang), poscare.DecodeMsg(body).In(lang)
 			return &m, err
 		}
 		lease := micros(t.now.Add(t.s.SendLeaseOf()))
@@ -94,7 +97,7 @@ func (s *Store) ClaimMessages(ctx context.Context, n int) ([]*Message, error) {
 		if t.s.dialect == Postgres {
 			out, err = queryAllTx(ctx, t, `WITH due AS (`+due+` FOR UPDATE SKIP LOCKED)
 				UPDATE outbox o SET status = 'sending', next_attempt_at = ? FROM due WHERE o.id = due.id
-				RETURNING o.id, o.dedupe_key, o.merchant_id, o.channel, o.address, o.subject, o.body, o.attempts, due.next_attempt_at`,
+				RETURNING o.id, o.dedupe_key, o.merchant_id, o.channel, o.address, o.lang, o.subject_msg, o.body_msg, o.attempts, due.next_attempt_at`,
 				[]any{micros(t.now), n, lease}, scan)
 			for _, m := range out {
 				m.lease = lease
@@ -102,7 +105,7 @@ func (s *Store) ClaimMessages(ctx context.Context, n int) ([]*Message, error) {
 			slices.SortFunc(out, func(a, b *Message) int { return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.ID, b.ID)) })
 			return err
 		}
-		found, err := queryAllTx(ctx, t, `SELECT id, dedupe_key, merchant_id, channel, address, subject, body, attempts, next_attempt_at FROM outbox
+		found, err := queryAllTx(ctx, t, `SELECT id, dedupe_key, merchant_id, channel, address, lang, subject_msg, body_msg, attempts, next_attempt_at FROM outbox
 			WHERE status IN ('queued', 'sending') AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, []any{micros(t.now), n}, scan)
 		if err != nil || len(found) == 0 {
 			return err
@@ -288,8 +291,8 @@ func (t *Tx) fallBack(ctx context.Context, m *Message) error {
 			continue
 		}
 		key := m.DedupeKey + ":via:" + r.channel + ":" + r.address
-		_, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, merchant_id, incident_id, channel, address, lang, subject, body, status, next_attempt_at, created_at)
-			SELECT ?, merchant_id, incident_id, ?, ?, lang, subject, body, 'queued', ?, ? FROM outbox WHERE id = ?`, key, r.channel, r.address, micros(t.now), micros(t.now), m.ID)
+		_, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, merchant_id, incident_id, channel, address, lang, subject_msg, body_msg, status, next_attempt_at, created_at)
+			SELECT ?, merchant_id, incident_id, ?, ?, lang, subject_msg, body_msg, 'queued', ?, ? FROM outbox WHERE id = ?`, key, r.channel, r.address, micros(t.now), micros(t.now), m.ID)
 		return err
 	}
 	return nil

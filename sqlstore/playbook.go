@@ -237,7 +237,7 @@ func (s *Store) failRequest(ctx context.Context, requestID int64, cause error, r
 			Zh: "对 " + person.Name + " 的应急预案申报未能执行（" + poscare.Message(cause, "zh") + "）。其账号和商户仍未交接，请立即在控制台重新申报。",
 			En: "The declaration for " + person.Name + " could not be carried out (" + poscare.Message(cause, "en") + "). Their access and merchants have not been handed over: declare again in the console now.",
 		}
-		return t.alertStaff(ctx, person, fmt.Sprintf("alert:request:%d:refused", requestID), subject, body)
+		return t.alertStaff(ctx, person, fmt.Sprintf("alert:request:%d:refused", requestID), poscare.Recorded(subject), poscare.Recorded(body))
 	})
 	if err != nil && s.Log != nil {
 		s.Log.Error("playbook request: recording the failure", "request", requestID, "err", err)
@@ -566,10 +566,10 @@ func (t *Tx) queueNotices(ctx context.Context, incident any, key func(int64) str
 			// In the contact's language.
 			subject, body := poscare.HandoverMessage(p.name, to)
 			rows = append(rows, []any{key(mid), mid, incident, channelFor[poscare.ChannelKind(p.kind)],
-				p.value, p.lang, subject.In(p.lang), body.In(p.lang), "queued", micros(t.now), micros(t.now)})
+				p.value, p.lang, subject.Encode(), body.Encode(), "queued", micros(t.now), micros(t.now)})
 		}
 	}
-	err := t.insertRows(ctx, "outbox", []string{"dedupe_key", "merchant_id", "incident_id", "channel", "address", "lang", "subject", "body", "status",
+	err := t.insertRows(ctx, "outbox", []string{"dedupe_key", "merchant_id", "incident_id", "channel", "address", "lang", "subject_msg", "body_msg", "status",
 		"next_attempt_at", "created_at"}, rows)
 	return len(rows), silent, err
 }
@@ -834,13 +834,16 @@ func (s *Store) MerchantNotifications(ctx context.Context, a poscare.Actor, merc
 			return err
 		}
 		var err error
-		out, err = queryAllTx(ctx, t, "SELECT id, channel, address, subject, body, status, attempts, created_at, sent_at FROM outbox WHERE merchant_id = ? ORDER BY id DESC LIMIT 100",
+		out, err = queryAllTx(ctx, t, "SELECT id, channel, address, lang, subject_msg, body_msg, status, attempts, created_at, sent_at FROM outbox WHERE merchant_id = ? ORDER BY id DESC LIMIT 100",
 			[]any{merchantID}, func(r scanner) (*Notification, error) {
 				var n Notification
 				var created int64
 				var sent sql.NullInt64
-				err := r.Scan(&n.ID, &n.Channel, &n.Address, &n.Subject, &n.Body, &n.Status, &n.Attempts, &created, &sent)
+				var lang, subject, body string
+				err := r.Scan(&n.ID, &n.Channel, &n.Address, &lang, &subject, &body, &n.Status, &n.Attempts, &created, &sent)
 				n.CreatedAt, n.SentAt = fromMicros(created), timePtr(sent)
+				// In the words the merchant reads them in.
+				n.Subject, n.Body = poscare.DecodeMsg(subject).In(lang), poscare.DecodeMsg(body).In(lang)
 				return &n, err
 			})
 		return err

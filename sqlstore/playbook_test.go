@@ -624,7 +624,7 @@ func TestPlaybookResumeRefusedWhenRequesterLostAccess(t *testing.T) {
 			if e := lastEntryOf(t, s, poscare.EntityUser, agent.ID); e.Action != "declare_refused" {
 				t.Fatalf("last entry about the agent: %s", e.Action)
 			}
-			if got := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = 'ops@poscare.example' AND subject LIKE '%应急预案未能执行%'"); got != 1 {
+			if got := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = 'ops@poscare.example' AND subject_msg LIKE '%应急预案未能执行%'"); got != 1 {
 				t.Fatalf("%d alerts to ops", got)
 			}
 			if n, _ := s.ResumePlaybooks(ctx); n != 0 {

@@ -113,7 +113,7 @@ func (s *Store) alertOnBlock(ctx context.Context, a poscare.Actor, err error) er
 				person.Name, person.Login, limit, span.En, en.String()),
 		}
 		// One alert per person and window: a repeated refusal adds none.
-		return t.alertStaff(ctx, person, fmt.Sprintf("bulk:%d:%d", a.UserID, t.now.Truncate(window).Unix()), subject, body)
+		return t.alertStaff(ctx, person, fmt.Sprintf("bulk:%d:%d", a.UserID, t.now.Truncate(window).Unix()), poscare.Recorded(subject), poscare.Recorded(body))
 	})
 	if aerr != nil {
 		s.Log.Error("bulk removal refused, but its alert could not be queued", "user_id", a.UserID, "err", aerr)

@@ -66,20 +66,22 @@ func TestStoreDeletionProtection(t *testing.T) {
 					t.Fatalf("%d alerts to the lead, want 1", n)
 				}
 				for addr, want := range map[string]string{"lead1@poscare.example": "【预警】批量删除客户已被拦截", "ops@poscare.example": "[Alert] bulk removal of customers blocked"} {
-					q := "SELECT COUNT(*) FROM outbox WHERE address = ? AND subject LIKE '" + want + "%'"
+					q := "SELECT COUNT(*) FROM outbox WHERE address = ? AND subject_msg LIKE '%" + want + "%'"
 					if n := count(t, s, dsn, q, addr); n != 1 {
 						t.Errorf("%d alerts to %s starting %q, want 1", n, addr, want)
 					}
 				}
 				// The alert names what was removed, and the window in words.
-				var zh, en string
+				var zh, en, opsLang string
 				db := rawDB(t, dsn)
-				if err := db.QueryRow("SELECT body FROM outbox WHERE address = 'lead1@poscare.example'").Scan(&zh); err != nil {
+				if err := db.QueryRow("SELECT body_msg FROM outbox WHERE address = 'lead1@poscare.example'").Scan(&zh); err != nil {
 					t.Fatal(err)
 				}
-				if err := db.QueryRow("SELECT body FROM outbox WHERE address = 'ops@poscare.example'").Scan(&en); err != nil {
+				zh = poscare.DecodeMsg(zh).In("zh")
+				if err := db.QueryRow("SELECT body_msg, lang FROM outbox WHERE address = 'ops@poscare.example'").Scan(&en, &opsLang); err != nil {
 					t.Fatal(err)
 				}
+				en = poscare.DecodeMsg(en).In(opsLang)
 				first, err := s.GetMerchant(ctx, lead, ids[0])
 				if err != nil {
 					t.Fatal(err)

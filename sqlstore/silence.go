@@ -155,7 +155,7 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 			body := poscare.Text{Zh: why.Zh + "。其商户的服务联系人已自动转给备岗人员，请尽快核实。",
 				En: "Poscare " + why.En + ". Their merchants' service contact has passed to the backup; please check on them soon."}
 			key := fmt.Sprintf("alert:%d:%d:unreachable", si.User.ID, t.now.Truncate(24*time.Hour).Unix())
-			if err := t.alertStaff(ctx, si.User, key, subject, body); err != nil {
+			if err := t.alertStaff(ctx, si.User, key, poscare.Recorded(subject), poscare.Recorded(body)); err != nil {
 				return err
 			}
 			marked = append(marked, si)
@@ -172,7 +172,7 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 // by email, its subject by SMS and WeChat (the centre's number is a
 // hotline, so it gets email only). key names the alert: one message per key and address,
 // however often it is raised.
-func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, subject, body poscare.Text) error {
+func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, subject, body poscare.Msg) error {
 	// Ops at work, and the team's lead unless gone (a lead on leave still
 	// reads mail), never the person the alert is about.
 	who := "role = 'ops' AND status = 'active'"
@@ -198,7 +198,7 @@ func (t *Tx) alertStaff(ctx context.Context, about *poscare.User, key string, su
 
 // tellStaff queues a message to one staff member, as alertStaff does to
 // many: the whole text by email, the subject by SMS and WeChat.
-func (t *Tx) tellStaff(ctx context.Context, userID int64, key string, subject, body poscare.Text) error {
+func (t *Tx) tellStaff(ctx context.Context, userID int64, key string, subject, body poscare.Msg) error {
 	var r reader
 	if err := t.queryRow(ctx, "SELECT email, mobile, wechat, lang FROM users WHERE id = ?", userID).Scan(&r.email, &r.mobile, &r.wechat, &r.lang); err != nil {
 		return t.s.translate(err)
@@ -212,24 +212,24 @@ type reader struct{ email, mobile, wechat, lang string }
 // queueForStaff queues one message per reader and configured channel they
 // have an address for; key names the message, so it is queued once per
 // address however often it is raised.
-func (t *Tx) queueForStaff(ctx context.Context, readers []*reader, key string, subject, body poscare.Text) error {
+func (t *Tx) queueForStaff(ctx context.Context, readers []*reader, key string, subject, body poscare.Msg) error {
 	seen := map[string]bool{}
 	for _, r := range readers {
 		for _, channel := range t.s.AlertChannels {
-			addr, text := r.email, body.In(r.lang)
+			addr, text := r.email, body
 			if channel == "sms" || channel == "wechat" {
 				addr = map[string]string{"sms": r.mobile, "wechat": r.wechat}[channel]
-				text = subject.In(r.lang) + poscare.Text{Zh: "。详情请查看邮件或控制台。", En: ". Details in your email and the console."}.In(r.lang)
+				text = poscare.ShortAlert(subject)
 			}
 			if addr == "" || seen[channel+":"+addr] {
 				continue
 			}
 			seen[channel+":"+addr] = true
 			k := key + ":" + addr
-			if _, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject, body, status, next_attempt_at, created_at)
+			if _, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, channel, address, lang, subject_msg, body_msg, status, next_attempt_at, created_at)
 				SELECT ?, ?, ?, ?, ?, ?, 'queued', ?, ? WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE dedupe_key = ?)
 				ON CONFLICT (dedupe_key) DO NOTHING`,
-				k, channel, addr, r.lang, subject.In(r.lang), text, micros(t.now), micros(t.now), k); err != nil {
+				k, channel, addr, r.lang, subject.Encode(), text.Encode(), micros(t.now), micros(t.now), k); err != nil {
 				return err
 			}
 		}

@@ -82,7 +82,7 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 				if err != nil || len(got) != 1 || got[0].User.ID != agent.ID || got[0].ColleaguesFailed != 3 {
 					t.Fatalf("sweep: %+v %v", got, err)
 				}
-				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND body LIKE '%疑似失联%' AND address = ?", leadUser.Mobile); n != 1 {
+				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND body_msg LIKE '%疑似失联%' AND address = ?", leadUser.Mobile); n != 1 {
 					t.Errorf("%d SMS alerts to the lead's mobile, want 1", n)
 				}
 				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'wechat' AND address = ?", leadUser.WeChat); n != 1 {

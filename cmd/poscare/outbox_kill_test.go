@@ -96,7 +96,7 @@ func TestOutboxSurvivesSIGKILL(t *testing.T) {
 	type message struct{ key, channel, address, subject, body, status string }
 	outbox := func() []message {
 		t.Helper()
-		rows, err := raw.Query("SELECT dedupe_key, channel, address, subject, body, status FROM outbox ORDER BY id")
+		rows, err := raw.Query("SELECT dedupe_key, channel, address, lang, subject_msg, body_msg, status FROM outbox ORDER BY id")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,9 +104,12 @@ func TestOutboxSurvivesSIGKILL(t *testing.T) {
 		var out []message
 		for rows.Next() {
 			var m message
-			if err := rows.Scan(&m.key, &m.channel, &m.address, &m.subject, &m.body, &m.status); err != nil {
+			var lang string
+			if err := rows.Scan(&m.key, &m.channel, &m.address, &lang, &m.subject, &m.body, &m.status); err != nil {
 				t.Fatal(err)
 			}
+			// As the gateway gets them: in the reader's language.
+			m.subject, m.body = poscare.DecodeMsg(m.subject).In(lang), poscare.DecodeMsg(m.body).In(lang)
 			out = append(out, m)
 		}
 		if err := rows.Err(); err != nil {

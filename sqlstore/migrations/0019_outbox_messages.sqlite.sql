@@ -1,0 +1,8 @@
+-- Outbox messages are stored as catalog messages (a key and its
+-- parameters, JSON) and rendered in the row's language when sent or
+-- read. Rows written before keep their words as "recorded" messages.
+ALTER TABLE outbox RENAME COLUMN subject TO subject_msg;
+ALTER TABLE outbox RENAME COLUMN body TO body_msg;
+UPDATE outbox SET
+    subject_msg = json_object('key', 'recorded', 'args', json_object('text', json_object('zh', subject_msg, 'en', subject_msg))),
+    body_msg = json_object('key', 'recorded', 'args', json_object('text', json_object('zh', body_msg, 'en', body_msg)));
