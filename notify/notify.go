@@ -386,6 +386,11 @@ type Worker struct {
 	// one too (the server's metrics and readiness heartbeat). It is
 	// called on the worker's goroutine and must not block.
 	AfterBatch func(sent, failed int, took time.Duration, err error)
+	// OnClaim, when set, hears how many messages a batch claimed and
+	// whether it came full (more may be due), before any is sent: the job
+	// engine queues the next batch then, for another instance to send
+	// while this one does.
+	OnClaim func(claimed int, full bool)
 }
 
 // RunOnce sends what is due now, up to one batch, and reports how many went
@@ -415,6 +420,9 @@ func (w *Worker) runBatch(ctx context.Context) (sent, failed int, full bool, err
 	ms, err := w.Store.ClaimMessages(ctx, batch)
 	if err != nil {
 		return 0, 0, false, err
+	}
+	if w.OnClaim != nil {
+		w.OnClaim(len(ms), len(ms) == batch)
 	}
 	// A shutdown (ctx ending) lets the sends under way finish, within
 	// Grace, rather than cut them off after the gateway may have taken the
@@ -540,6 +548,12 @@ hand:
 		rcancel()
 	}
 	return sent, failed, len(ms) == batch, err
+}
+
+// RunBatch sends one batch, as RunOnce does, and reports besides whether
+// it came full, so more may be due at once: the outbox delivery job.
+func (w *Worker) RunBatch(ctx context.Context) (sent, failed int, full bool, err error) {
+	return w.runBatch(ctx)
 }
 
 // Run sends until ctx ends: batch after batch while they come full, then

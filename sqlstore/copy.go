@@ -256,7 +256,7 @@ func (s *Store) copyTables(ctx context.Context) ([]string, error) {
 		if err := rows.Scan(&name); err != nil {
 			return nil, err
 		}
-		if name != "schema_migrations" {
+		if name != "schema_migrations" && !IsJobTable(name) {
 			out = append(out, name)
 		}
 	}

@@ -95,6 +95,9 @@ type Store struct {
 	// Observer hears playbook runs and failed logins (observer.go); the
 	// server sets its metrics. Nil hears nothing.
 	Observer Observer
+	// Jobs, when set (by serve), puts background jobs on the job engine's
+	// queue in the transaction of the change that causes them (jobs.go).
+	Jobs Enqueuer
 	// beforeTx, when set (by tests), runs first in every write
 	// transaction, to make it collide with another on purpose.
 	beforeTx func(context.Context, *sql.Tx) error
@@ -354,6 +357,8 @@ type Tx struct {
 	pendingAudit  [][]any
 	pendingSearch [][]any
 	nextID        map[string]int64
+	// Jobs enqueued in this transaction, by kind and args (jobs.go).
+	enqueued map[string]bool
 }
 
 // stmt returns the prepared form of q in this transaction.

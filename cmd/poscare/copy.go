@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"poscare/jobs"
 	"poscare/sqlstore"
 )
 
@@ -85,6 +86,11 @@ func cmdCopy(ctx context.Context, args []string, stdout io.Writer) error {
 		checked = "held against the source's checkpoints in " + checkpoints
 	}
 	fmt.Fprintf(stdout, "audit trail intact on the target: %s entries, head %s, %s\n", thousands(rep.AuditEntries), rep.AuditHead, checked)
+	// The job engine's tables are not copied (the source's queued jobs are
+	// redone by the target's periodic ones), but created on the target.
+	if _, err := jobs.Migrate(ctx, dst); err != nil {
+		return fmt.Errorf("target: %w", err)
+	}
 	fmt.Fprintln(stdout, "the target continues the source's audit chain: the source's checkpoints stay valid for it (give serve --audit-checkpoints that file)")
 	fmt.Fprintln(stdout, "start poscare serve on the target with the same POSCARE_DATA_KEYS, POSCARE_INDEX_KEY, POSCARE_AUDIT_KEY and POSCARE_LINK_KEY (or keys file)")
 	return nil

@@ -35,6 +35,7 @@ import (
 	"poscare/console"
 	"poscare/demo"
 	"poscare/httpapi"
+	"poscare/jobs"
 	"poscare/notify"
 	"poscare/observe"
 	"poscare/password"
@@ -430,6 +431,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	if err := store.CheckSchema(ctx); err != nil {
 		return err
 	}
+	if _, err := jobs.Migrate(ctx, store); err != nil {
+		return err
+	}
 	store.ServiceCentre = poscare.ServiceCentre{Name: sqlstore.DefaultServiceCentre.Name, Phone: c["service-phone"], Email: c["service-email"], WeChat: c["service-wechat"]}
 	store.Policy, store.Log, store.AuditCheckpoints = policy, logger, checkpoints
 	metrics := observe.New(version)
@@ -498,8 +502,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 			f()
 		}()
 	}
-	goBackground(web.WarmDashboard)
-	// The outbox worker: every instance runs one; claims keep them apart.
+	// The outbox worker sends the messages; the job engine runs it, a
+	// batch per job, on whichever instance fetches the job.
 	channels := map[string]notify.Channel{}
 	if email != nil {
 		channels["email"] = *email
@@ -514,35 +518,62 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		channels["wechat"] = notify.Webhook{URL: c["wechat-webhook"]}
 	}
 	store.AlertChannels = alertChannels(channels)
+	var worker *notify.Worker
 	// Without any channel the messages wait, queued, until one is
 	// configured, instead of burning their attempts.
 	if len(channels) == 0 {
 		logger.Warn("no notification channel configured (--smtp-url, --sms-webhook, --wechat-webhook): messages stay queued")
 	} else {
-		worker := &notify.Worker{Store: store, Channels: channels, Logger: logger, Grace: grace}
-		// /readyz tells the worker stopped after three leases without a
-		// beat (it beats after every batch, and a batch ends within its
-		// lease); the sweep likewise after three of its rounds.
-		beat := ready.Heartbeat("outbox_worker", 3*store.SendLeaseOf())
-		worker.AfterBatch = func(sent, failed int, took time.Duration, err error) {
-			beat.Beat()
-			metrics.Job("outbox", time.Now().Add(-took), err)
-			metrics.Delivered(sent, failed)
-		}
-		goBackground(func() {
-			defer beat.Stop()
-			worker.Run(ctx)
-		})
+		worker = &notify.Worker{Store: store, Channels: channels, Logger: logger, Grace: grace}
 	}
-	// A declaration whose playbook a crash interrupted is finished before
-	// anyone is served, then again by every sweep (another instance's).
-	resumePlaybooks(ctx, store, logger, metrics)
+	// The job engine: the outbox deliveries, the sweeps, the playbook's
+	// resumes and checks run as jobs in the database, queued in the
+	// transaction that causes them; periodic ones are queued by one
+	// elected instance, so each runs once across all of them.
 	every := c.duration("sweep-every")
-	sweepBeat := ready.Heartbeat("sweep", 3*every)
+	engine := jobs.New(store, jobs.Config{DSN: c["db"], Logger: logger, Observer: metrics})
+	if err := registerJobs(engine, jobDeps{store: store, worker: worker, web: web, logger: logger, metrics: metrics, every: every}); err != nil {
+		return err
+	}
+	if err := engine.Start(ctx); err != nil {
+		return err
+	}
+	store.Jobs = engine
+	metrics.WatchJobs(jobStats(engine))
 	goBackground(func() {
-		defer sweepBeat.Stop()
-		sweep(ctx, store, logger, metrics, sweepBeat, every)
+		<-ctx.Done()
+		// Sends under way finish within the grace period and are
+		// recorded; what was claimed but not begun goes back at once.
+		stop, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		if err := engine.Stop(stop); err != nil {
+			logger.Warn("shutdown: jobs still under way were cut off", "err", err)
+		}
 	})
+	// At start, whether or not this instance is elected to queue the
+	// periodic jobs: the dashboard's count into this process's cache, a
+	// look at the outbox (a start after a crash may follow the last
+	// delivery, and the instance that died may have been the leader,
+	// whose term outlives it by seconds), and the informed check after it.
+	start := []sqlstore.JobArgs{warmDashboard{}, sqlstore.MarkInformed{}}
+	if worker != nil {
+		start = append(start, sqlstore.DeliverOutbox{})
+	}
+	for _, args := range start {
+		if err := engine.Enqueue(ctx, args); err != nil {
+			logger.Warn("queue job at start", "kind", args.Kind(), "err", err)
+		}
+	}
+	// /readyz: the job runner is up (it works the outbox and the sweeps,
+	// whichever instance's turn each job is).
+	beats := []*observe.Heartbeat{ready.Heartbeat("jobs", 10*time.Second), ready.Heartbeat("sweep", 3*every)}
+	if worker != nil {
+		beats = append(beats, ready.Heartbeat("outbox_worker", 3*store.SendLeaseOf()))
+	}
+	goBackground(func() { beatWhileRunning(ctx, engine, beats...) })
+	// A declaration whose playbook a crash interrupted is finished before
+	// anyone is served, then by the periodic resume job.
+	resumePlaybooks(ctx, store, logger, metrics)
 	goBackground(func() { checkpointAudit(ctx, store, logger, metrics) })
 	if every := c.duration("backup-every"); every > 0 {
 		keep, _ := strconv.Atoi(c["backup-keep"])
@@ -603,7 +634,15 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	fmt.Fprintf(stdout, "applied %d migration(s)\n", n)
-	return store.CheckSchema(ctx)
+	if err := store.CheckSchema(ctx); err != nil {
+		return err
+	}
+	// The job engine's tables, with River's own migrations.
+	if n, err = jobs.Migrate(ctx, store); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "applied %d job engine migration(s)\n", n)
+	return jobs.CheckSchema(ctx, store)
 }
 
 func cmdUserAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -758,41 +797,6 @@ func resumePlaybooks(ctx context.Context, store *sqlstore.Store, logger *slog.Lo
 		logger.Error("resume playbooks", "err", err)
 	} else if n > 0 {
 		logger.Warn("interrupted playbook runs finished", "count", n)
-	}
-}
-
-// sweep looks every so often (--sweep-every) for interrupted playbooks,
-// for staff who went silent and for contacts due for verification; it
-// beats at the start of every round.
-func sweep(ctx context.Context, store *sqlstore.Store, logger *slog.Logger, m *observe.Metrics, beat *observe.Heartbeat, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for first := true; ; first = false {
-		beat.Beat()
-		if !first { // serve has just resumed them before listening
-			resumePlaybooks(ctx, store, logger, m)
-		}
-		start := time.Now()
-		n, err := store.SweepStaleContacts(ctx)
-		m.Job("stale_contacts_sweep", start, err)
-		if err != nil && ctx.Err() == nil {
-			logger.Error("stale contacts sweep", "err", err)
-		} else if n > 0 {
-			logger.Info("contact verification tasks created", "count", n)
-		}
-		start = time.Now()
-		marked, err := store.SweepSilence(ctx)
-		m.Job("silence_sweep", start, err)
-		if err != nil && ctx.Err() == nil {
-			logger.Error("silence sweep", "err", err)
-		} else if len(marked) > 0 {
-			logger.Warn("staff suspected unreachable", "count", len(marked))
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
 }
 
