@@ -543,8 +543,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	goBackground(func() {
 		<-ctx.Done()
 		// Sends under way finish within the grace period and are
-		// recorded; what was claimed but not begun goes back at once.
-		stop, cancel := context.WithTimeout(context.Background(), grace)
+		// recorded; what was claimed but not begun goes back at once. The
+		// engine waits a little longer than that grace for the outcomes
+		// to be written (the store closes after it).
+		stop, cancel := context.WithTimeout(context.Background(), grace+3*time.Second)
 		defer cancel()
 		if err := engine.Stop(stop); err != nil {
 			logger.Warn("shutdown: jobs still under way were cut off", "err", err)
