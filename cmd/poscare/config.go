@@ -75,7 +75,7 @@ var options = []option{
 	{name: "backup-every", def: "0", help: "take a backup this often (Go duration, e.g. 24h); 0: no scheduled backups", check: duration},
 	{name: "backup-keep", def: "7", help: "scheduled backups kept in backup-dir, newest first; older ones of poscare's naming are deleted", check: atLeast(1)},
 	{name: "pg-bin", def: "", help: "folder with pg_dump and pg_restore (empty: PATH, then /usr/lib/postgresql/*/bin)"},
-	{name: "sweep-every", def: "10m", help: "how often the server sweeps for interrupted playbooks, silent staff and contacts due for verification (Go duration, at least 1s); every instance sweeps, and each finding is acted on once", check: func(v string) error {
+	{name: "sweep-every", def: "10m", help: "how often the server sweeps for interrupted playbooks, silent staff and contacts due for verification (Go duration, at least 1s); each sweep is a job run once across all instances, by whichever takes it, and each finding is acted on once", check: func(v string) error {
 		if d, err := time.ParseDuration(v); err != nil || d < time.Second {
 			return errors.New("must be a duration of at least 1s, such as 30s or 10m")
 		}
