@@ -110,6 +110,30 @@ var Permissions = map[Role]map[string]actions{
 	},
 }
 
+// Grant adds a capability's kind of record to the role table: which role
+// may do what to it. A capability declares its own kinds beside its rules
+// (var _ = poscare.Grant(…)), so that adding one needs no edit of the
+// table above; a role given actions on a kind the table already holds for
+// it panics, because two declarations of one policy would drift apart. It
+// returns true for use as a variable declaration.
+func Grant(entity string, byRole map[Role][]Action) bool {
+	for role := range byRole {
+		if _, taken := Permissions[role][entity]; taken {
+			panic("poscare: permissions for " + entity + " declared twice for " + string(role))
+		}
+		if role != roleSystem && !role.Valid() {
+			panic("poscare: permissions for " + entity + " given to an unknown role " + string(role))
+		}
+	}
+	for role, acts := range byRole {
+		if Permissions[role] == nil {
+			Permissions[role] = map[string]actions{}
+		}
+		Permissions[role][entity] = slices.Clone(acts)
+	}
+	return true
+}
+
 // Can reports whether the actor's role may do act to records of entity at
 // all. Whether a particular row is visible is a separate question.
 func (a Actor) Can(entity string, act Action) bool {
