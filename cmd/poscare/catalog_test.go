@@ -27,9 +27,10 @@ const moduleRoot = "../.."
 // dynamicPrefixes are the key prefixes the program reaches by joining a
 // prefix and a value it holds, so that no literal names the whole key.
 // Every key under one of them counts as used; each must still be found
-// in the source (as the prefix, or the prefix without its dot as an
-// Enum, enumOptions or valueKeys argument), so that a prefix no longer
-// used cannot keep dead keys alive.
+// in the source (as the prefix in Go or in a template's printf, or the
+// prefix without its dot as an Enum, enumOptions or valueKeys argument),
+// so that a prefix no longer used cannot keep dead keys alive. A
+// capability that joins keys the same way adds its prefix here.
 var dynamicPrefixes = map[string]string{
 	"field.":         "poscare.FieldLabel: \"field.\" + the field's JSON name",
 	"entity.":        "poscare.EntityName: \"entity.\" + the entity kind",
@@ -49,7 +50,7 @@ var dynamicPrefixes = map[string]string{
 	"strategy.":      "console Enum \"strategy\": a handover strategy",
 	"tstatus.":       "console Enum \"tstatus\": a terminal status",
 	"ustatus.":       "console Enum \"ustatus\": a staff work status",
-	"task.":          "console task list: \"task.\" + the task kind",
+	"task.":          "console tasks page: printf \"task.%s\" of the task kind",
 	"removals.kind.": "console removals page: printf \"removals.kind.%s\" of the removed record's kind",
 }
 
