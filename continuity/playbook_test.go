@@ -1,23 +1,25 @@
-package poscare
+package continuity
 
 import (
 	"testing"
 	"time"
+
+	"poscare"
 )
 
 // TestRiskReport: the counts come from the whole window, the entries are
 // listed riskiest first and, within a kind, newest first.
 func TestRiskReport(t *testing.T) {
 	since := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	counts := map[string]int{AuditView: 3, AuditExport: 2, "bulk_blocked": 1, "archive": 4, "remove_channel": 5, "update": 7, AuditLogin: 9, AuditLoginFailed: 2}
-	es := []AuditEntry{
+	counts := map[string]int{poscare.AuditView: 3, poscare.AuditExport: 2, "bulk_blocked": 1, "archive": 4, "remove_channel": 5, "update": 7, poscare.AuditLogin: 9, poscare.AuditLoginFailed: 2}
+	es := []poscare.AuditEntry{
 		{Seq: 1, Action: "update"},
-		{Seq: 2, Action: AuditLogin},
+		{Seq: 2, Action: poscare.AuditLogin},
 		{Seq: 3, Action: "archive"},
-		{Seq: 4, Action: AuditView},
-		{Seq: 5, Action: AuditExport},
+		{Seq: 4, Action: poscare.AuditView},
+		{Seq: 5, Action: poscare.AuditExport},
 		{Seq: 6, Action: "bulk_blocked"},
-		{Seq: 7, Action: AuditView},
+		{Seq: 7, Action: poscare.AuditView},
 		{Seq: 8, Action: "remove_channel"},
 	}
 	r := BuildRiskReport(since, counts, es)
