@@ -112,3 +112,89 @@ func TestPlanBackups(t *testing.T) {
 		t.Fatalf("alone: %v", got)
 	}
 }
+
+// TestTakerFor: an item goes with its merchant (to the new account
+// manager, else the current one unless that is the person); else, with
+// all to the backup, to the backup; else to the least loaded agent, who is
+// then busier; else to the backup anyway; else nobody.
+func TestTakerFor(t *testing.T) {
+	agent, lead := staff(1)
+	person, backup, a3, a4, boss := agent(1), agent(2), agent(3), agent(4), lead(5)
+	r := &Run{Person: person, Strategy: poscare.StrategyBackup, Backup: backup, Candidates: []*poscare.User{backup, a3, a4, boss},
+		Plan: map[int64]int64{100: 3}, Load: map[int64]int{2: 5, 3: 1, 4: 1}}
+	cases := []struct {
+		name              string
+		merchant, manager int64
+		want              int64
+	}{
+		{"PlannedMerchantGoesToItsNewManager", 100, 1, 3},
+		{"OtherMerchantStaysWithItsManager", 200, 4, 4},
+		{"MerchantOfThePersonGoesToTheBackup", 300, 1, 2},
+		{"LooseItemGoesToTheBackup", 0, 0, 2},
+	}
+	for _, c := range cases {
+		if got := r.TakerFor(c.merchant, c.manager); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	r.Strategy = poscare.StrategySpread
+	if got := r.TakerFor(0, 0); got != 3 || r.Load[3] != 2 {
+		t.Errorf("spread: %d (load %v), want the least loaded, lowest id, one busier", got, r.Load)
+	}
+	if got := r.TakerFor(0, 0); got != 4 {
+		t.Errorf("spread again: %d, want the next least loaded", got)
+	}
+	r.Candidates = nil
+	if got := r.TakerFor(0, 0); got != 2 {
+		t.Errorf("nobody at work: %d, want the backup", got)
+	}
+	r.Backup = nil
+	if got := r.TakerFor(0, 0); got != 0 {
+		t.Errorf("nobody at all: %d, want 0", got)
+	}
+}
+
+// TestPlanMerchants: archived merchants change hands but are left out of
+// the plan of those to tell and of the load; a backup who cannot take
+// them turns the run to spreading, and says so.
+func TestPlanMerchants(t *testing.T) {
+	agent, _ := staff(1)
+	away := agent(9)
+	away.Status = poscare.UserOnLeave
+	r := &Run{Person: agent(1), Strategy: poscare.StrategyBackup, Backup: away, Candidates: []*poscare.User{agent(2), agent(3)}}
+	plan, err := r.PlanMerchants([]int64{10, 11, 12}, map[int64]bool{12: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.To) != 3 || len(r.Plan) != 2 || r.Plan[12] != 0 {
+		t.Fatalf("plan %v, live plan %v", plan.To, r.Plan)
+	}
+	if !r.FellBack || r.Strategy != poscare.StrategySpread || r.Load[2]+r.Load[3] != 2 {
+		t.Errorf("fell back %v, strategy %s, load %v", r.FellBack, r.Strategy, r.Load)
+	}
+	if got := MerchantsLine(3, r).In("zh"); got != "已移交 3 家商户（按负荷分给团队：备岗人员不在岗或不在本团队，未能全部交给备岗）" {
+		t.Errorf("line %q", got)
+	}
+	if got := MerchantsLine(3, &Run{Strategy: poscare.StrategyBackup}).In("en"); got != "3 merchants handed over (all to the backup)" {
+		t.Errorf("line %q", got)
+	}
+	if _, err := (&Run{Person: agent(1), Strategy: poscare.StrategySpread}).PlanMerchants([]int64{1}, nil); poscare.ErrorCode(err) != poscare.EConflict {
+		t.Errorf("nobody to take them: %v", err)
+	}
+}
+
+// TestStaffBackupFor: a colleague the person backed up gets the person's
+// backup, unless that is the colleague.
+func TestStaffBackupFor(t *testing.T) {
+	agent, _ := staff(1)
+	r := &Run{Backup: agent(2)}
+	if got := StaffBackupFor(r, 3); got == nil || *got != 2 {
+		t.Errorf("colleague 3: %v", got)
+	}
+	if got := StaffBackupFor(r, 2); got != nil {
+		t.Errorf("the backup themself: %v", *got)
+	}
+	if got := StaffBackupFor(&Run{}, 3); got != nil {
+		t.Errorf("no backup: %v", *got)
+	}
+}
