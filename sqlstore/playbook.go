@@ -495,21 +495,27 @@ func (t *Tx) queueNotices(ctx context.Context, incident any, key func(int64) str
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
 		in, args := inList(chunk)
-		routes, err := queryAllTx(ctx, t, `SELECT m.id, m.legal_name, c.id, c.preferred_channel, c.lang, ch.kind, ch.value FROM merchants m
+		r, err := t.query(ctx, `SELECT m.id, m.legal_name, c.id, c.preferred_channel, c.lang, ch.kind, ch.value FROM merchants m
 			JOIN contacts c ON c.merchant_id = m.id AND c.archived_at IS NULL
 			JOIN contact_channels ch ON ch.contact_id = c.id AND ch.removed_at IS NULL
-			WHERE m.id IN `+in+` ORDER BY m.id, c.id, ch.id`, args, func(r scanner) (*continuity.NoticeRoute, error) {
-			var x continuity.NoticeRoute
-			return &x, r.Scan(&x.Merchant, &x.Name, &x.Contact, &x.Preferred, &x.Lang, &x.Kind, &x.Value)
-		})
+			WHERE m.id IN `+in+` ORDER BY m.id, c.id, ch.id`, args...)
 		if err != nil {
 			return 0, nil, err
 		}
-		flat := make([]continuity.NoticeRoute, len(routes))
-		for i, r := range routes {
-			flat[i] = *r
+		routes := make([]continuity.NoticeRoute, 0, 2*len(chunk))
+		for r.Next() {
+			var x continuity.NoticeRoute
+			if err := r.Scan(&x.Merchant, &x.Name, &x.Contact, &x.Preferred, &x.Lang, &x.Kind, &x.Value); err != nil {
+				r.Close()
+				return 0, nil, t.s.translate(err)
+			}
+			routes = append(routes, x)
 		}
-		notices, unreachable := continuity.PlanNotices(chunk, flat, plan, people)
+		r.Close()
+		if err := r.Err(); err != nil {
+			return 0, nil, t.s.translate(err)
+		}
+		notices, unreachable := continuity.PlanNotices(chunk, routes, plan, people)
 		silent = append(silent, unreachable...)
 		for _, n := range notices {
 			rows = append(rows, []any{key(n.Merchant), n.Merchant, incident, n.Channel, n.Address, n.Lang, n.Subject.Encode(), n.Body.Encode(), "queued", micros(t.now), micros(t.now)})
