@@ -92,8 +92,18 @@ func (o Outcome) Sum() poscare.HandoverSum {
 	return s
 }
 
+// checkLabelKeys are the catalog keys of the checklist items' labels,
+// registered from poscare.CheckLabels.
+var checkLabelKeys = map[string]string{
+	poscare.CheckManagementInformed: "playbook.check.management_informed",
+	poscare.CheckPoliceReport:       "playbook.check.police_report",
+	poscare.CheckDataBackup:         "playbook.check.data_backup",
+	poscare.CheckRiskAssessed:       "playbook.check.risk_assessed",
+	poscare.CheckMerchantsInformed:  "playbook.check.merchants_informed",
+}
+
 // CheckLabel names a checklist item (poscare.CheckLabels, in the catalog).
-func CheckLabel(item string) poscare.Msg { return poscare.M("playbook.check." + item) }
+func CheckLabel(item string) poscare.Msg { return poscare.M(checkLabelKeys[item]) }
 
 // KnownCheck reports whether item is one of poscare.ChecklistItems.
 func KnownCheck(item string) bool { return slices.Contains(poscare.ChecklistItems, item) }
