@@ -528,16 +528,33 @@ func (t *Tx) queueNotices(ctx context.Context, incident any, key func(int64) str
 
 // tellEachInPerson gives each merchant's new account manager (plan) a
 // follow-up to tell, by phone or in person, a merchant the playbook could
-// not message, under the dedupe key key(merchant).
+// not message, under the dedupe key key(merchant): the merchants' names
+// in a few statements, the tasks in a few more.
 func (t *Tx) tellEachInPerson(ctx context.Context, key func(int64) string, merchants []int64, plan map[int64]int64) error {
+	names := make(map[int64]string, len(merchants))
+	err := inChunks(merchants, func(in string, args []any) error {
+		rows, err := t.query(ctx, "SELECT id, legal_name FROM merchants WHERE id IN "+in, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return t.s.translate(err)
+			}
+			names[id] = name
+		}
+		return t.s.translate(rows.Err())
+	})
+	if err != nil {
+		return err
+	}
 	tasks := make([]newTask, 0, len(merchants))
 	due := t.now.Add(24 * time.Hour)
 	for _, mid := range merchants {
-		var name string
-		if err := t.queryRow(ctx, "SELECT legal_name FROM merchants WHERE id = ?", mid).Scan(&name); err != nil {
-			return t.s.translate(err)
-		}
-		tasks = append(tasks, newTask{dedupeKey: key(mid), kind: TaskFollowUp, userID: plan[mid], merchantID: mid, title: continuity.TellInPersonTitle(name), due: due})
+		tasks = append(tasks, newTask{dedupeKey: key(mid), kind: TaskFollowUp, userID: plan[mid], merchantID: mid, title: continuity.TellInPersonTitle(names[mid]), due: due})
 	}
 	return t.insertTasks(ctx, tasks)
 }
