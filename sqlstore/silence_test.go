@@ -82,7 +82,7 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 				if err != nil || len(got) != 1 || got[0].User.ID != agent.ID || got[0].ColleaguesFailed != 3 {
 					t.Fatalf("sweep: %+v %v", got, err)
 				}
-				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND body_msg LIKE '%疑似失联%' AND address = ?", leadUser.Mobile); n != 1 {
+				if n := countSaying(t, dsn, "SELECT body_msg, lang FROM outbox WHERE channel = 'sms' AND address = ?", "疑似失联", leadUser.Mobile); n != 1 {
 					t.Errorf("%d SMS alerts to the lead's mobile, want 1", n)
 				}
 				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'wechat' AND address = ?", leadUser.WeChat); n != 1 {
@@ -163,5 +163,40 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// countSaying counts the rows of q, each a stored message and the row's
+// language, whose message put into words in that language contains want.
+func countSaying(t testing.TB, dsn, q, want string, args ...any) int {
+	t.Helper()
+	rows, err := rawDB(t, dsn).Query(rawSQL(dsn, q), args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var msg, lang string
+		if err := rows.Scan(&msg, &lang); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(poscare.DecodeMsg(msg).In(lang), want) {
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestEverySignalIsCounted: each silence signal registered with
+// continuity has the query that loads its count (but inactivity, read
+// from the person's row), so none silently counts 0.
+func TestEverySignalIsCounted(t *testing.T) {
+	t.Parallel()
+	if missing := sqlstore.UncountedSignals(); len(missing) > 0 {
+		t.Fatalf("silence signals without a count in storage: %v", missing)
 	}
 }
