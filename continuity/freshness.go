@@ -122,10 +122,3 @@ func ErrLinkArchived() error { return poscare.Fail(poscare.EInvalid, "freshness.
 // ErrLinkUsed refuses a confirmation link already used, or older than a
 // confirmation since.
 func ErrLinkUsed() error { return poscare.Fail(poscare.EConflict, "freshness.link.used") }
-
-// TellInPersonTitle is the title of the follow-up by which a merchant the
-// playbook could not message is told its new contact by phone or in
-// person.
-func TellInPersonTitle(merchant string) poscare.Msg {
-	return poscare.M("todo.tell_in_person", "merchant", merchant)
-}

@@ -71,5 +71,4 @@ var _ = poscare.Register(map[string]poscare.Text{
 	"todo.verify_self":    {Zh: "请核对并更新您本人的联系方式（手机、邮箱、微信）", En: "Check and update your own contact details (mobile, email, WeChat)"},
 	"todo.verify_contact": {Zh: "核实联系人信息：{merchant} · {contact}", En: "Verify contact details: {merchant} · {contact}"},
 	"todo.callback":       {Zh: "商户请求回电：{merchant}", En: "Callback requested: {merchant}"},
-	"todo.tell_in_person": {Zh: "无可用联系方式，请电话或上门告知新联系人：{merchant}", En: "No way to message them: tell {merchant} about their new contact by phone or in person"},
 })

@@ -46,14 +46,14 @@ const (
 // task kinds owed to merchants.
 const merchantTaskKinds = "('" + TaskCallback + "', '" + TaskFollowUp + "')"
 
-// writeTask writes a task a rule decided on, once per its key: it
+// writeDecidedTask writes a task a rule decided on, once per its key: it
 // reports whether this call wrote it (another run, or another instance,
 // may have already). The title is stored as its message (title_msg).
-func (t *Tx) writeTask(ctx context.Context, x continuity.Task) (bool, error) {
+func (t *Tx) writeDecidedTask(ctx context.Context, x continuity.Task) (bool, error) {
 	res, err := t.exec(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, contact_id, title_msg, notes, due_at, created_at)
 		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)
 		ON CONFLICT (dedupe_key) DO NOTHING`,
-		x.Key, x.Kind, x.UserID, nullID(x.MerchantID), nullID(x.ContactID), x.Title.Encode(), x.Notes, micros(x.Due), micros(t.now), x.Key)
+		x.Key, x.Kind, x.UserID, idOrNull(x.MerchantID), idOrNull(x.ContactID), x.Title.Encode(), x.Notes, micros(x.Due), micros(t.now), x.Key)
 	if err != nil {
 		return false, err
 	}
@@ -61,8 +61,8 @@ func (t *Tx) writeTask(ctx context.Context, x continuity.Task) (bool, error) {
 	return k > 0, t.s.translate(err)
 }
 
-// nullID is an id, or NULL for 0.
-func nullID(id int64) any {
+// idOrNull is an id, or NULL for 0.
+func idOrNull(id int64) any {
 	if id == 0 {
 		return nil
 	}
@@ -116,7 +116,7 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 		}
 		for _, u := range staff {
 			task := continuity.SelfCheckTask(u.ID, t.now, p)
-			wrote, err := t.writeTask(ctx, task)
+			wrote, err := t.writeDecidedTask(ctx, task)
 			if err != nil {
 				return err
 			}
@@ -128,7 +128,7 @@ func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 			}
 		}
 		for _, x := range found {
-			wrote, err := t.writeTask(ctx, continuity.VerifyContactTask(x, t.now, p))
+			wrote, err := t.writeDecidedTask(ctx, continuity.VerifyContactTask(x, t.now, p))
 			if err != nil {
 				return err
 			}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"poscare"
-	"poscare/continuity"
 )
 
 // DeclareIncident runs the emergency playbook (应急预案) for a staff member
@@ -591,7 +590,7 @@ func (t *Tx) tellEachInPerson(ctx context.Context, key func(int64) string, merch
 			return t.s.translate(err)
 		}
 		rows = append(rows, []any{key(mid), TaskFollowUp, plan[mid], mid,
-			continuity.TellInPersonTitle(name).Encode(), "", due, micros(t.now)})
+			"无可用联系方式，请电话或上门告知新联系人：" + name, "", due, micros(t.now)})
 	}
 	return t.insertRows(ctx, "tasks", []string{"dedupe_key", "kind", "user_id", "merchant_id", "title_msg", "notes", "due_at", "created_at"}, rows)
 }

@@ -254,7 +254,7 @@ func TestStorePlaybook(t *testing.T) {
 				if y.Handed.Unreachable == 0 || y.Handed.Unreachable != len(ids)-len(msgs) {
 					t.Fatalf("%d merchants without contact, %d notices for %d merchants", y.Handed.Unreachable, len(msgs), len(ids))
 				}
-				if got := count(t, s, dsn, "SELECT COUNT(*) FROM tasks WHERE kind = 'follow_up' AND done_at IS NULL AND title_msg LIKE '%todo.tell_in_person%'"); got != y.Handed.Unreachable {
+				if got := count(t, s, dsn, "SELECT COUNT(*) FROM tasks WHERE kind = 'follow_up' AND done_at IS NULL AND title_msg LIKE '无可用联系方式%'"); got != y.Handed.Unreachable {
 					t.Fatalf("%d in-person tasks for %d merchants without contact", got, y.Handed.Unreachable)
 				}
 			})

@@ -83,7 +83,7 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 				if err != nil || len(got) != 1 || got[0].User.ID != agent.ID || got[0].ColleaguesFailed != 3 {
 					t.Fatalf("sweep: %+v %v", got, err)
 				}
-				if n := countSaying(t, dsn, "SELECT body_msg, lang FROM outbox WHERE channel = 'sms' AND address = ?", "疑似失联", leadUser.Mobile); n != 1 {
+				if n := countRendered(t, dsn, "SELECT body_msg, lang FROM outbox WHERE channel = 'sms' AND address = ?", "疑似失联", leadUser.Mobile); n != 1 {
 					t.Errorf("%d SMS alerts to the lead's mobile, want 1", n)
 				}
 				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'wechat' AND address = ?", leadUser.WeChat); n != 1 {
@@ -167,9 +167,9 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 	}
 }
 
-// countSaying counts the rows of q, each a stored message and the row's
+// countRendered counts the rows of q, each a stored message and the row's
 // language, whose message put into words in that language contains want.
-func countSaying(t testing.TB, dsn, q, want string, args ...any) int {
+func countRendered(t testing.TB, dsn, q, want string, args ...any) int {
 	t.Helper()
 	rows, err := rawDB(t, dsn).Query(rawSQL(dsn, q), args...)
 	if err != nil {

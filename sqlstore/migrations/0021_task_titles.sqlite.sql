@@ -15,6 +15,6 @@ UPDATE tasks SET title_msg = CASE
         (SELECT json_object('key', 'todo.callback', 'args', json_object('merchant', m.legal_name)) FROM merchants m WHERE m.id = tasks.merchant_id)
     WHEN kind = 'verify_self' THEN json_object('key', 'todo.verify_self')
     WHEN kind = 'follow_up' AND substr(title_msg, 1, 21) = CAST(X'e697a0e58fafe794a8e88194e7b3bbe696b9e5bc8fefbc8ce8afb7e794b5e8af9de68896e4b88ae997a8e5918ae79fa5e696b0e88194e7b3bbe4babaefbc9a' AS TEXT) THEN
-        json_object('key', 'todo.tell_in_person', 'args', json_object('merchant', substr(title_msg, 22)))
+        json_object('key', 'playbook.task.tell_in_person', 'args', json_object('merchant', substr(title_msg, 22)))
     ELSE json_object('key', 'recorded', 'args', json_object('text', json_object('zh', title_msg, 'en', title_msg)))
 END;
