@@ -1,4 +1,6 @@
-// Package continuity holds the rules that keep every merchant served
+package continuity
+
+// The continuity package holds the rules that keep every merchant served
 // whatever happens to one person, in plain Go: storage loads the values,
 // calls these rules and writes what they decide. The signals part (this
 // file and silence*, removal*, freshness*, callback*, outbox*) decides
@@ -6,7 +8,6 @@
 // of customers are refused, which contacts and self-checks are due, who
 // takes a merchant's callback and by when, and how the outbox retries a
 // message and falls back to another channel.
-package continuity
 
 import (
 	"fmt"

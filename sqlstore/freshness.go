@@ -43,8 +43,8 @@ const (
 )
 
 // merchantTaskKinds is continuity.OwedToMerchants as an SQL list: the
-// task kinds owed to merchants.
-const merchantTaskKinds = "('" + TaskCallback + "', '" + TaskFollowUp + "')"
+// task kinds owed to merchants (kinds are fixed words, never input).
+var merchantTaskKinds = "('" + strings.Join(continuity.OwedToMerchants, "', '") + "')"
 
 // writeDecidedTask writes a task a rule decided on, once per its key: it
 // reports whether this call wrote it (another run, or another instance,
