@@ -175,6 +175,16 @@ type Page struct {
 // T translates a message key into the page's language.
 func (p *Page) T(key string) string { return translate(p.Lang, key) }
 
+// LangSwitch names the other language in its own words, for the link
+// that switches to it: "English" on a Chinese page, "中文" on an English
+// one.
+func (p *Page) LangSwitch() string {
+	if p.Lang == "en" {
+		return translate("zh", "clang.zh")
+	}
+	return translate("en", "clang.en")
+}
+
 // Field returns the label of a record field in the page's language, with
 // a capital letter in English (the domain's labels are lower-case so they
 // can sit inside error sentences).
