@@ -50,21 +50,31 @@ type Removed struct {
 	Merchant string // the contact's merchant, "" for a merchant
 }
 
-// Line is the removal in a line of the alert.
+// removalLines are the alert's line for each kind of removal: what was
+// done (an archive, a removal of contact details) to which kind of record.
+var removalLines = map[[2]string]string{
+	{"archive", poscare.EntityMerchant}:        "removal.line.archive.merchant",
+	{"archive", poscare.EntityContact}:         "removal.line.archive.contact",
+	{"remove_channel", poscare.EntityMerchant}: "removal.line.channel.merchant",
+	{"remove_channel", poscare.EntityContact}:  "removal.line.channel.contact",
+}
+
+// Line is the removal in a line of the alert. An action other than
+// removing contact details reads as an archive, a record other than a
+// contact as a merchant.
 func (x Removed) Line() poscare.Msg {
-	kind := "merchant"
-	if x.Entity == poscare.EntityContact {
-		kind = "contact"
-	}
-	what := "archive"
+	action, entity := "archive", poscare.EntityMerchant
 	if x.Action == "remove_channel" {
-		what = "channel"
+		action = x.Action
+	}
+	if x.Entity == poscare.EntityContact {
+		entity = x.Entity
 	}
 	var of any = ""
 	if x.Merchant != "" {
 		of = poscare.M("removal.of", "merchant", x.Merchant)
 	}
-	return poscare.M("removal.line."+what+"."+kind, "id", x.ID, "name", x.Name, "of", of)
+	return poscare.M(removalLines[[2]string{action, entity}], "id", x.ID, "name", x.Name, "of", of)
 }
 
 // Audit is the removal as the audit entry of the refusal lists it.
