@@ -151,7 +151,7 @@ func TestStorePlaybook(t *testing.T) {
 			spare.BackupID = &agent.ID
 			must(t, s.UpdateUser(ctx, sys, spare))
 			spare.BackupID = nil
-			q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES ('t-playbook', 'follow_up', ?, ?, '回访', 0, 0)")
+			q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title_msg, due_at, created_at) VALUES ('t-playbook', 'follow_up', ?, ?, '回访', 0, 0)")
 			if _, err := rawDB(t, dsn).Exec(q, agent.ID, other.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -278,7 +278,7 @@ func TestStorePlaybook(t *testing.T) {
 				if y.Handed.Unreachable == 0 || y.Handed.Unreachable != len(ids)-len(msgs) {
 					t.Fatalf("%d merchants without contact, %d notices for %d merchants", y.Handed.Unreachable, len(msgs), len(ids))
 				}
-				if got := countSaying(t, dsn, "无可用联系方式", "SELECT title FROM tasks WHERE kind = 'follow_up' AND done_at IS NULL"); got != y.Handed.Unreachable {
+				if got := countSaying(t, dsn, "无可用联系方式", "SELECT title_msg FROM tasks WHERE kind = 'follow_up' AND done_at IS NULL"); got != y.Handed.Unreachable {
 					t.Fatalf("%d in-person tasks for %d merchants without contact", got, y.Handed.Unreachable)
 				}
 			})
@@ -394,7 +394,7 @@ func TestPlaybookBlocksAccessEvenWithUntakenItems(t *testing.T) {
 			sys := poscare.SystemActor("t")
 			loner := &poscare.User{Login: "loner2", Name: "独行", Role: poscare.RoleAgent, TeamID: &w.SpareTeam.ID, Mobile: fx.Mobile(fx.Seq())}
 			must(t, s.CreateUser(ctx, sys, loner, fx.Password))
-			q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at) VALUES (?, ?, ?, '待办', 0, 0)")
+			q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, title_msg, due_at, created_at) VALUES (?, ?, ?, '待办', 0, 0)")
 			for _, kind := range []string{"verify_self", "follow_up"} {
 				if _, err := rawDB(t, dsn).Exec(q, "loner-"+kind, kind, loner.ID); err != nil {
 					t.Fatal(err)
@@ -583,7 +583,7 @@ func TestPlaybookBackupAwaySpreadsAndSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := rawDB(t, path)
-	if _, err := db.Exec("INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at) VALUES ('t1', 'follow_up', ?, '整理交接材料', 1, 1)", agent.ID); err != nil {
+	if _, err := db.Exec("INSERT INTO tasks (dedupe_key, kind, user_id, title_msg, due_at, created_at) VALUES ('t1', 'follow_up', ?, '整理交接材料', 1, 1)", agent.ID); err != nil {
 		t.Fatal(err)
 	}
 	x, err := s.DeclareIncident(ctx, sys, agent.ID, poscare.Declaration{Kind: poscare.IncidentDeparted, Reason: "离职", Strategy: poscare.StrategyBackup})
