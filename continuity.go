@@ -33,22 +33,23 @@ func (p ContinuityPolicy) Validate() error {
 	pr := Problems{}
 	count := func(field string, n int) {
 		if n < 1 || n > 1000 {
-			pr.Add(field, fmt.Sprintf("应为 1 到 1000 之间的整数，而不是 %d", n), fmt.Sprintf("must be a whole number from 1 to 1000, not %d", n))
+			pr.Say(field, "silence.policy.count", "n", n)
 		}
 	}
-	span := func(field string, d, lo, hi time.Duration, zh, en string) {
+	// hi is said as given: three years are not 1095 days to a reader.
+	span := func(field string, d, lo, hi time.Duration, said Text) {
 		if d < lo || d > hi {
-			pr.Add(field, "应在"+zh+"之间，而不是 "+DurationText(d).Zh, "must be "+en+", not "+DurationText(d).En)
+			pr.Say(field, "silence.policy.span", "lo", DurationText(lo), "hi", said, "value", DurationText(d))
 		}
 	}
 	count("silent_days", p.SilentDays)
 	count("failed_attempts", p.FailedAttempts)
 	count("overdue_tasks", p.OverdueTasks)
 	count("bulk_limit", p.BulkLimit)
-	span("attempt_window", p.AttemptWindow, time.Minute, 30*24*time.Hour, " 1 分钟到 30 天", "from 1 minute to 30 days")
-	span("bulk_window", p.BulkWindow, time.Minute, 30*24*time.Hour, " 1 分钟到 30 天", "from 1 minute to 30 days")
-	span("stale_after", p.StaleAfter, 24*time.Hour, 3*365*24*time.Hour, " 1 天到 3 年", "from 1 day to 3 years")
-	span("callback_within", p.CallbackWithin, 5*time.Minute, 7*24*time.Hour, " 5 分钟到 7 天", "from 5 minutes to 7 days")
+	span("attempt_window", p.AttemptWindow, time.Minute, 30*24*time.Hour, DurationText(30*24*time.Hour))
+	span("bulk_window", p.BulkWindow, time.Minute, 30*24*time.Hour, DurationText(30*24*time.Hour))
+	span("stale_after", p.StaleAfter, 24*time.Hour, 3*365*24*time.Hour, M("silence.policy.years", "n", 3).Text())
+	span("callback_within", p.CallbackWithin, 5*time.Minute, 7*24*time.Hour, DurationText(7*24*time.Hour))
 	return pr.Err()
 }
 
@@ -129,19 +130,19 @@ func ResolveServiceContact(p People, centre ServiceCentre) ServiceContact {
 		return ServiceContact{Via: via, UserID: &id, Name: u.Name, Mobile: u.Mobile, Email: u.Email, WeChat: u.WeChat, Why: why}
 	}
 	if p.Manager.Available() {
-		return person(ViaAccountManager, p.Manager, Text{"您的客户经理", "your account manager"})
+		return person(ViaAccountManager, p.Manager, M("callback.via.account_manager").Text())
 	}
 	if p.Manager != nil && p.Manager.Status == UserOnLeave && p.Cover.Available() {
-		return person(ViaCover, p.Cover, Text{"客户经理休假期间由其代岗同事负责", "covering while your account manager is on leave"})
+		return person(ViaCover, p.Cover, M("callback.via.cover").Text())
 	}
 	if p.Backup.Available() {
-		return person(ViaBackup, p.Backup, Text{"客户经理暂时无法服务，由备岗客户经理负责", "your backup manager, while your account manager is unavailable"})
+		return person(ViaBackup, p.Backup, M("callback.via.backup").Text())
 	}
 	if p.Lead.Available() {
-		return person(ViaTeamLead, p.Lead, Text{"由团队主管直接负责", "the team lead, while neither manager is available"})
+		return person(ViaTeamLead, p.Lead, M("callback.via.team_lead").Text())
 	}
 	return ServiceContact{Via: ViaServiceCentre, Name: centre.Name, Mobile: centre.Phone, Email: centre.Email, WeChat: centre.WeChat,
-		Why: Text{"24小时商户服务中心", "the 24-hour merchant service centre"}}
+		Why: M("callback.via.service_centre").Text()}
 }
 
 // CanSetStatus reports whether the actor may change a staff member's
@@ -171,6 +172,5 @@ func (s UserStatus) ComesBackByReturn() bool {
 // ErrReturnThroughIncident refuses a status change of a missing or
 // departed person.
 func ErrReturnThroughIncident() error {
-	return Errorf(EConflict, "失踪或离职人员只能在其应急事件中办理返岗，不能直接变更状态",
-		"a missing or departed person comes back only through the return on their incident, not by a status change")
+	return Fail(EConflict, "silence.status.return_through_incident")
 }

@@ -94,18 +94,19 @@ func Errorf(code string, zh, en string, args ...any) *Error {
 // NotFound is the answer for a missing record and for a record the actor may
 // not see: the two must look the same so that existence does not leak.
 func NotFound(entity string) *Error {
-	n := EntityName(entity)
-	return &Error{Code: ENotFound, Message: Text{Zh: "未找到" + n.Zh, En: n.En + " not found"}}
+	return Fail(ENotFound, "err.not_found", "entity", EntityName(entity))
 }
 
 // Forbidden is returned when a role may not perform an action at all.
 func Forbidden() *Error {
-	return Errorf(EForbidden, "您的角色无权执行此操作", "your role may not do this")
+	return Fail(EForbidden, "err.forbidden")
 }
 
 // Internal wraps an unexpected error; the message is safe to show.
 func Internal(cause error) *Error {
-	return &Error{Code: EInternal, Message: Text{Zh: "系统内部错误", En: "internal error"}, Cause: cause}
+	e := Fail(EInternal, "err.internal")
+	e.Cause = cause
+	return e
 }
 
 // Problems collects field errors during validation so that a user sees every
@@ -124,7 +125,9 @@ func (p Problems) Err() error {
 	if len(p) == 0 {
 		return nil
 	}
-	return &Error{Code: EInvalid, Message: Text{Zh: "输入有误，请检查标出的字段", En: "some fields are invalid"}, Fields: map[string]Text(p)}
+	e := Fail(EInvalid, "err.invalid")
+	e.Fields = map[string]Text(p)
+	return e
 }
 
 // Message is err's user-safe message in a language: the Error's own text,
@@ -134,5 +137,5 @@ func Message(err error, lang string) string {
 	if errors.As(err, &e) && e.Code != EInternal {
 		return e.Message.In(lang)
 	}
-	return Text{Zh: "系统内部错误", En: "internal error"}.In(lang)
+	return Say(lang, "err.internal")
 }

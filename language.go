@@ -12,7 +12,7 @@ import (
 // GB 32100, the Luhn check, RFC 3339, YYYY-MM-DD), and the values an API
 // field accepts, which must be written as the API spells them.
 var latinAllowed = map[string]bool{
-	"MID": true, "JSON": true, "TID": true, "USCC": true, "ID": true, "MCC": true, "GB": true, "Luhn": true, "RFC": true, "T": true,
+	"MID": true, "POS": true, "JSON": true, "TID": true, "USCC": true, "ID": true, "MCC": true, "GB": true, "Luhn": true, "RFC": true, "T": true,
 	"MiB": true, "YYYY": true, "MM": true, "DD": true,
 	"owner": true, "manager": true, "finance": true, "cashier": true, "other": true,
 	"zh": true, "en": true, "phone": true, "email": true, "wechat": true, "true": true, "false": true,

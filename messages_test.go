@@ -16,6 +16,23 @@ import (
 // LanguageProblems).
 func wholeLanguage(zh, en string) []string { return LanguageProblems(Text{Zh: zh, En: en}) }
 
+// under is the catalog's entries whose keys begin with prefix, by the
+// rest of the key: under("field.")["login"] is the login field's label.
+func under(prefix string) map[string]Text {
+	out := map[string]Text{}
+	for _, k := range CatalogKeys() {
+		if rest, ok := strings.CutPrefix(k, prefix); ok {
+			out[rest], _ = Template(k)
+		}
+	}
+	return out
+}
+
+// fieldLabels and entityNames are the catalog's field labels and entity
+// names.
+func fieldLabels() map[string]Text { return under("field.") }
+func entityNames() map[string]Text { return under("entity.") }
+
 func checkText(t *testing.T, where string, m Text) {
 	t.Helper()
 	for _, why := range wholeLanguage(m.Zh, m.En) {
@@ -41,10 +58,13 @@ func checkError(t *testing.T, where string, err error) {
 // fails when a Chinese message has English words in it (other than codes
 // such as MID or API values) or an English one has Chinese.
 func TestMessagesWholeInTheirLanguage(t *testing.T) {
-	for e := range entityNames {
+	for e := range entityNames() {
 		checkError(t, "NotFound("+e+")", NotFound(e))
 	}
-	for f := range fieldLabels {
+	if len(entityNames()) < 10 || len(fieldLabels()) < 50 {
+		t.Fatalf("%d entity names and %d field labels in the catalog: it is not being read", len(entityNames()), len(fieldLabels()))
+	}
+	for f := range fieldLabels() {
 		p := Problems{}
 		p.Add(f, "必填", "required")
 		checkError(t, "field "+f, p.Err())
@@ -158,14 +178,14 @@ func TestMessagesInSourceWholeInTheirLanguage(t *testing.T) {
 							return true // a variable: the entity kinds are checked by name above
 						}
 					}
-					if _, known := entityNames[kind]; !known {
+					if _, known := entityNames()[kind]; !known {
 						t.Errorf("%s: NotFound(%q): the entity kind has no name in entityNames", at, kind)
 					}
 					checked++
 				case (name == "Errorf" || name == "Add") && len(n.Args) >= 3:
 					if name == "Add" {
 						if field, ok := str(n.Args[0]); ok {
-							if _, known := fieldLabels[field]; !known {
+							if _, known := fieldLabels()[field]; !known {
 								t.Errorf("%s: Add(%q): the field has no label in fieldLabels", at, field)
 							}
 						}
@@ -180,30 +200,29 @@ func TestMessagesInSourceWholeInTheirLanguage(t *testing.T) {
 					}
 				}
 			case *ast.CompositeLit:
-				if !isText(n.Type) {
+				lits := []*ast.CompositeLit{n}
+				if isTextMap(n.Type) {
+					// A catalog table (Register's argument): its
+					// entries are Text literals with the type elided.
+					lits = lits[:0]
+					for _, el := range n.Elts {
+						if kv, ok := el.(*ast.KeyValueExpr); ok {
+							if v, ok := kv.Value.(*ast.CompositeLit); ok && v.Type == nil {
+								lits = append(lits, v)
+							}
+						}
+					}
+				} else if !isText(n.Type) {
 					return true
 				}
-				var zh, en string
-				var ok1, ok2 bool
-				for i, el := range n.Elts {
-					if kv, ok := el.(*ast.KeyValueExpr); ok {
-						switch kv.Key.(*ast.Ident).Name {
-						case "Zh":
-							zh, ok1 = str(kv.Value)
-						case "En":
-							en, ok2 = str(kv.Value)
+				for _, l := range lits {
+					zh, en, ok := textLit(l)
+					if ok {
+						for _, why := range wholeLanguage(zh, en) {
+							t.Errorf("%s: %s: %q / %q", fset.Position(l.Pos()), why, zh, en)
 						}
-					} else if i == 0 {
-						zh, ok1 = str(el)
-					} else if i == 1 {
-						en, ok2 = str(el)
+						checked++
 					}
-				}
-				if ok1 && ok2 {
-					for _, why := range wholeLanguage(zh, en) {
-						t.Errorf("%s: %s: %q / %q", fset.Position(n.Pos()), why, zh, en)
-					}
-					checked++
 				}
 			}
 			return true
@@ -222,6 +241,34 @@ func callName(c *ast.CallExpr) string {
 		return fn.Name
 	}
 	return ""
+}
+
+// textLit is the Chinese and English of a Text literal, when both are
+// string literals.
+func textLit(n *ast.CompositeLit) (zh, en string, ok bool) {
+	var ok1, ok2 bool
+	for i, el := range n.Elts {
+		if kv, ok := el.(*ast.KeyValueExpr); ok {
+			switch kv.Key.(*ast.Ident).Name {
+			case "Zh":
+				zh, ok1 = str(kv.Value)
+			case "En":
+				en, ok2 = str(kv.Value)
+			}
+		} else if i == 0 {
+			zh, ok1 = str(el)
+		} else if i == 1 {
+			en, ok2 = str(el)
+		}
+	}
+	return zh, en, ok1 && ok2
+}
+
+// isTextMap tells whether e is the type map[string]Text (a catalog
+// table).
+func isTextMap(e ast.Expr) bool {
+	m, ok := e.(*ast.MapType)
+	return ok && isText(m.Value)
 }
 
 func isText(e ast.Expr) bool {

@@ -1,9 +1,6 @@
 package poscare
 
-import (
-	"sort"
-	"time"
-)
+import "time"
 
 // Strategy is how the emergency playbook (应急预案) hands over what a person
 // holds.
@@ -38,13 +35,13 @@ type Declaration struct {
 func (d *Declaration) Validate() error {
 	p := Problems{}
 	if d.Kind != IncidentMissing && d.Kind != IncidentDeparted {
-		p.Add("kind", "应为 missing（失踪）或 departed（离职）", "must be missing or departed")
+		p.Say("kind", "playbook.field.kind")
 	}
 	if d.Strategy == "" {
 		d.Strategy = StrategyBackup
 	}
 	if d.Strategy != StrategyBackup && d.Strategy != StrategySpread {
-		p.Add("strategy", "应为 backup（全部交给备岗）或 spread（按负荷分给团队）", "must be backup or spread")
+		p.Say("strategy", "playbook.field.strategy")
 	}
 	if err := ValidateReason(d.Reason); err != nil {
 		p.Add("reason", reasonRule.Zh, reasonRule.En)
@@ -110,7 +107,9 @@ func (x *Incident) ChecklistDone() int {
 	return n
 }
 
-// HandoverSum counts what the playbook handed over.
+// HandoverSum counts what the playbook handed over, kind by kind (Add):
+// the kinds known when the API was written each have a field of their
+// own, and a kind added since is counted in Other under its name.
 type HandoverSum struct {
 	Merchants     int `json:"merchants"`
 	BackupRoles   int `json:"backup_roles"`
@@ -121,13 +120,51 @@ type HandoverSum struct {
 	// Unreachable merchants have no live phone, email or WeChat: their
 	// new account manager gets a task to tell them in person.
 	Unreachable int `json:"merchants_without_contact"`
+	// Other counts the kinds without a field of their own, by kind.
+	Other map[string]int `json:"other,omitempty"`
 }
 
-// Event is one line of an incident's timeline.
+// The kinds of holdings the playbook hands over (handovers.kind), those
+// with a field of their own in HandoverSum.
+const (
+	HoldingMerchant    = "merchant"
+	HoldingBackup      = "backup"
+	HoldingStage       = "stage"
+	HoldingStaffBackup = "staff_backup"
+	HoldingTask        = "task"
+)
+
+// Add counts n items of a kind handed over.
+func (s *HandoverSum) Add(kind string, n int) {
+	if n == 0 {
+		return
+	}
+	switch kind {
+	case HoldingMerchant:
+		s.Merchants += n
+	case HoldingBackup:
+		s.BackupRoles += n
+	case HoldingStage:
+		s.Stages += n
+	case HoldingStaffBackup:
+		s.CoveredStaff += n
+	case HoldingTask:
+		s.Tasks += n
+	default:
+		if s.Other == nil {
+			s.Other = map[string]int{}
+		}
+		s.Other[kind] += n
+	}
+}
+
+// Event is one line of an incident's timeline: a catalog message, stored
+// as such and put into words (Text) when read.
 type Event struct {
 	At   time.Time `json:"at"`
 	ByID int64     `json:"by_id"`
 	Text Text      `json:"text"`
+	Msg  Msg       `json:"-"`
 }
 
 // RiskReport is what the person did in the trail during the last 30 days,
@@ -143,52 +180,6 @@ type RiskReport struct {
 	Changes        int          `json:"changes"`
 	Logins         int          `json:"logins"`
 	Entries        []AuditEntry `json:"entries"`
-}
-
-// RiskRank orders audit actions by how much they worry a compliance team:
-// lower is riskier. Actions not listed rank last.
-var RiskRank = map[string]int{AuditView: 0, AuditExport: 1, "bulk_blocked": 1, "archive": 2, "remove_channel": 2,
-	"restore_channel": 3, "update": 4, "create": 5, "advance": 6}
-
-// riskOf is an action's rank.
-func riskOf(action string) int {
-	if v, ok := RiskRank[action]; ok {
-		return v
-	}
-	return 9
-}
-
-// BuildRiskReport summarises a person's audit entries since a time.
-// counts is the number of entries per action over the whole window (the
-// store counts them all); entries are the ones to list, put riskiest
-// first and, within a rank, newest first.
-func BuildRiskReport(since time.Time, counts map[string]int, es []AuditEntry) *RiskReport {
-	r := &RiskReport{Since: since}
-	for action, n := range counts {
-		switch action {
-		case AuditView:
-			r.SensitiveViews += n
-		case AuditExport:
-			r.Exports += n
-		case "bulk_blocked":
-			r.BulkBlocked += n
-		case "archive", "remove_channel":
-			r.Archives += n
-		case AuditLogin, AuditLoginFailed:
-			r.Logins += n
-		default:
-			r.Changes += n
-		}
-	}
-	r.Entries = append([]AuditEntry(nil), es...)
-	sort.SliceStable(r.Entries, func(i, j int) bool {
-		a, b := r.Entries[i], r.Entries[j]
-		if riskOf(a.Action) != riskOf(b.Action) {
-			return riskOf(a.Action) < riskOf(b.Action)
-		}
-		return a.Seq > b.Seq
-	})
-	return r
 }
 
 // HandoverMessage is the notice a merchant gets about its new contact.

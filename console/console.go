@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -173,6 +174,16 @@ type Page struct {
 
 // T translates a message key into the page's language.
 func (p *Page) T(key string) string { return translate(p.Lang, key) }
+
+// LangSwitch names the other language in its own words, for the link
+// that switches to it: "English" on a Chinese page, "中文" on an English
+// one.
+func (p *Page) LangSwitch() string {
+	if p.Lang == "en" {
+		return translate("zh", "clang.zh")
+	}
+	return translate("en", "clang.en")
+}
 
 // Field returns the label of a record field in the page's language, with
 // a capital letter in English (the domain's labels are lower-case so they
@@ -378,15 +389,6 @@ func (c *Console) routes() {
 	m.Handle("POST /staff/new", c.handler(true, c.userForm))
 	m.Handle("GET /staff/{id}/edit", c.handler(true, c.userForm))
 	m.Handle("POST /staff/{id}/edit", c.handler(true, c.userForm))
-	m.Handle("GET /continuity", c.handler(true, c.continuity))
-	m.Handle("GET /incidents", c.handler(true, c.incidentList))
-	m.Handle("GET /incidents/{id}", c.handler(true, c.incidentDetail))
-	m.Handle("POST /incidents/{id}", c.handler(true, c.incidentDetail))
-	m.Handle("POST /incidents/{id}/backup", c.handler(true, c.incidentBackup))
-	m.Handle("GET /staff/{id}/declare", c.handler(true, c.declareForm))
-	m.Handle("POST /staff/{id}/declare", c.handler(true, c.declareForm))
-	m.Handle("GET /staff/{id}/removals", c.handler(true, c.removals))
-	m.Handle("POST /staff/{id}/removals", c.handler(true, c.removals))
 	m.Handle("GET /staff/{id}/status", c.handler(true, c.statusForm))
 	m.Handle("POST /staff/{id}/status", c.handler(true, c.statusForm))
 	m.Handle("GET /teams/new", c.handler(true, c.teamForm))
@@ -399,10 +401,32 @@ func (c *Console) routes() {
 	m.Handle("POST /{entity}/{id}/restore", c.handler(true, c.archive))
 	m.Handle("GET /portal", c.handler(false, c.portal))
 	m.Handle("POST /portal/callback", c.handler(false, c.portalCallback))
-	m.Handle("GET /tasks", c.handler(true, c.tasks))
-	m.Handle("POST /tasks/{id}/done", c.handler(true, c.taskDone))
-	m.Handle("POST /me/contact", c.handler(true, c.ownContact))
 	m.Handle("GET /me/password", c.handler(false, c.passwordForm))
 	m.Handle("POST /me/password", c.handler(false, c.passwordForm))
+	for _, p := range pageSets {
+		p.routes(c, m)
+	}
 	c.mux = m
+}
+
+// A pageSet is one capability's pages.
+type pageSet struct {
+	name   string
+	routes func(*Console, *http.ServeMux)
+}
+
+// pageSets are the capabilities' pages, sorted by name.
+var pageSets []pageSet
+
+// registerPages adds a capability's pages to the console: its pages file
+// registers them (var _ = registerPages(…)), so that a new capability is
+// new files and no edit here. It returns true for use as a variable
+// declaration and panics on a name taken twice.
+func registerPages(name string, routes func(*Console, *http.ServeMux)) bool {
+	i, found := slices.BinarySearchFunc(pageSets, name, func(p pageSet, n string) int { return strings.Compare(p.name, n) })
+	if found {
+		panic("console: pages registered twice: " + name)
+	}
+	pageSets = slices.Insert(pageSets, i, pageSet{name, routes})
+	return true
 }

@@ -27,8 +27,9 @@ import (
 // value of an enumeration shown on a page has no label.
 func TestMessagesComplete(t *testing.T) {
 	t.Parallel()
-	for key, m := range messages {
-		if strings.TrimSpace(m.zh) == "" || strings.TrimSpace(m.en) == "" {
+	for _, key := range poscare.CatalogKeys() {
+		m, _ := poscare.Template(key)
+		if strings.TrimSpace(m.Zh) == "" || strings.TrimSpace(m.En) == "" {
 			t.Errorf("message %q lacks a language: %+v", key, m)
 		}
 	}
@@ -52,7 +53,7 @@ func TestMessagesComplete(t *testing.T) {
 		t.Fatalf("found only %d keys in use: the scan is broken", len(used))
 	}
 	for key := range used {
-		if _, ok := messages[key]; !ok {
+		if _, ok := poscare.Template(key); !ok {
 			t.Errorf("key %q is used but has no message", key)
 		}
 	}
@@ -71,13 +72,13 @@ func TestMessagesComplete(t *testing.T) {
 	enums["tstatus"] = []string{"in_stock", "installed", "active", "suspended", "in_repair", "retired", "lost"}
 	for prefix, values := range enums {
 		for _, v := range values {
-			if _, ok := messages[prefix+"."+v]; !ok {
+			if _, ok := poscare.Template(prefix + "." + v); !ok {
 				t.Errorf("no label for %s.%s", prefix, v)
 			}
 		}
 	}
 	for _, c := range poscare.ChecklistItems {
-		if _, ok := messages["check."+c]; !ok {
+		if _, ok := poscare.Template("check." + c); !ok {
 			t.Errorf("no label for checklist item %q", c)
 		}
 	}
@@ -86,7 +87,7 @@ func TestMessagesComplete(t *testing.T) {
 		"task_done", "confirm", "callback_request", "check_own_contact", "declare_refused",
 		"handover_backup", "return_to_work",
 		poscare.AuditBackup, poscare.AuditBackupClaim, poscare.AuditBackupRestore} {
-		if _, ok := messages["action."+action]; !ok {
+		if _, ok := poscare.Template("action." + action); !ok {
 			t.Errorf("no label for audit action %q", action)
 		}
 	}

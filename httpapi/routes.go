@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"poscare"
-	"poscare/sqlstore"
 )
 
 // List is the shape of every list response. NextOffset is set when there
@@ -331,85 +330,36 @@ func (res resource[T]) archiver(s *Server, archive bool) func(*Request) (any, er
 }
 
 // Routes returns every API route; New registers them and the OpenAPI
-// document and the role-by-route test are generated from them.
+// document and the role-by-route test are generated from them. The
+// sign-in routes come first, then the records' (staff and merchants),
+// then each further capability's, in the order of their names
+// (registerRoutes).
 func (s *Server) Routes() []Route {
-	st := s.Store
-	var rts []Route
-	rts = append(rts, s.authRoutes()...)
-	rts = append(rts, resource[poscare.Merchant]{
-		entity: poscare.EntityMerchant, path: "merchants",
-		get: st.GetMerchant, create: st.CreateMerchant, update: st.UpdateMerchant,
-		setID: func(v *poscare.Merchant, id int64) { v.ID = id },
-		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Merchant, error) {
-			f := merchantFilter(q)
-			f.Page = p
-			return st.ListMerchants(r.Context(), r.Actor, f)
-		},
-		filters: merchantFilters,
-	}.routes(s)...)
-	rts = append(rts, resource[poscare.Contact]{
-		entity: poscare.EntityContact, path: "contacts",
-		get: st.GetContact, create: st.CreateContact, update: st.UpdateContact,
-		setID: func(v *poscare.Contact, id int64) { v.ID = id },
-		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Contact, error) {
-			return st.ListContacts(r.Context(), r.Actor, sqlstore.ContactFilter{MerchantID: q.intPtr("merchant_id"), Q: q.str("q"), Archived: q.boolean("archived"), Page: p})
-		},
-		filters: []Param{merchantParam, strParam("q", "Search by name fragment or an exact phone, email or WeChat ID")},
-	}.routes(s)...)
-	rts = append(rts, resource[poscare.Terminal]{
-		entity: poscare.EntityTerminal, path: "terminals",
-		get: st.GetTerminal, create: st.CreateTerminal, update: st.UpdateTerminal,
-		setID: func(v *poscare.Terminal, id int64) { v.ID = id },
-		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Terminal, error) {
-			return st.ListTerminals(r.Context(), r.Actor, poscare.TerminalFilter{Q: q.str("q"), Status: poscare.TerminalStatus(q.str("status")),
-				MerchantID: q.intPtr("merchant_id"), Archived: q.boolean("archived"), Page: p})
-		},
-		filters: []Param{strParam("q", "Search by serial number, TID or MID"),
-			strParam("status", "Only terminals in this status", values(poscare.TerminalStatuses...)...),
-			merchantParam},
-	}.routes(s)...)
-	rts = append(rts, resource[poscare.Application]{
-		entity: poscare.EntityApplication, path: "applications",
-		get: st.GetApplication, create: st.CreateApplication, update: st.UpdateApplication,
-		setID: func(v *poscare.Application, id int64) { v.ID = id },
-		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Application, error) {
-			return st.ListApplications(r.Context(), r.Actor, poscare.ApplicationFilter{MerchantID: q.intPtr("merchant_id"),
-				Stage: poscare.Stage(q.str("stage")), Overdue: q.boolean("overdue"), ResponsibleID: q.intPtr("responsible_id"),
-				Archived: q.boolean("archived"), Page: p})
-		},
-		filters: []Param{merchantParam, strParam("stage", "Only applications at this onboarding stage", values(poscare.Stages...)...),
-			boolParam("overdue", "Only applications whose current stage is past its due date"),
-			intParam("responsible_id", "Only applications with an open stage this user is responsible for")},
-	}.routes(s)...)
-	rts = append(rts, resource[poscare.Contract]{
-		entity: poscare.EntityContract, path: "contracts",
-		get: st.GetContract, create: st.CreateContract, update: st.UpdateContract,
-		setID: func(v *poscare.Contract, id int64) { v.ID = id },
-		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Contract, error) {
-			return st.ListContracts(r.Context(), r.Actor, poscare.ContractFilter{MerchantID: q.intPtr("merchant_id"), Archived: q.boolean("archived"), Page: p})
-		},
-		filters: []Param{merchantParam},
-	}.routes(s)...)
-	rts = append(rts, resource[poscare.Team]{
-		entity: poscare.EntityTeam, path: "teams",
-		get: st.GetTeam, create: st.CreateTeam, update: st.UpdateTeam,
-		setID: func(v *poscare.Team, id int64) { v.ID = id },
-		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.Team, error) {
-			return st.ListTeams(r.Context(), r.Actor, q.boolean("archived"), poscare.Page{Limit: p.Limit, Offset: p.Offset, More: true})
-		},
-	}.routes(s)...)
-	users := resource[poscare.User]{
-		entity: poscare.EntityUser, path: "users",
-		get: st.GetUser, update: st.UpdateUser,
-		setID: func(v *poscare.User, id int64) { v.ID = id },
-		list: func(r *Request, q *query, p poscare.Page) ([]*poscare.User, error) {
-			return st.ListUsers(r.Context(), r.Actor, sqlstore.UserFilter{Q: q.str("q"), Role: poscare.Role(q.str("role")),
-				TeamID: q.intPtr("team_id"), Archived: q.boolean("archived"), Page: poscare.Page{Limit: p.Limit, Offset: p.Offset, More: true}})
-		},
-		filters: []Param{strParam("q", "Search by name or login fragment, or an exact mobile number"),
-			strParam("role", "Only users with this role", values(poscare.Roles...)...), intParam("team_id", "Only users of this team")},
-	}.routes(s)
-	rts = append(rts, users...)
-	rts = append(rts, s.extraRoutes()...)
+	rts := append(s.authRoutes(), s.recordsRoutes()...)
+	for _, set := range routeSets {
+		rts = append(rts, set.routes(s)...)
+	}
 	return rts
+}
+
+// A routeSet is one capability's routes.
+type routeSet struct {
+	name   string
+	routes func(*Server) []Route
+}
+
+// routeSets are the capabilities' routes, sorted by name.
+var routeSets []routeSet
+
+// registerRoutes adds a capability's routes to the API. A capability's
+// routes file registers its own (var _ = registerRoutes(…)), so that a new
+// capability is a new file and no edit of the route core. It returns true
+// for use as a variable declaration and panics on a name taken twice.
+func registerRoutes(name string, routes func(*Server) []Route) bool {
+	i, found := slices.BinarySearchFunc(routeSets, name, func(r routeSet, n string) int { return strings.Compare(r.name, n) })
+	if found {
+		panic("httpapi: routes registered twice: " + name)
+	}
+	routeSets = slices.Insert(routeSets, i, routeSet{name, routes})
+	return true
 }

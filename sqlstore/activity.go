@@ -6,12 +6,12 @@ import (
 	"poscare"
 )
 
-// MerchantActivity is the merchant's own history (变更记录): the changes
-// to the merchant and to its contacts, terminals, applications and
-// contracts, newest first, each told by the role that made it and without
-// the provider's internal events. It is what merchant users get instead
-// of the audit trail; staff who can see the merchant may read it too, to
-// see what the merchant sees.
+// MerchantActivity is the merchant's own history (the portal's recent
+// changes): the changes to the merchant and to its contacts, terminals,
+// applications and contracts, newest first, each told by the role that
+// made it and without the provider's internal events. It is what merchant
+// users get instead of the audit trail; staff who can see the merchant may
+// read it too, to see what the merchant sees.
 // Errors: ENotFound (the merchant is not the actor's to see).
 func (s *Store) MerchantActivity(ctx context.Context, a poscare.Actor, merchantID int64, p poscare.Page) ([]poscare.MerchantEvent, error) {
 	if !a.Can(poscare.EntityMerchant, poscare.ActRead) {

@@ -77,7 +77,7 @@ func (t *Tx) checkResponsible(ctx context.Context, x *poscare.Application) error
 		}
 		seen[st.ResponsibleID] = true
 		if u, err := t.getUser(ctx, st.ResponsibleID); err != nil || !u.Role.IsStaff() || u.Status != poscare.UserActive || u.Archived != nil {
-			p.Add("responsible_id", "负责人应为在职员工", "the responsible person must be active staff")
+			p.Say("responsible_id", "record.application.responsible")
 		}
 	}
 	return p.Err()
@@ -134,7 +134,7 @@ func (s *Store) CreateApplication(ctx context.Context, a poscare.Actor, x *posca
 		m, err := t.visibleMerchant(ctx, a, x.MerchantID)
 		if err != nil {
 			p := poscare.Problems{}
-			p.Add("merchant_id", "商户不存在", "no such merchant")
+			p.Say("merchant_id", "record.no_merchant")
 			return p.Err()
 		}
 		if m.Archived != nil {
@@ -178,7 +178,7 @@ func (s *Store) UpdateApplication(ctx context.Context, a poscare.Actor, x *posca
 			return err
 		}
 		if before.Archived != nil {
-			return poscare.Errorf(poscare.EConflict, "申请已归档，请先恢复", "the application is archived; restore it first")
+			return poscare.Fail(poscare.EConflict, "record.application.restore")
 		}
 		x.MerchantID = before.MerchantID
 		if len(x.Steps) == len(before.Steps) {
@@ -213,13 +213,13 @@ func (s *Store) AdvanceApplication(ctx context.Context, a poscare.Actor, id int6
 			return err
 		}
 		if x.Archived != nil {
-			return poscare.Errorf(poscare.EConflict, "申请已归档", "the application is archived")
+			return poscare.Fail(poscare.EConflict, "record.application.archived")
 		}
 		before := *x
 		before.Steps = append([]poscare.StageStep(nil), x.Steps...)
 		cur := x.CurrentStage()
 		if cur == "" {
-			return poscare.Errorf(poscare.EConflict, "所有阶段均已完成", "every stage is already complete")
+			return poscare.Fail(poscare.EConflict, "record.application.complete")
 		}
 		for i := range x.Steps {
 			if x.Steps[i].Stage == cur {

@@ -101,9 +101,9 @@ func (s *Store) setArchived(ctx context.Context, a poscare.Actor, entity string,
 		}
 		if archive == (arch != nil) {
 			if archive {
-				return poscare.Errorf(poscare.EConflict, "记录已归档", "the record is already archived")
+				return poscare.Fail(poscare.EConflict, "record.already_archived")
 			}
-			return poscare.Errorf(poscare.EConflict, "记录未归档", "the record is not archived")
+			return poscare.Fail(poscare.EConflict, "record.not_archived")
 		}
 		if archive && entity == poscare.EntityUser {
 			if err := t.stillHolds(ctx, id); err != nil {

@@ -22,7 +22,7 @@ import (
 	"poscare"
 )
 
-// Backup (数据备份) is one copy of the database taken by Backup: a SQLite
+// Backup is one copy of the database taken by Backup: a SQLite
 // file, or a PostgreSQL dump in pg_dump's custom format. The encryption
 // keys are never in it: they live outside the database, and whoever
 // restores a backup needs them to read its sensitive fields.
@@ -67,7 +67,7 @@ func (s *Store) Backup(ctx context.Context, a poscare.Actor, path, why string) (
 		return nil, poscare.Forbidden()
 	}
 	if _, err := os.Lstat(path); err == nil {
-		return nil, poscare.Errorf(poscare.EConflict, "备份文件已存在：%s", "the backup file already exists: %s", path)
+		return nil, poscare.Fail(poscare.EConflict, "db.backup.exists", "path", path)
 	}
 	partial := path + ".partial"
 	os.Remove(partial)
@@ -667,7 +667,7 @@ func (s *Store) BackupForIncident(ctx context.Context, a poscare.Actor, id int64
 		return nil, nil, err
 	}
 	if s.BackupDir == "" {
-		return nil, nil, poscare.Errorf(poscare.EInvalid, "未配置备份目录", "no backup folder is configured (--backup-dir)")
+		return nil, nil, poscare.Fail(poscare.EInvalid, "db.backup.no_folder")
 	}
 	b, err := s.BackupInto(ctx, a, s.BackupDir, false, fmt.Sprintf("incident %d", id))
 	if err != nil {

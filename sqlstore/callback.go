@@ -3,10 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 
 	"poscare"
+	"poscare/continuity"
 )
 
 // CallbackRequest is a merchant's request to be called back and who it
@@ -21,11 +21,11 @@ type CallbackRequest struct {
 
 // RequestCallback records that a merchant wants to be called back — asked
 // in the portal by the merchant, or logged by staff who took the call. It
-// becomes a task for whoever is the merchant's service contact right now
-// (the account manager, their cover, the backup or the team lead; when it
-// falls to the service centre, the account manager's list, and the centre,
-// the lead and ops are alerted),
-// due within Policy.CallbackWithin, and the assignee is told by message.
+// becomes a task for whoever is the merchant's service contact right now,
+// due within Policy.CallbackWithin, and the assignee is told by message
+// (the rules of continuity.CallbackTask and continuity.CallbackAlerts:
+// when the chain falls to the service centre, the task stays on the
+// account manager's list and the centre, the lead and ops are alerted).
 // A request while one is open returns the open one.
 // Errors: EForbidden, ENotFound, EInvalid.
 func (s *Store) RequestCallback(ctx context.Context, a poscare.Actor, merchantID int64, note string) (*CallbackRequest, error) {
@@ -56,37 +56,19 @@ func (s *Store) RequestCallback(ctx context.Context, a poscare.Actor, merchantID
 			out.Existing = out.Task != nil
 			return err
 		}
-		assignee := m.AccountManagerID
-		if out.Contact.UserID != nil {
-			assignee = *out.Contact.UserID
-		}
-		due := t.now.Add(t.s.Policy.CallbackWithin)
-		title := "商户请求回电：" + m.LegalName
-		id, err := t.insert(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, notes, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			fmt.Sprintf("callback:%d:%d", m.ID, t.now.UnixMicro()), TaskCallback, assignee, m.ID, title, note, micros(due), micros(t.now))
+		task := continuity.CallbackTask(m, out.Contact, note, t.now, t.s.Policy)
+		id, err := t.insert(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title_msg, notes, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			task.Key, task.Kind, task.UserID, task.MerchantID, task.Title.Encode(), task.Notes, micros(task.Due), micros(t.now))
 		if err != nil {
 			return err
 		}
 		if out.Task, err = scanTask(t.queryRow(ctx, "SELECT "+taskCols+" FROM tasks WHERE id = ?", id)); err != nil {
 			return t.s.translate(err)
 		}
-		within := poscare.DurationText(t.s.Policy.CallbackWithin)
-		subject := poscare.Text{Zh: "【回电】" + m.LegalName + " 请求回电", En: "[Callback] " + m.LegalName + " asks to be called back"}
-		body := poscare.Text{
-			Zh: fmt.Sprintf("商户 %s 请求回电，请在 %s内联系。留言：%s", m.LegalName, within.Zh, orNone(note, "无")),
-			En: fmt.Sprintf("Merchant %s asks to be called back; please call within %s. Message: %s", m.LegalName, within.En, orNone(note, "none")),
-		}
-		if err := t.tellStaff(ctx, assignee, fmt.Sprintf("task:%d", id), poscare.Recorded(subject), poscare.Recorded(body)); err != nil {
-			return err
-		}
-		// Nobody in the chain is at work: the service centre, the lead and
-		// ops get the request, so that somebody calls as promised.
-		if out.Contact.Via == poscare.ViaServiceCentre {
-			am, err := t.getUser(ctx, m.AccountManagerID)
-			if err != nil {
-				return err
-			}
-			if err := t.alertStaff(ctx, am, fmt.Sprintf("task:%d:centre", id), poscare.Recorded(subject), poscare.Recorded(body)); err != nil {
+		// The assignee told; with nobody in the chain at work, the service
+		// centre, the lead and ops too, so that somebody calls as promised.
+		for _, al := range continuity.CallbackAlerts(id, m, out.Contact, task, t.s.Policy) {
+			if err := t.raise(ctx, al); err != nil {
 				return err
 			}
 		}
@@ -119,11 +101,4 @@ func (t *Tx) openCallback(ctx context.Context, merchantID int64) (*Task, error) 
 		return nil, nil
 	}
 	return x, t.s.translate(err)
-}
-
-func orNone(s, none string) string {
-	if s == "" {
-		return none
-	}
-	return s
 }

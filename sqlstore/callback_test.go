@@ -37,7 +37,7 @@ func TestStoreCallbackRequests(t *testing.T) {
 				if d := x.DueAt.Sub(x.CreatedAt); d != 4*time.Hour {
 					t.Fatalf("due in %s, want the policy's 4h", d)
 				}
-				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND address = ? AND subject_msg LIKE '%回电%'", agent.Mobile); n != 1 {
+				if n := countRendered(t, dsn, "SELECT subject_msg, lang FROM outbox WHERE channel = 'sms' AND address = ?", "回电", agent.Mobile); n != 1 {
 					t.Fatalf("%d SMS to the account manager, want 1", n)
 				}
 				if e := lastEntryOf(t, s, poscare.EntityMerchant, w.Merchant.ID); e.Action != "callback_request" || e.ActorID != w.Users[poscare.RoleMerchant].ID {
@@ -76,7 +76,7 @@ func TestStoreCallbackRequests(t *testing.T) {
 				if err != nil || cb.Contact.Via != poscare.ViaServiceCentre {
 					t.Fatalf("%+v %v", cb, err)
 				}
-				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = ? AND subject_msg LIKE '%回电%'", sqlstore.DefaultServiceCentre.Email); n != 0 {
+				if n := countRendered(t, dsn, "SELECT subject_msg, lang FROM outbox WHERE address = ?", "回电", sqlstore.DefaultServiceCentre.Email); n != 0 {
 					t.Fatalf("the centre got the request by SMS only? %d", n)
 				}
 				s.AlertChannels = []string{"email", "sms"}
@@ -84,7 +84,7 @@ func TestStoreCallbackRequests(t *testing.T) {
 				if _, err := s.RequestCallback(ctx, shop, w.Merchant.ID, "还是联系不上"); err != nil {
 					t.Fatal(err)
 				}
-				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE address = ? AND subject_msg LIKE '%回电%'", sqlstore.DefaultServiceCentre.Email); n != 1 {
+				if n := countRendered(t, dsn, "SELECT subject_msg, lang FROM outbox WHERE address = ?", "回电", sqlstore.DefaultServiceCentre.Email); n != 1 {
 					t.Fatalf("%d callback mails to the service centre, want 1", n)
 				}
 			})
@@ -116,7 +116,7 @@ func TestOverdueMerchantTasksMarkUnreachable(t *testing.T) {
 			ids := portfolio(t, s, w, 5)
 			db := rawDB(t, dsn)
 			task := func(kind string, merchant int64) {
-				q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title, due_at, created_at) VALUES (?, ?, ?, ?, '测试', 1, 1)")
+				q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title_msg, due_at, created_at) VALUES (?, ?, ?, ?, '测试', 1, 1)")
 				if _, err := db.Exec(q, fmt.Sprintf("%s:%d", kind, merchant), kind, agent.ID, merchant); err != nil {
 					t.Fatal(err)
 				}

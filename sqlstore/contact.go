@@ -147,7 +147,7 @@ func (s *Store) CreateContact(ctx context.Context, a poscare.Actor, c *poscare.C
 			return err
 		}
 		if m.Archived != nil {
-			return poscare.Errorf(poscare.EConflict, "商户已归档", "the merchant is archived")
+			return poscare.Fail(poscare.EConflict, "record.merchant.archived")
 		}
 		return t.insertContacts(ctx, a, []*poscare.Contact{c}, true)
 	})
@@ -172,7 +172,7 @@ func (s *Store) UpdateContact(ctx context.Context, a poscare.Actor, c *poscare.C
 			return err
 		}
 		if before.Archived != nil {
-			return poscare.Errorf(poscare.EConflict, "联系人已归档，请先恢复", "the contact is archived; restore it first")
+			return poscare.Fail(poscare.EConflict, "record.contact.restore")
 		}
 		if _, err := t.exec(ctx, "UPDATE contacts SET name = ?, role = ?, preferred_channel = ?, lang = ?, last_verified_at = ?, updated_at = ? WHERE id = ?",
 			c.Name, c.Role, c.PreferredChannel, c.Lang, nullMicros(c.LastVerifiedAt), micros(t.now), c.ID); err != nil {
@@ -206,7 +206,7 @@ func (t *Tx) syncChannels(ctx context.Context, a poscare.Actor, before *poscare.
 			reason = strings.TrimSpace(reason)
 			if poscare.ValidateReason(reason) != nil {
 				p := poscare.Problems{}
-				p.Add("reason", "删除联系方式（"+ch.Value+"）必须说明原因（2-500字）", "removing a contact detail ("+ch.Value+") needs a reason of 2 to 500 characters")
+				p.Say("reason", "record.contact.removal_reason", "value", ch.Value)
 				return p.Err()
 			}
 			if err := t.guardRemovals(ctx, a); err != nil {
@@ -265,7 +265,7 @@ func (s *Store) RestoreChannel(ctx context.Context, a poscare.Actor, contactID, 
 			found = found || ch.ID == channelID
 		}
 		if !found {
-			return poscare.Errorf(poscare.ENotFound, "没有这个已删除的联系方式", "no such removed channel")
+			return poscare.Fail(poscare.ENotFound, "record.contact.no_removed_channel")
 		}
 		if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL, removed_reason = '' WHERE contact_id = ? AND id = ?", contactID, channelID); err != nil {
 			return err

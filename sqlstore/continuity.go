@@ -48,7 +48,7 @@ func (s *Store) SetUserStatus(ctx context.Context, a poscare.Actor, id int64, c 
 			cover, err := t.getUser(ctx, *c.CoverID)
 			if err != nil || !cover.Available() || !cover.Role.IsStaff() {
 				p := poscare.Problems{}
-				p.Add("cover_id", "代岗人应为在岗员工", "the cover must be staff at work")
+				p.Say("cover_id", "callback.chain.cover_at_work")
 				return p.Err()
 			}
 		}
@@ -118,7 +118,7 @@ func (t *Tx) lastCover(ctx context.Context, id int64) error {
 	var name string
 	err := t.queryRow(ctx, "SELECT name FROM users WHERE cover_id = ? AND status = 'on_leave' AND archived_at IS NULL LIMIT 1", id).Scan(&name)
 	if err == nil {
-		return poscare.Errorf(poscare.EConflict, "此人正在为休假的%s代岗，请先安排新的代岗人", "this person covers for %s, who is on leave: name a new cover first", name)
+		return poscare.Fail(poscare.EConflict, "callback.chain.covers_for", "name", name)
 	}
 	if err != sql.ErrNoRows {
 		return t.s.translate(err)
@@ -126,8 +126,7 @@ func (t *Tx) lastCover(ctx context.Context, id int64) error {
 	err = t.queryRow(ctx, `SELECT u.name FROM users u JOIN merchants m ON m.account_manager_id = u.id
 		WHERE u.status <> 'active' AND u.cover_id IS NULL AND m.backup_manager_id = ? AND m.archived_at IS NULL LIMIT 1`, id).Scan(&name)
 	if err == nil {
-		return poscare.Errorf(poscare.EConflict, "%s不在岗，此人是其商户仅剩的备岗，请先为这些商户安排新的备岗",
-			"%s is away and this person is the last backup of their merchants: name a new backup for them first", name)
+		return poscare.Fail(poscare.EConflict, "callback.chain.last_backup", "name", name)
 	}
 	if err != sql.ErrNoRows {
 		return t.s.translate(err)
@@ -144,7 +143,7 @@ func (t *Tx) stillHolds(ctx context.Context, id int64) error {
 		return t.s.translate(err)
 	}
 	if n > 0 {
-		return poscare.Errorf(poscare.EConflict, "此人仍是 %d 家商户的客户经理，请先交接", "this person still manages %d merchants: hand them over first", n)
+		return poscare.Fail(poscare.EConflict, "removal.person.still_manages", "n", n)
 	}
 	return t.lastCover(ctx, id)
 }

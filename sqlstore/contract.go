@@ -49,7 +49,7 @@ func (s *Store) CreateContract(ctx context.Context, a poscare.Actor, c *poscare.
 		m, err := t.visibleMerchant(ctx, a, c.MerchantID)
 		if err != nil {
 			p := poscare.Problems{}
-			p.Add("merchant_id", "商户不存在", "no such merchant")
+			p.Say("merchant_id", "record.no_merchant")
 			return p.Err()
 		}
 		if m.Archived != nil {
@@ -82,7 +82,7 @@ func (s *Store) UpdateContract(ctx context.Context, a poscare.Actor, c *poscare.
 			return err
 		}
 		if before.Archived != nil {
-			return poscare.Errorf(poscare.EConflict, "合同已归档，请先恢复", "the contract is archived; restore it first")
+			return poscare.Fail(poscare.EConflict, "record.contract.restore")
 		}
 		if _, err := t.exec(ctx, `UPDATE contracts SET starts_on = ?, ends_on = ?, deposit_fen = ?, monthly_comm_fee_fen = ?,
 			monthly_maint_fee_fen = ?, credit_rate_e5 = ?, debit_rate_e5 = ?, debit_cap_fen = ?, qr_rate_e5 = ?, updated_at = ? WHERE id = ?`,

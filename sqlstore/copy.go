@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// Copying a database (数据库迁移) moves a provider from one database to
+// Copying a database moves a provider from one database to
 // another, typically from the embedded SQLite file to PostgreSQL once it
 // has outgrown one machine. Every row is copied as it is stored: sealed
 // fields and blind indexes stay the same bytes, so the same keys read

@@ -104,7 +104,7 @@ type Store struct {
 }
 
 // DefaultServiceCentre is used until configuration names the real one.
-var DefaultServiceCentre = poscare.ServiceCentre{Name: "24小时商户服务中心", Phone: "400-800-9000", Email: "service@poscare.example"}
+var DefaultServiceCentre = poscare.DefaultServiceCentre
 
 // DialectOf tells which database a DSN names: a postgres:// URL, or else a
 // SQLite file path.

@@ -52,10 +52,10 @@ func (s *Store) translate(err error) error {
 		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return &poscare.Error{Code: poscare.ENotFound, Message: poscare.Text{Zh: "未找到记录", En: "record not found"}, Cause: err}
+		return failed(poscare.ENotFound, "db.not_found", err)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &poscare.Error{Code: poscare.EInternal, Message: poscare.Text{Zh: "请求已取消或超时", En: "request cancelled or timed out"}, Cause: err}
+		return failed(poscare.EInternal, "db.cancelled", err)
 	}
 	unique, foreign := false, false
 	constraint := ""
@@ -79,23 +79,32 @@ func (s *Store) translate(err error) error {
 			foreign = true
 		}
 		if retryable(err) {
-			return &poscare.Error{Code: poscare.EInternal, Message: poscare.Text{Zh: "数据库繁忙，请稍后重试", En: "the database is busy; try again shortly"}, Cause: err}
+			return failed(poscare.EInternal, "db.busy", err)
 		}
 	}
 	switch {
 	case unique:
-		return &poscare.Error{Code: poscare.EConflict, Message: poscare.Text{Zh: "记录已存在（唯一字段重复）", En: "a record with the same unique value already exists"},
-			Fields: conflictField(constraint), Cause: err}
+		e := failed(poscare.EConflict, "db.unique", err)
+		e.Fields = conflictField(constraint)
+		return e
 	case foreign:
-		return &poscare.Error{Code: poscare.EInvalid, Message: poscare.Text{Zh: "引用的记录不存在", En: "a referenced record does not exist"}, Cause: err}
+		return failed(poscare.EInvalid, "db.foreign", err)
 	}
 	return poscare.Internal(err)
+}
+
+// failed is the catalog's error key with the driver error as its cause,
+// which stays in the logs.
+func failed(code, key string, cause error) *poscare.Error {
+	e := poscare.Fail(code, key)
+	e.Cause = cause
+	return e
 }
 
 // concurrentChange is a write that lost to a concurrent one (a
 // serialization failure or a deadlock) and was retried in vain.
 func concurrentChange(cause error) error {
-	return &poscare.Error{Code: poscare.EConflict, Message: poscare.Text{Zh: "记录正被同时修改，请重试", En: "the record was changed at the same time; try again"}, Cause: cause}
+	return failed(poscare.EConflict, "db.concurrent", cause)
 }
 
 // retryable tells whether err, anywhere in its chain, is a driver error
@@ -131,8 +140,9 @@ func sqliteColumns(msg string) string {
 func conflictField(constraint string) map[string]poscare.Text {
 	for _, c := range strings.Split(constraint, ",") {
 		if f, ok := uniqueFields[strings.TrimSpace(c)]; ok {
-			l := poscare.FieldLabel(f)
-			return map[string]poscare.Text{f: {Zh: l.Zh + "：已被使用", En: l.En + ": already in use"}}
+			p := poscare.Problems{}
+			p.Say(f, "db.unique.field")
+			return map[string]poscare.Text(p)
 		}
 	}
 	return nil

@@ -61,7 +61,7 @@ func (s *Store) IncidentNotifications(ctx context.Context, a poscare.Actor, inci
 	f.Status = strings.TrimSpace(f.Status)
 	if f.Status != "" && !slices.Contains(DeliveryStatuses, f.Status) {
 		p := poscare.Problems{}
-		p.Add("status", "应为 queued、sending、sent 或 failed", "must be queued, sending, sent or failed")
+		p.Say("status", "playbook.delivery.status")
 		return nil, sum, p.Err()
 	}
 	f.Page.Normalize()

@@ -15,7 +15,7 @@ func MigrateTo(ctx context.Context, s *Store, v int) (int, error) { return s.mig
 func HoldingKinds() []string {
 	kinds := make([]string, len(holdings))
 	for i, h := range holdings {
-		kinds[i] = h.kind
+		kinds[i] = h.Kind()
 	}
 	return kinds
 }

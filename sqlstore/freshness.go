@@ -9,105 +9,130 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/continuity"
 )
 
-// Task is a piece of work for one staff member.
+// Task is a piece of work for one staff member. Its title is stored as
+// a catalog message and put into words when the task is read: Title in
+// Chinese (what API clients have always read), TitleEn in English, and
+// TitleIn for a reader's language.
 type Task struct {
-	ID         int64      `json:"id"`
-	Kind       string     `json:"kind"`
-	UserID     int64      `json:"user_id"`
-	MerchantID *int64     `json:"merchant_id,omitempty"`
-	ContactID  *int64     `json:"contact_id,omitempty"`
-	Title      string     `json:"title"`
-	Notes      string     `json:"notes,omitempty"`
-	DueAt      time.Time  `json:"due_at"`
-	DoneAt     *time.Time `json:"done_at,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
+	ID         int64       `json:"id"`
+	Kind       string      `json:"kind"`
+	UserID     int64       `json:"user_id"`
+	MerchantID *int64      `json:"merchant_id,omitempty"`
+	ContactID  *int64      `json:"contact_id,omitempty"`
+	Title      string      `json:"title"`
+	TitleEn    string      `json:"title_en"`
+	TitleMsg   poscare.Msg `json:"-"`
+	Notes      string      `json:"notes,omitempty"`
+	DueAt      time.Time   `json:"due_at"`
+	DoneAt     *time.Time  `json:"done_at,omitempty"`
+	CreatedAt  time.Time   `json:"created_at"`
 }
 
-// Task kinds. Callbacks and follow-ups are owed to merchants: left past
-// their deadline they are a silence signal. Verifications are upkeep.
+// TitleIn is the task's title in a language ("en", else Chinese).
+func (x *Task) TitleIn(lang string) string { return x.TitleMsg.In(lang) }
+
+// Task kinds (see package continuity, where the rules about them live).
 const (
-	TaskCallback      = "callback"       // 回电: a merchant asked to be called back
-	TaskFollowUp      = "follow_up"      // 跟进: a promised follow-up with a merchant
-	TaskVerifyContact = "verify_contact" // a merchant contact unverified too long
-	TaskVerifySelf    = "verify_self"    // staff: confirm one's own contact details
+	TaskCallback      = continuity.TaskCallback
+	TaskFollowUp      = continuity.TaskFollowUp
+	TaskVerifyContact = continuity.TaskVerifyContact
+	TaskVerifySelf    = continuity.TaskVerifySelf
 )
 
-// merchantTaskKinds is the SQL list of the task kinds owed to merchants.
-const merchantTaskKinds = "('" + TaskCallback + "', '" + TaskFollowUp + "')"
+// merchantTaskKinds is continuity.OwedToMerchants as an SQL list: the
+// task kinds owed to merchants (kinds are fixed words, never input).
+var merchantTaskKinds = "('" + strings.Join(continuity.OwedToMerchants, "', '") + "')"
+
+// writeDecidedTask writes a task a rule decided on, once per its key: it
+// reports whether this call wrote it (another run, or another instance,
+// may have already). The title is stored as its message (title_msg).
+func (t *Tx) writeDecidedTask(ctx context.Context, x continuity.Task) (bool, error) {
+	res, err := t.exec(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, contact_id, title_msg, notes, due_at, created_at)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)
+		ON CONFLICT (dedupe_key) DO NOTHING`,
+		x.Key, x.Kind, x.UserID, idOrNull(x.MerchantID), idOrNull(x.ContactID), x.Title.Encode(), x.Notes, micros(x.Due), micros(t.now), x.Key)
+	if err != nil {
+		return false, err
+	}
+	k, err := res.RowsAffected()
+	return k > 0, t.s.translate(err)
+}
+
+// idOrNull is an id, or NULL for 0.
+func idOrNull(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
 
 // SweepStaleContacts gives each account manager a task for every contact of
-// their merchants not verified within Policy.StaleAfter, once per contact per
-// period. It returns how many tasks it created.
+// their merchants not verified within Policy.StaleAfter, and every staff
+// member who has not checked their own contact details as long a
+// reminder, once per contact (or person) per period (the rules of
+// continuity's freshness). It returns how many tasks it created; the
+// task's key makes two instances sweeping at once create each once.
 func (s *Store) SweepStaleContacts(ctx context.Context) (int, error) {
 	n := 0
 	err := s.inWrite(ctx, func(t *Tx) error {
 		n = 0 // afresh on every run: inWrite may retry
-		cutoff := micros(t.now.Add(-t.s.Policy.StaleAfter))
-		// The task goes to whoever serves the merchant now: the account
-		// manager, else their cover, else the backup (else, with nobody at
-		// work, the manager still, where the lead sees it overdue).
+		p := t.s.Policy
+		cutoff := micros(continuity.StaleBefore(t.now, p))
 		rows, err := t.query(ctx, `SELECT c.id, c.name, m.id, m.legal_name,
-				CASE WHEN am.status = 'active' THEN am.id WHEN cv.status = 'active' THEN cv.id WHEN bk.status = 'active' THEN bk.id ELSE am.id END
+				am.id, am.status = 'active', COALESCE(cv.id, 0), COALESCE(cv.status = 'active', FALSE), COALESCE(bk.id, 0), COALESCE(bk.status = 'active', FALSE)
 			FROM contacts c JOIN merchants m ON m.id = c.merchant_id JOIN users am ON am.id = m.account_manager_id
 			LEFT JOIN users cv ON cv.id = am.cover_id LEFT JOIN users bk ON bk.id = m.backup_manager_id
 			WHERE c.archived_at IS NULL AND m.archived_at IS NULL AND COALESCE(c.last_verified_at, c.created_at) < ?`, cutoff)
 		if err != nil {
 			return err
 		}
-		type stale struct {
-			contact, merchant, manager int64
-			name, legal                string
-		}
-		var found []stale
+		var found []continuity.StaleContact
 		for rows.Next() {
-			var x stale
-			if err := rows.Scan(&x.contact, &x.name, &x.merchant, &x.legal, &x.manager); err != nil {
+			var x continuity.StaleContact
+			var am, cv, bk continuity.Worker
+			if err := rows.Scan(&x.ContactID, &x.Contact, &x.MerchantID, &x.Merchant, &am.ID, &am.Active, &cv.ID, &cv.Active, &bk.ID, &bk.Active); err != nil {
 				rows.Close()
 				return t.s.translate(err)
 			}
+			x.Verifier = continuity.VerifierOf(am, cv, bk)
 			found = append(found, x)
 		}
 		rows.Close()
-		period := t.now.Unix() / int64(t.s.Policy.StaleAfter.Seconds())
-		// Staff are reminded to keep their own contact data current too.
-		staff, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE role IN ('agent', 'lead', 'tech', 'ops') AND status = 'active' AND archived_at IS NULL AND COALESCE(contact_checked_at, created_at) < ?",
-			[]any{cutoff}, scanUser)
+		if err := rows.Err(); err != nil {
+			return t.s.translate(err)
+		}
+		roles := make([]string, len(continuity.SelfCheckRoles))
+		for i, r := range continuity.SelfCheckRoles {
+			roles[i] = string(r)
+		}
+		in, args := inList(roles)
+		staff, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE role IN "+in+" AND status = 'active' AND archived_at IS NULL AND COALESCE(contact_checked_at, created_at) < ?",
+			append(args, cutoff), scanUser)
 		if err != nil {
 			return err
 		}
 		for _, u := range staff {
-			key := fmt.Sprintf("self:%d:%d", u.ID, period)
-			res, err := t.exec(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, title, due_at, created_at)
-				SELECT ?, 'verify_self', ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)
-				ON CONFLICT (dedupe_key) DO NOTHING`,
-				key, u.ID, "请核对并更新您本人的联系方式（手机、邮箱、微信）", micros(t.now.Add(7*24*time.Hour)), micros(t.now), key)
+			task := continuity.SelfCheckTask(u.ID, t.now, p)
+			wrote, err := t.writeDecidedTask(ctx, task)
 			if err != nil {
 				return err
 			}
-			if k, _ := res.RowsAffected(); k > 0 {
+			if wrote {
 				n++
-				subject := poscare.Text{Zh: "请核对您本人的联系方式", En: "Please check your own contact details"}
-				body := poscare.Text{
-					Zh: "商户和同事需要随时联系到您。请登录控制台，在「我的任务」中核对手机、邮箱和微信：有变化请更新，无误请确认。",
-					En: "Merchants and colleagues must always be able to reach you. Please open My tasks in the console and check your mobile, email and WeChat: update what changed, confirm what did not.",
-				}
-				if err := t.tellStaff(ctx, u.ID, key, poscare.Recorded(subject), poscare.Recorded(body)); err != nil {
+				if err := t.raise(ctx, continuity.SelfCheckNotice(task)); err != nil {
 					return err
 				}
 			}
 		}
 		for _, x := range found {
-			key := fmt.Sprintf("verify:%d:%d", x.contact, period)
-			res, err := t.exec(ctx, `INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, contact_id, title, due_at, created_at)
-				SELECT ?, 'verify_contact', ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM tasks WHERE dedupe_key = ?)
-				ON CONFLICT (dedupe_key) DO NOTHING`,
-				key, x.manager, x.merchant, x.contact, "核实联系人信息："+x.legal+" · "+x.name, micros(t.now.Add(7*24*time.Hour)), micros(t.now), key)
+			wrote, err := t.writeDecidedTask(ctx, continuity.VerifyContactTask(x, t.now, p))
 			if err != nil {
 				return err
 			}
-			if k, _ := res.RowsAffected(); k > 0 {
+			if wrote {
 				n++
 			}
 		}
@@ -120,12 +145,15 @@ func scanTask(r scanner) (*Task, error) {
 	var x Task
 	var merchant, contact, done sql.NullInt64
 	var due, created int64
-	err := r.Scan(&x.ID, &x.Kind, &x.UserID, &merchant, &contact, &x.Title, &x.Notes, &due, &done, &created)
+	var title string
+	err := r.Scan(&x.ID, &x.Kind, &x.UserID, &merchant, &contact, &title, &x.Notes, &due, &done, &created)
 	x.MerchantID, x.ContactID, x.DueAt, x.DoneAt, x.CreatedAt = int64Ptr(merchant), int64Ptr(contact), fromMicros(due), timePtr(done), fromMicros(created)
+	x.TitleMsg = poscare.DecodeMsg(title)
+	x.Title, x.TitleEn = x.TitleMsg.In("zh"), x.TitleMsg.In("en")
 	return &x, err
 }
 
-const taskCols = "id, kind, user_id, merchant_id, contact_id, title, notes, due_at, done_at, created_at"
+const taskCols = "id, kind, user_id, merchant_id, contact_id, title_msg, notes, due_at, done_at, created_at"
 
 // MyTasks lists the actor's open tasks, soonest due first.
 func (s *Store) MyTasks(ctx context.Context, a poscare.Actor) ([]*Task, error) {
@@ -259,7 +287,7 @@ func (s *Store) LinkedContact(ctx context.Context, c, sig string) (*poscare.Cont
 // checkConfirmLink checks a confirmation link's signature under the link
 // key, its form and its expiry.
 func (s *Store) checkConfirmLink(c, sig string) (confirmLink, error) {
-	bad := poscare.Errorf(poscare.EInvalid, "链接无效或已过期，请联系您的服务联系人", "This link is invalid or has expired; please contact your service contact.")
+	bad := continuity.ErrLinkInvalid()
 	if !s.vault.VerifyLink(c, sig) {
 		return confirmLink{}, bad
 	}
@@ -293,7 +321,7 @@ func (t *Tx) linkedContact(ctx context.Context, l confirmLink) (*poscare.Contact
 		return nil, t.s.translate(err)
 	}
 	if c.Archived != nil || merchantArchived {
-		return nil, poscare.Errorf(poscare.EInvalid, "该联系人已停用，此确认链接已失效", "This contact is no longer in use, so the confirmation link no longer works.")
+		return nil, continuity.ErrLinkArchived()
 	}
 	if verifiedStamp(c.LastVerifiedAt) != l.stamp {
 		return nil, errLinkUsed()
@@ -301,10 +329,7 @@ func (t *Tx) linkedContact(ctx context.Context, l confirmLink) (*poscare.Contact
 	return c, nil
 }
 
-func errLinkUsed() error {
-	return poscare.Errorf(poscare.EConflict, "此确认链接已使用过（或联系方式已在此后确认），无需再次确认",
-		"This confirmation link has already been used (or the details were confirmed since); nothing more to do.")
-}
+func errLinkUsed() error { return continuity.ErrLinkUsed() }
 
 // ConfirmOwnContact is a staff member keeping their own contact details
 // current: the details as they are now (changed or not) are saved, the

@@ -3,81 +3,71 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
+	"sort"
 	"strconv"
 
 	"poscare"
+	"poscare/continuity"
 )
 
-// A holding is one kind of thing staff hold that the emergency playbook
+// A Holding is one kind of thing staff hold that the emergency playbook
 // hands over when they go missing or leave: merchants they manage, the
-// backup roles they fill, onboarding stages and tasks they own. A later
-// kind (tickets, repair jobs, visits) is one more entry in holdings and a
-// field in poscare.HandoverSum; runPlaybook itself does not change.
-type holding struct {
-	kind string // handovers.kind
-	// count is where the summary keeps how many were handed over.
-	count func(*poscare.HandoverSum) *int
-	// done is the timeline's line for n handed over.
-	done func(n int, run *handoverRun) poscare.Text
-	// hand moves everything run.person holds of this kind inside t,
-	// calling run.handed once per item, and returns how many it moved.
-	hand func(ctx context.Context, t *Tx, run *handoverRun) (int, error)
+// backup roles they fill, onboarding stages and tasks they own, and any
+// kind a later capability adds (tickets, repair jobs, visits). Each kind
+// registers itself (RegisterHolding, a file per kind); the playbook asks
+// every registered kind in turn and knows none of them by name, and
+// poscare.HandoverSum counts a kind without a field of its own under its
+// name. Who takes what is decided by the continuity package's rules.
+type Holding interface {
+	// Kind names the kind, in handovers.kind and HandoverSum.
+	Kind() string
+	// Load is how many items of the kind each member of team holds now,
+	// counted toward the load by which merchants and items are spread;
+	// nil when the kind does not count.
+	Load(ctx context.Context, t *Tx, team int64) (map[int64]int, error)
+	// Hand moves everything h's person holds of the kind inside t,
+	// calling h.Handed once per item moved, and returns how many it moved.
+	Hand(ctx context.Context, t *Tx, h *Handover) (int, error)
+	// Line is the timeline's line for n handed over (n > 0).
+	Line(n int, h *Handover) poscare.Msg
 }
 
-// holdings run in this order: merchants first, because the others follow
-// a merchant to its new account manager (run.plan).
-var holdings = []holding{
-	{kind: "merchant", count: func(s *poscare.HandoverSum) *int { return &s.Merchants }, hand: handMerchants,
-		done: func(n int, run *handoverRun) poscare.Text {
-			s := strategyName(run.strategy)
-			if run.fellBack {
-				s.Zh += "：备岗人员不在岗或不在本团队，未能全部交给备岗"
-				s.En += ": the backup is away or in another team, so not all to the backup"
-			}
-			if run.toLead {
-				s.Zh += "；团队中没有在岗的业务员，由主管接手"
-				s.En += "; no agent of the team is at work, so the lead took them"
-			}
-			return poscare.Text{Zh: fmt.Sprintf("已移交 %d 家商户（%s）", n, s.Zh), En: fmt.Sprintf("%d merchants handed over (%s)", n, s.En)}
-		}},
-	{kind: "backup", count: func(s *poscare.HandoverSum) *int { return &s.BackupRoles }, hand: handBackupRoles,
-		done: func(n int, _ *handoverRun) poscare.Text {
-			return poscare.Text{Zh: fmt.Sprintf("已转交 %d 家商户的备岗职责", n), En: fmt.Sprintf("backup role for %d merchants passed on", n)}
-		}},
-	{kind: "stage", count: func(s *poscare.HandoverSum) *int { return &s.Stages }, hand: handStages,
-		done: func(n int, _ *handoverRun) poscare.Text {
-			return poscare.Text{Zh: fmt.Sprintf("已移交 %d 个进件阶段", n), En: fmt.Sprintf("%d onboarding stages handed over", n)}
-		}},
-	{kind: "staff_backup", count: func(s *poscare.HandoverSum) *int { return &s.CoveredStaff }, hand: handStaffBackups,
-		done: func(n int, _ *handoverRun) poscare.Text {
-			return poscare.Text{Zh: fmt.Sprintf("已为 %d 名同事重新指定备岗人员", n), En: fmt.Sprintf("%d colleagues given another backup", n)}
-		}},
-	{kind: "task", count: func(s *poscare.HandoverSum) *int { return &s.Tasks }, hand: handTasks,
-		done: func(n int, _ *handoverRun) poscare.Text {
-			return poscare.Text{Zh: fmt.Sprintf("已移交 %d 项待办任务", n), En: fmt.Sprintf("%d open tasks handed over", n)}
-		}},
+// registeredHolding is a kind with the rank it runs at.
+type registeredHolding struct {
+	rank int
+	Holding
 }
 
-// handoverRun is what every holding needs to know about one playbook run.
-type handoverRun struct {
-	incidentID int64
-	actor      poscare.Actor
-	person     *poscare.User
-	strategy   poscare.Strategy
-	backup     *poscare.User   // the person's backup, if at work
-	candidates []*poscare.User // the team's agents and leads at work
-	load       map[int64]int   // each candidate's merchants, open stages and tasks now
-	fellBack   bool            // asked for all to the backup, who cannot take them
-	toLead     bool            // no agent of the team at work: the lead took the merchants
-	plan       map[int64]int64 // merchant → new account manager
-	managers   map[int64]int64 // account managers read by readManagers (0: no such merchant)
+// holdings are the registered kinds, by rank.
+var holdings []registeredHolding
+
+// RegisterHolding adds a kind of holding to the playbook, run at rank
+// (lower first). Merchants run first (rank 0), because the other kinds
+// follow a merchant to its new account manager (Handover.TakerFor); a
+// later kind takes a rank after theirs. It panics on a kind registered
+// twice, and returns true so that a file can register as a variable
+// declaration.
+func RegisterHolding(rank int, h Holding) bool {
+	for _, r := range holdings {
+		if r.Kind() == h.Kind() {
+			panic("sqlstore: holding registered twice: " + h.Kind())
+		}
+	}
+	holdings = append(holdings, registeredHolding{rank, h})
+	sort.SliceStable(holdings, func(i, j int) bool { return holdings[i].rank < holdings[j].rank })
+	return true
+}
+
+// Handover is one playbook run as the holdings see it: the rules' state
+// (Run: who can take over, their load, the merchants' plan) and what
+// storage keeps while it writes.
+type Handover struct {
+	Run        *continuity.Run
+	IncidentID int64
+	Actor      poscare.Actor
 	rows       [][]any         // handovers rows, written at the end
-	left       int             // items nobody at work could take
-	noBackup   int             // merchants left without a backup: nobody else in the team
+	managers   map[int64]int64 // account managers read by readManagers (0: no such merchant)
 	teams      map[int64]*teamPeople
 	// backupsGiven is the new backup (0: none) of each of the person's
 	// merchants whose backup changed with its handover; backedByPerson,
@@ -86,153 +76,49 @@ type handoverRun struct {
 	backedByPerson []int64
 }
 
-// handed notes one item handed over (to may be nil: nobody needed).
-func (r *handoverRun) handed(t *Tx, kind string, record int64, detail string, to *int64) {
-	r.rows = append(r.rows, []any{r.incidentID, kind, record, detail, r.person.ID, nullInt(to), micros(t.now)})
+// Handed notes one item handed over (to may be nil: nobody needed), for
+// the handovers table.
+func (h *Handover) Handed(t *Tx, kind string, record int64, detail string, to *int64) {
+	h.rows = append(h.rows, []any{h.IncidentID, kind, record, detail, h.Run.Person.ID, nullInt(to), micros(t.now)})
 }
 
-// takerFor is who takes an item tied to merchant (0: none): the merchant's
-// new account manager, else its current one unless that is the person,
-// else the person's backup, else the least loaded agent at work (the lead
-// when no agent is); 0 if nobody.
-// Only merchants can stop the playbook for want of someone to take them:
-// other items nobody can take stay where they are (run.left) and the
-// person's access ends all the same.
-func (r *handoverRun) takerFor(ctx context.Context, t *Tx, merchant int64) (int64, error) {
-	if to, ok := r.plan[merchant]; ok {
-		return to, nil
-	}
-	if merchant != 0 {
-		am, read := r.managers[merchant]
+// Left notes one item nobody at work could take: it stays with the person
+// and waits for the lead, and the person's access ends all the same.
+func (h *Handover) Left() { h.Run.Left++ }
+
+// TakerFor is who takes an item tied to merchant (0: none), by the rule
+// of continuity.Run.TakerFor; 0 if nobody. It reads the merchant's account
+// manager when readManagers has not.
+func (h *Handover) TakerFor(ctx context.Context, t *Tx, merchant int64) (int64, error) {
+	var am int64
+	if _, planned := h.Run.Plan[merchant]; !planned && merchant != 0 {
+		var read bool
+		am, read = h.managers[merchant]
 		if !read {
 			err := t.queryRow(ctx, "SELECT account_manager_id FROM merchants WHERE id = ?", merchant).Scan(&am)
 			if err != nil && err != sql.ErrNoRows {
 				return 0, t.s.translate(err)
 			}
 		}
-		if am != 0 && am != r.person.ID {
-			return am, nil
-		}
 	}
-	if r.strategy == poscare.StrategyBackup && r.backup != nil {
-		return r.backup.ID, nil
-	}
-	// Spread: the least loaded colleague at work, who is then one item
-	// busier.
-	receivers, _ := poscare.Receivers(r.candidates)
-	best := poscare.LeastLoaded(receivers, r.load)
-	if best == nil {
-		if r.backup != nil {
-			return r.backup.ID, nil
-		}
-		return 0, nil
-	}
-	r.load[best.ID]++
-	return best.ID, nil
+	return h.Run.TakerFor(merchant, am), nil
 }
 
-// handMerchants gives the person's merchants, archived ones too (a
-// merchant restored later must not come back to someone gone), to their
-// backup or spreads them over the team's agents by load (the run's
-// strategy), in chunks of 500. Each merchant's backup is put right in the
-// same write and the same audit entry (its new manager may have been its
-// backup, say), by poscare.PlanBackups: a 10,000-merchant handover is one
-// row rewrite and one entry per merchant, not two. handBackupRoles then
-// puts right the backups of the rest of the team.
-func handMerchants(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
-	type held struct {
-		id, team, backup int64
-		archived         bool
+// countsBy runs a query of (user id, count) rows: a load.
+func (t *Tx) countsBy(ctx context.Context, q string, args ...any) (map[int64]int, error) {
+	type load struct {
+		id int64
+		n  int
 	}
-	ms, err := queryAllTx(ctx, t, "SELECT id, team_id, COALESCE(backup_manager_id, 0), archived_at IS NOT NULL FROM merchants WHERE account_manager_id = ? ORDER BY id", []any{run.person.ID},
-		func(r scanner) (*held, error) { var h held; return &h, r.Scan(&h.id, &h.team, &h.backup, &h.archived) })
+	loads, err := queryAllTx(ctx, t, q, args, func(r scanner) (*load, error) { var l load; return &l, r.Scan(&l.id, &l.n) })
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	ids := make([]int64, len(ms))
-	archived := map[int64]bool{}
-	for i, m := range ms {
-		ids[i] = m.id
-		archived[m.id] = m.archived
+	out := make(map[int64]int, len(loads))
+	for _, l := range loads {
+		out[l.id] += l.n
 	}
-	plan, err := poscare.PlanHandover(ids, run.strategy, run.backup, run.candidates, run.load)
-	if err != nil {
-		return 0, err
-	}
-	if plan.FellBack {
-		// The backup cannot take them: spread, and say so.
-		run.strategy, run.fellBack = poscare.StrategySpread, len(ids) > 0
-	}
-	run.toLead = plan.ToLead
-	// Archived merchants change hands but are not told: nobody serves
-	// them until they are restored, and Restore tells them then.
-	run.plan = map[int64]int64{}
-	for m, to := range plan.To {
-		if !archived[m] {
-			run.plan[m] = to
-			run.load[to]++
-		}
-	}
-	// Their backups, team by team, with the new manager.
-	needs := map[int64][]poscare.BackupNeed{}
-	oldBackup := make(map[int64]int64, len(ms))
-	for _, m := range ms {
-		needs[m.team] = append(needs[m.team], poscare.BackupNeed{Merchant: m.id, Manager: plan.To[m.id], Backup: m.backup})
-		oldBackup[m.id] = m.backup
-		if m.backup == run.person.ID {
-			run.backedByPerson = append(run.backedByPerson, m.id)
-		}
-	}
-	backups := map[int64]int64{} // merchant → new backup (0: none), for those whose backup changes
-	for _, team := range slices.Sorted(maps.Keys(needs)) {
-		tp, err := run.teamPeople(ctx, t)(team)
-		if err != nil {
-			return 0, err
-		}
-		maps.Copy(backups, poscare.PlanBackups(needs[team], team, tp.people, tp.candidates, tp.backupLoad))
-	}
-	run.backupsGiven = backups
-	type write struct {
-		to, backup int64
-		setBackup  bool
-	}
-	groups := map[write][]int64{}
-	for _, m := range ids {
-		w := write{to: plan.To[m]}
-		w.backup, w.setBackup = backups[m]
-		groups[w] = append(groups[w], m)
-	}
-	for w, ms := range groups {
-		for start := 0; start < len(ms); start += 500 {
-			in, inArgs := inList(ms[start:min(start+500, len(ms))])
-			set, args := "account_manager_id = ?", []any{w.to}
-			if w.setBackup {
-				set, args = set+", backup_manager_id = ?", append(args, nullInt64(w.backup))
-			}
-			if _, err := t.exec(ctx, "UPDATE merchants SET "+set+", updated_at = ? WHERE id IN "+in, append(append(args, micros(t.now)), inArgs...)...); err != nil {
-				return 0, err
-			}
-		}
-		for _, m := range ms {
-			detail := ""
-			if archived[m] {
-				detail = handedArchived
-			}
-			run.handed(t, "merchant", m, detail, &w.to)
-			var before, after json.RawMessage
-			if w.setBackup {
-				before = json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"backup_manager_id":%s}`, run.person.ID, jsonID(oldBackup[m])))
-				after = json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"backup_manager_id":%s,"incident_id":%d}`, w.to, jsonID(w.backup), run.incidentID))
-			} else {
-				before = json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d}`, run.person.ID))
-				after = json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"incident_id":%d}`, w.to, run.incidentID))
-			}
-			if err := t.record(ctx, run.actor, "handover", poscare.EntityMerchant, m, before, after); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return len(ids), nil
+	return out, nil
 }
 
 // jsonID is id as JSON, null for 0.
@@ -250,111 +136,6 @@ const (
 	handedTold     = "archived_told"
 )
 
-// handBackupRoles: where the person was a merchant's backup manager
-// (archived merchants too), and wherever a merchant of the person's team
-// has no backup who fits now (its manager just became its backup, say),
-// a colleague of the merchant's team at work steps in, by
-// poscare.PlanBackups. Only the person's own backup roles are counted.
-func handBackupRoles(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
-	type merchant struct{ id, team int64 }
-	ms, err := queryAllTx(ctx, t, "SELECT id, team_id FROM merchants WHERE backup_manager_id = ?", []any{run.person.ID},
-		func(r scanner) (*merchant, error) { var m merchant; return &m, r.Scan(&m.id, &m.team) })
-	if err != nil {
-		return 0, err
-	}
-	teams := []int64{}
-	if run.person.TeamID != nil {
-		teams = append(teams, *run.person.TeamID)
-	}
-	for _, m := range ms {
-		if !slices.Contains(teams, m.team) {
-			teams = append(teams, m.team)
-		}
-	}
-	given := map[int64]int64{}
-	for _, team := range teams {
-		changed, left, err := t.fixBackups(ctx, run.actor, run.incidentID, team, run.teamPeople(ctx, t))
-		if err != nil {
-			return 0, err
-		}
-		run.noBackup += left
-		maps.Copy(given, changed)
-	}
-	// A merchant the person managed and backed up both (old data) had its
-	// backup put right with its handover.
-	maps.Copy(given, run.backupsGiven)
-	roles := make([]int64, 0, len(ms)+len(run.backedByPerson))
-	for _, m := range ms {
-		roles = append(roles, m.id)
-	}
-	roles = append(roles, run.backedByPerson...)
-	for _, m := range roles {
-		var to *int64
-		if b := given[m]; b != 0 {
-			to = &b
-		}
-		run.handed(t, "backup", m, "", to)
-	}
-	return len(roles), nil
-}
-
-// handStages gives the open onboarding stages the person was responsible
-// for to whoever takes the merchant, in one UPDATE per taker and position.
-func handStages(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
-	type stage struct {
-		app, merchant int64
-		pos           int
-	}
-	stages, err := queryAllTx(ctx, t, `SELECT s.application_id, s.position, x.merchant_id FROM application_stages s JOIN applications x ON x.id = s.application_id
-		WHERE s.responsible_id = ? AND s.completed_at IS NULL ORDER BY s.application_id, s.position`, []any{run.person.ID},
-		func(r scanner) (*stage, error) { var s stage; return &s, r.Scan(&s.app, &s.pos, &s.merchant) })
-	if err != nil {
-		return 0, err
-	}
-	merchants := make([]int64, len(stages))
-	for i, st := range stages {
-		merchants[i] = st.merchant
-	}
-	if err := run.readManagers(ctx, t, merchants); err != nil {
-		return 0, err
-	}
-	type group struct {
-		to  int64
-		pos int
-	}
-	groups := map[group][]int64{}
-	var order []group
-	n := 0
-	for _, st := range stages {
-		to, err := run.takerFor(ctx, t, st.merchant)
-		if err != nil {
-			return 0, err
-		}
-		if to == 0 {
-			run.left++ // nobody at work: it waits for the lead, access still ends
-			continue
-		}
-		g := group{to, st.pos}
-		if _, ok := groups[g]; !ok {
-			order = append(order, g)
-		}
-		groups[g] = append(groups[g], st.app)
-		run.handed(t, "stage", st.app, fmt.Sprint(st.pos), &to)
-		n++
-	}
-	for _, g := range order {
-		err := inChunks(groups[g], func(in string, args []any) error {
-			_, err := t.exec(ctx, "UPDATE application_stages SET responsible_id = ? WHERE responsible_id = ? AND position = ? AND application_id IN "+in,
-				append([]any{g.to, run.person.ID, g.pos}, args...)...)
-			return err
-		})
-		if err != nil {
-			return 0, err
-		}
-	}
-	return n, nil
-}
-
 // inChunks calls fn with an IN list and its arguments for each chunk of
 // ids, at most chunkIDs to a statement.
 func inChunks(ids []int64, fn func(in string, args []any) error) error {
@@ -371,19 +152,19 @@ func inChunks(ids []int64, fn func(in string, args []any) error) error {
 const chunkIDs = 5000
 
 // readManagers reads, in a few statements, the account managers of the
-// merchants takerFor will be asked about that the run's plan does not
+// merchants TakerFor will be asked about that the run's plan does not
 // cover, so that it need not read them one by one.
-func (r *handoverRun) readManagers(ctx context.Context, t *Tx, merchants []int64) error {
-	if r.managers == nil {
-		r.managers = map[int64]int64{}
+func (h *Handover) readManagers(ctx context.Context, t *Tx, merchants []int64) error {
+	if h.managers == nil {
+		h.managers = map[int64]int64{}
 	}
 	var ask []int64
 	for _, m := range merchants {
-		if _, ok := r.plan[m]; ok || m == 0 {
+		if _, ok := h.Run.Plan[m]; ok || m == 0 {
 			continue
 		}
-		if _, ok := r.managers[m]; !ok {
-			r.managers[m] = 0 // asked: 0 until read, and if there is none
+		if _, ok := h.managers[m]; !ok {
+			h.managers[m] = 0 // asked: 0 until read, and if there is none
 			ask = append(ask, m)
 		}
 	}
@@ -398,82 +179,10 @@ func (r *handoverRun) readManagers(ctx context.Context, t *Tx, merchants []int64
 			if err := rows.Scan(&id, &am); err != nil {
 				return t.s.translate(err)
 			}
-			r.managers[id] = am
+			h.managers[id] = am
 		}
 		return t.s.translate(rows.Err())
 	})
-}
-
-// handStaffBackups: colleagues whose backup the person was get the
-// person's own backup (or none, to be named by their lead).
-func handStaffBackups(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
-	covered, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE backup_id = ?", []any{run.person.ID}, scanUser)
-	if err != nil {
-		return 0, err
-	}
-	for _, u := range covered {
-		var to *int64
-		if run.backup != nil && run.backup.ID != u.ID {
-			to = &run.backup.ID
-		}
-		if _, err := t.exec(ctx, "UPDATE users SET backup_id = ?, updated_at = ? WHERE id = ?", nullInt(to), micros(t.now), u.ID); err != nil {
-			return 0, err
-		}
-		run.handed(t, "staff_backup", u.ID, "", to)
-	}
-	return len(covered), nil
-}
-
-// handTasks gives open tasks and follow-ups to whoever takes the task's
-// merchant, else the backup. A reminder to check one's own contact details
-// (verify_self) concerns the person alone and stays with them.
-func handTasks(ctx context.Context, t *Tx, run *handoverRun) (int, error) {
-	tasks, err := queryAllTx(ctx, t, "SELECT "+taskCols+" FROM tasks WHERE user_id = ? AND done_at IS NULL AND kind <> 'verify_self'", []any{run.person.ID}, scanTask)
-	if err != nil {
-		return 0, err
-	}
-	merchants := make([]int64, 0, len(tasks))
-	for _, task := range tasks {
-		if task.MerchantID != nil {
-			merchants = append(merchants, *task.MerchantID)
-		}
-	}
-	if err := run.readManagers(ctx, t, merchants); err != nil {
-		return 0, err
-	}
-	byTo := map[int64][]int64{}
-	var order []int64
-	n := 0
-	for _, task := range tasks {
-		var merchant int64
-		if task.MerchantID != nil {
-			merchant = *task.MerchantID
-		}
-		to, err := run.takerFor(ctx, t, merchant)
-		if err != nil {
-			return 0, err
-		}
-		if to == 0 {
-			run.left++ // nobody at work: it waits for the lead, access still ends
-			continue
-		}
-		if _, ok := byTo[to]; !ok {
-			order = append(order, to)
-		}
-		byTo[to] = append(byTo[to], task.ID)
-		run.handed(t, "task", task.ID, "", &to)
-		n++
-	}
-	for _, to := range order {
-		err := inChunks(byTo[to], func(in string, args []any) error {
-			_, err := t.exec(ctx, "UPDATE tasks SET user_id = ? WHERE id IN "+in, append([]any{to}, args...)...)
-			return err
-		})
-		if err != nil {
-			return 0, err
-		}
-	}
-	return n, nil
 }
 
 // teamPeople is who of one team can hold merchants, for the backup rules.
@@ -485,16 +194,16 @@ type teamPeople struct {
 
 // teamPeople returns a loader of teamPeople that keeps what it loaded for
 // the rest of the run.
-func (r *handoverRun) teamPeople(ctx context.Context, t *Tx) func(int64) (*teamPeople, error) {
+func (h *Handover) teamPeople(ctx context.Context, t *Tx) func(int64) (*teamPeople, error) {
 	return func(team int64) (*teamPeople, error) {
-		if r.teams == nil {
-			r.teams = map[int64]*teamPeople{}
+		if h.teams == nil {
+			h.teams = map[int64]*teamPeople{}
 		}
-		if tp, ok := r.teams[team]; ok {
+		if tp, ok := h.teams[team]; ok {
 			return tp, nil
 		}
 		tp, err := t.loadTeamPeople(ctx, team)
-		r.teams[team] = tp
+		h.teams[team] = tp
 		return tp, err
 	}
 }
@@ -537,13 +246,13 @@ const unfitBackup = `(b.id IS NULL OR b.id = m.account_manager_id OR b.team_id I
 	OR b.role NOT IN ('agent', 'lead') OR b.status IN ('disabled', 'missing', 'departed') OR b.archived_at IS NOT NULL)`
 
 // fixBackups gives every merchant of a team (archived ones too) whose
-// backup does not fit a colleague who does, by poscare.PlanBackups, with
+// backup does not fit a colleague who does, by continuity.PlanBackups, with
 // an audit entry each. It returns the new backup of each merchant changed
 // (0: none) and how many live merchants are left without a backup because
 // nobody else in the team is at work.
 func (t *Tx) fixBackups(ctx context.Context, a poscare.Actor, incidentID, team int64, load func(int64) (*teamPeople, error)) (map[int64]int64, int, error) {
 	type need struct {
-		poscare.BackupNeed
+		continuity.BackupNeed
 		archived bool
 	}
 	ns, err := queryAllTx(ctx, t, `SELECT m.id, m.account_manager_id, COALESCE(m.backup_manager_id, 0), m.archived_at IS NOT NULL
@@ -559,11 +268,11 @@ func (t *Tx) fixBackups(ctx context.Context, a poscare.Actor, incidentID, team i
 	if err != nil {
 		return nil, 0, err
 	}
-	needs := make([]poscare.BackupNeed, len(ns))
+	needs := make([]continuity.BackupNeed, len(ns))
 	for i, n := range ns {
 		needs[i] = n.BackupNeed
 	}
-	plan := poscare.PlanBackups(needs, team, tp.people, tp.candidates, tp.backupLoad)
+	plan := continuity.PlanBackups(needs, team, tp.people, tp.candidates, tp.backupLoad)
 	left := 0
 	byTo := map[int64][]int64{}
 	for _, n := range ns {
@@ -649,23 +358,13 @@ func (t *Tx) restoredMerchant(ctx context.Context, a poscare.Actor, id int64) er
 		if m.BackupManagerID != nil {
 			backup = tp.people[*m.BackupManagerID]
 		}
-		type load struct {
-			id int64
-			n  int
-		}
-		loads, err := queryAllTx(ctx, t, "SELECT account_manager_id, COUNT(*) FROM merchants WHERE team_id = ? AND archived_at IS NULL GROUP BY account_manager_id",
-			[]any{m.TeamID}, func(r scanner) (*load, error) { var l load; return &l, r.Scan(&l.id, &l.n) })
+		byID, err := merchantHoldings{}.Load(ctx, t, m.TeamID)
 		if err != nil {
 			return err
 		}
-		byID := map[int64]int{}
-		for _, l := range loads {
-			byID[l.id] = l.n
-		}
-		plan, err := poscare.PlanHandover([]int64{id}, poscare.StrategyBackup, backup, tp.candidates, byID)
+		plan, err := continuity.PlanHandover([]int64{id}, poscare.StrategyBackup, backup, tp.candidates, byID)
 		if err != nil {
-			return poscare.Errorf(poscare.EConflict, "商户的客户经理已不在岗，且团队中没有可接手的在岗人员，请先安排人员再恢复",
-				"the merchant's account manager is not at work and nobody at work in the team can take it: assign someone, then restore")
+			return poscare.Fail(poscare.EConflict, "playbook.error.restore_nobody")
 		}
 		to := plan.To[id]
 		if _, err := t.exec(ctx, "UPDATE merchants SET account_manager_id = ?, updated_at = ? WHERE id = ?", to, micros(t.now), id); err != nil {
@@ -681,10 +380,10 @@ func (t *Tx) restoredMerchant(ctx context.Context, a poscare.Actor, id int64) er
 	if m.BackupManagerID != nil {
 		backup = *m.BackupManagerID
 	}
-	need := poscare.BackupNeed{Merchant: id, Manager: m.AccountManagerID, Backup: backup}
+	need := continuity.BackupNeed{Merchant: id, Manager: m.AccountManagerID, Backup: backup}
 	// A merchant that never had a backup is not given one by a restore
 	// alone; one whose backup or manager is gone is put right.
-	if to, ok := poscare.PlanBackups([]poscare.BackupNeed{need}, m.TeamID, tp.people, tp.candidates, tp.backupLoad)[id]; ok && (backup != 0 || tell) {
+	if to, ok := continuity.PlanBackups([]continuity.BackupNeed{need}, m.TeamID, tp.people, tp.candidates, tp.backupLoad)[id]; ok && (backup != 0 || tell) {
 		if _, err := t.exec(ctx, "UPDATE merchants SET backup_manager_id = ?, updated_at = ? WHERE id = ?", nullInt64(to), micros(t.now), id); err != nil {
 			return err
 		}

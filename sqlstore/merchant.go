@@ -64,7 +64,7 @@ func (t *Tx) visibleMerchant(ctx context.Context, a poscare.Actor, id int64) (*p
 func (t *Tx) checkMerchantRefs(ctx context.Context, m *poscare.Merchant) error {
 	p := poscare.Problems{}
 	if tm, err := t.getTeam(ctx, m.TeamID); err != nil || tm.Archived != nil {
-		p.Add("team_id", "团队不存在或已归档", "no such team, or archived")
+		p.Say("team_id", "record.no_team_or_archived")
 	}
 	person := func(id int64) (*poscare.User, error) {
 		u, err := t.getUser(ctx, id)
@@ -286,7 +286,7 @@ func (s *Store) UpdateMerchant(ctx context.Context, a poscare.Actor, m *poscare.
 			return err
 		}
 		if before.Archived != nil {
-			return poscare.Errorf(poscare.EConflict, "商户已归档，请先恢复", "the merchant is archived; restore it first")
+			return poscare.Fail(poscare.EConflict, "record.merchant.restore")
 		}
 		// A merchant that becomes micro needs the ID number it never had,
 		// and a new kind of settlement account needs its new number.
@@ -571,7 +571,7 @@ func isDigits(s string) bool {
 }
 
 func errArchivedMerchant() error {
-	return poscare.Errorf(poscare.EConflict, "商户已归档，请先恢复", "the merchant is archived; restore it first")
+	return poscare.Fail(poscare.EConflict, "record.merchant.restore")
 }
 
 // where is the AND-ed conditions of a list query, each with its

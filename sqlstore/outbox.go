@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/continuity"
 )
 
 // Message is an outbox row claimed for sending.
@@ -196,9 +197,9 @@ func (s *Store) MessageSent(ctx context.Context, m *Message) error {
 
 // MessageFailed records a failed attempt by the worker that claimed m, if
 // its lease still holds (otherwise nothing, and ErrLeaseLost): the message
-// is retried with exponential backoff (30 s, 1 min, 2 min …) until
-// MaxAttempts, then fails and falls back to the merchant's next preferred
-// channel (see fallBack). The attempts are counted in the row, not from
+// is retried or fails for good as continuity.AfterFailure says (backoff
+// from 30 s, doubling, until the store's attempts), and a failed one falls
+// back to the merchant's next preferred channel (see fallBack). The attempts are counted in the row, not from
 // what the claim read.
 func (s *Store) MessageFailed(ctx context.Context, m *Message, cause error) error {
 	return s.inWrite(ctx, func(t *Tx) error {
@@ -211,9 +212,8 @@ func (s *Store) MessageFailed(ctx context.Context, m *Message, cause error) erro
 		if err != nil {
 			return t.s.translate(err)
 		}
-		if attempts < t.s.MaxAttemptsOf() {
-			next := t.now.Add(30 * time.Second << (attempts - 1))
-			_, err := t.exec(ctx, "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ?", micros(next), m.ID)
+		if retryIn, failed := continuity.AfterFailure(attempts, t.s.MaxAttemptsOf()); !failed {
+			_, err := t.exec(ctx, "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ?", micros(t.now.Add(retryIn)), m.ID)
 			return err
 		}
 		if _, err := t.exec(ctx, "UPDATE outbox SET status = 'failed' WHERE id = ?", m.ID); err != nil {
@@ -224,10 +224,10 @@ func (s *Store) MessageFailed(ctx context.Context, m *Message, cause error) erro
 }
 
 // fallBack queues a copy of a failed message through the merchant's next
-// preferred channel that this message chain (the first message and its
-// copies) has not tried: first the other channels of the contact the chain
-// began with, then the merchant's other contacts, first contact first;
-// within each contact its preferred kind of channel comes first.
+// route in continuity.FallbackOrder that this message chain (the first
+// message and its copies) has not tried: first the other channels of the
+// contact the chain began with, then the merchant's other contacts, first
+// contact first; within each contact its preferred kind of channel first.
 func (t *Tx) fallBack(ctx context.Context, m *Message) error {
 	if m.MerchantID == nil {
 		return nil
@@ -235,21 +235,21 @@ func (t *Tx) fallBack(ctx context.Context, m *Message) error {
 	// Every copy keeps the merchant of the first message, so the chain is
 	// found among the merchant's few messages by its base key; a LIKE on
 	// the key would also take merchant 12's chain for merchant 1's.
-	base := baseKey(m.DedupeKey)
-	first := route{m.Channel, m.Address}
-	tried := map[route]bool{first: true}
+	base := continuity.BaseKey(m.DedupeKey)
+	first := continuity.Route{Channel: m.Channel, Address: m.Address}
+	tried := map[continuity.Route]bool{first: true}
 	rows, err := t.query(ctx, "SELECT dedupe_key, channel, address FROM outbox WHERE merchant_id = ?", *m.MerchantID)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var key string
-		var r route
-		if err := rows.Scan(&key, &r.channel, &r.address); err != nil {
+		var r continuity.Route
+		if err := rows.Scan(&key, &r.Channel, &r.Address); err != nil {
 			rows.Close()
 			return t.s.translate(err)
 		}
-		if baseKey(key) != base {
+		if continuity.BaseKey(key) != base {
 			continue
 		}
 		tried[r] = true
@@ -267,7 +267,7 @@ func (t *Tx) fallBack(ctx context.Context, m *Message) error {
 	if err != nil {
 		return err
 	}
-	var contacts []reachable
+	var contacts []continuity.Reachable
 	for rows.Next() {
 		var id int64
 		var preferred, kind, value string
@@ -275,79 +275,25 @@ func (t *Tx) fallBack(ctx context.Context, m *Message) error {
 			rows.Close()
 			return t.s.translate(err)
 		}
-		if n := len(contacts); n == 0 || contacts[n-1].id != id {
-			contacts = append(contacts, reachable{id: id, preferred: channelFor[poscare.ChannelKind(preferred)]})
+		if n := len(contacts); n == 0 || contacts[n-1].ID != id {
+			contacts = append(contacts, continuity.Reachable{ID: id, Preferred: channelFor[poscare.ChannelKind(preferred)]})
 		}
 		c := &contacts[len(contacts)-1]
-		c.routes = append(c.routes, route{channelFor[poscare.ChannelKind(kind)], value})
+		c.Routes = append(c.Routes, continuity.Route{Channel: channelFor[poscare.ChannelKind(kind)], Address: value})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return t.s.translate(err)
 	}
 
-	for _, r := range fallbackOrder(contacts, first) {
-		if tried[r] {
-			continue
-		}
-		key := m.DedupeKey + ":via:" + r.channel + ":" + r.address
-		_, err := t.exec(ctx, `INSERT INTO outbox (dedupe_key, merchant_id, incident_id, channel, address, lang, subject_msg, body_msg, status, next_attempt_at, created_at)
-			SELECT ?, merchant_id, incident_id, ?, ?, lang, subject_msg, body_msg, 'queued', ?, ? FROM outbox WHERE id = ?`, key, r.channel, r.address, micros(t.now), micros(t.now), m.ID)
-		return err
+	r, ok := continuity.NextFallback(contacts, first, tried)
+	if !ok {
+		return nil
 	}
-	return nil
-}
-
-// route is where a message goes: an outbox channel and an address on it.
-type route struct{ channel, address string }
-
-// reachable is a contact's live channels as routes, in the order they were
-// added, with the outbox channel of its preferred kind.
-type reachable struct {
-	id        int64
-	preferred string
-	routes    []route
-}
-
-// fallbackOrder lists the routes to a merchant in the order a message tries
-// them: the contact holding first (the chain's first route), if any is
-// still live, then the other contacts in order; each contact's routes of
-// its preferred kind before its others.
-func fallbackOrder(contacts []reachable, first route) []route {
-	ordered := make([]reachable, 0, len(contacts))
-	for i, c := range contacts {
-		if slices.Contains(c.routes, first) {
-			ordered = append(append(append(ordered, c), contacts[:i]...), contacts[i+1:]...)
-			break
-		}
-	}
-	if len(ordered) == 0 {
-		ordered = contacts
-	}
-	var out []route
-	for _, c := range ordered {
-		for _, r := range c.routes {
-			if r.channel == c.preferred {
-				out = append(out, r)
-			}
-		}
-		for _, r := range c.routes {
-			if r.channel != c.preferred {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
-}
-
-// baseKey is the dedupe key of the first message of a fallback chain.
-func baseKey(k string) string {
-	for i := 0; i+5 <= len(k); i++ {
-		if k[i:i+5] == ":via:" {
-			return k[:i]
-		}
-	}
-	return k
+	_, err = t.exec(ctx, `INSERT INTO outbox (dedupe_key, merchant_id, incident_id, channel, address, lang, subject_msg, body_msg, status, next_attempt_at, created_at)
+		SELECT ?, merchant_id, incident_id, ?, ?, lang, subject_msg, body_msg, 'queued', ?, ? FROM outbox WHERE id = ?`,
+		continuity.FallbackKey(m.DedupeKey, r), r.Channel, r.Address, micros(t.now), micros(t.now), m.ID)
+	return err
 }
 
 // OutboxCounts reports how many messages are in each status, for health

@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/continuity"
 )
 
-// DeclareIncident runs the emergency playbook (应急预案) for a staff member
+// DeclareIncident runs the emergency playbook for a staff member
 // who went missing or left. In one transaction it blocks their access,
 // hands over every merchant they manage (to their backup, or spread over
 // the team by load), their backup roles, their open onboarding stages and
@@ -99,7 +100,7 @@ func (s *Store) ResumePlaybooks(ctx context.Context) (int, error) {
 			if err == nil && (u.Status.LocksOut() || u.Archived != nil) {
 				// Whoever asked has lost their access since: nothing is done
 				// in their name; ops are told, to decide for themselves.
-				err = poscare.Errorf(poscare.EForbidden, "申报人已无权限", "the person who asked no longer has access")
+				err = poscare.Fail(poscare.EForbidden, "playbook.error.no_access")
 			}
 			if err != nil {
 				s.failRequest(ctx, p.id, err, true)
@@ -155,7 +156,7 @@ func (s *Store) runRequest(ctx context.Context, a poscare.Actor, requestID int64
 			}
 			var why string
 			t.queryRow(ctx, "SELECT last_error FROM playbook_requests WHERE id = ?", requestID).Scan(&why)
-			return poscare.Errorf(poscare.EConflict, "此前的应急预案申报未能执行：%s", "an earlier declaration could not be carried out: %s", why)
+			return poscare.Fail(poscare.EConflict, "playbook.error.earlier_failed", "why", why)
 		}
 		person, err := t.declarable(ctx, a, userID)
 		if err != nil {
@@ -232,12 +233,8 @@ func (s *Store) failRequest(ctx context.Context, requestID int64, cause error, r
 			map[string]any{"request_id": requestID, "requested_by": actorID, "from": source, "attempts": attempts, "error": poscare.Message(cause, "en")}); err != nil {
 			return err
 		}
-		subject := poscare.Text{Zh: "【预警】应急预案未能执行：" + person.Name, En: "[Alert] the emergency playbook was not carried out: " + person.Name}
-		body := poscare.Text{
-			Zh: "对 " + person.Name + " 的应急预案申报未能执行（" + poscare.Message(cause, "zh") + "）。其账号和商户仍未交接，请立即在控制台重新申报。",
-			En: "The declaration for " + person.Name + " could not be carried out (" + poscare.Message(cause, "en") + "). Their access and merchants have not been handed over: declare again in the console now.",
-		}
-		return t.alertStaff(ctx, person, fmt.Sprintf("alert:request:%d:refused", requestID), poscare.Recorded(subject), poscare.Recorded(body))
+		subject, body := continuity.RefusedAlert(person.Name, cause)
+		return t.alertStaff(ctx, person, fmt.Sprintf("alert:request:%d:refused", requestID), subject, body)
 	})
 	if err != nil && s.Log != nil {
 		s.Log.Error("playbook request: recording the failure", "request", requestID, "err", err)
@@ -291,66 +288,44 @@ func (t *Tx) openIncident(ctx context.Context, userID int64) (int64, error) {
 	return id, t.s.translate(err)
 }
 
+// runPlaybook loads what the person holds and who can take it, asks the
+// continuity rules what to do and writes the answers, all in t: access
+// ends, every registered holding is handed over, the merchants are told,
+// the risk report is drawn, and the incident gets its checklist, summary
+// and timeline.
 func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.User, d poscare.Declaration, requested time.Time, resumed bool, incidentID *int64) error {
 	before := *person
-	events := []poscare.Event{}
-	note := func(zh, en string) {
-		events = append(events, poscare.Event{At: t.now, ByID: a.UserID, Text: poscare.Text{Zh: zh, En: en}})
-	}
-	if resumed {
-		events = append(events, poscare.Event{At: requested, ByID: a.UserID, Text: poscare.Text{
-			Zh: "提交应急预案申请：" + person.Name, En: "playbook requested for " + person.Name}})
-		note("上次运行中断，重启后继续完成", "the run was interrupted and is finished after a restart")
-	}
-	note(fmt.Sprintf("启动应急预案：%s（%s）", person.Name, d.Reason), fmt.Sprintf("playbook started for %s (%s)", person.Name, d.Reason))
 
 	// 1. Access ends now.
-	status := poscare.UserMissing
-	if d.Kind == poscare.IncidentDeparted {
-		status = poscare.UserDeparted
-	}
 	if _, err := t.exec(ctx, "UPDATE users SET status = ?, status_reason = ?, cover_id = NULL, away_until = NULL, updated_at = ? WHERE id = ?",
-		status, d.Reason, micros(t.now), person.ID); err != nil {
+		continuity.StatusFor(d.Kind), d.Reason, micros(t.now), person.ID); err != nil {
 		return err
 	}
 	if err := t.revokeTokens(ctx, person.ID); err != nil {
 		return err
 	}
-	note("已停用其账号并注销全部会话和令牌", "access blocked: sessions and tokens revoked")
 
-	// 2. Who can take over: the team's available agents and leads.
-	run := &handoverRun{actor: a, person: person, strategy: d.Strategy, load: map[int64]int{}}
+	// 2. Who can take over: the team's available agents and leads, and
+	// what each holds now, kind by kind.
+	h := &Handover{Actor: a, Run: &continuity.Run{Person: person, Strategy: d.Strategy, Load: map[int64]int{}}}
 	if person.TeamID != nil {
 		var err error
-		run.candidates, err = queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE team_id = ? AND id <> ? AND role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL ORDER BY id",
+		h.Run.Candidates, err = queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE team_id = ? AND id <> ? AND role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL ORDER BY id",
 			[]any{*person.TeamID, person.ID}, scanUser)
 		if err != nil {
 			return err
 		}
-		type load struct {
-			id int64
-			n  int
-		}
-		// Load is what each holds now: merchants, open onboarding stages
-		// and open tasks owed to merchants, one each.
-		for _, q := range []string{
-			"SELECT account_manager_id, COUNT(*) FROM merchants WHERE team_id = ? AND archived_at IS NULL GROUP BY account_manager_id",
-			`SELECT s.responsible_id, COUNT(*) FROM application_stages s JOIN users u ON u.id = s.responsible_id
-				WHERE u.team_id = ? AND s.completed_at IS NULL GROUP BY s.responsible_id`,
-			"SELECT k.user_id, COUNT(*) FROM tasks k JOIN users u ON u.id = k.user_id WHERE u.team_id = ? AND k.done_at IS NULL AND k.kind IN " + merchantTaskKinds + " GROUP BY k.user_id",
-		} {
-			loads, err := queryAllTx(ctx, t, q, []any{*person.TeamID}, func(r scanner) (*load, error) { var l load; return &l, r.Scan(&l.id, &l.n) })
+		for _, k := range holdings {
+			part, err := k.Load(ctx, t, *person.TeamID)
 			if err != nil {
 				return err
 			}
-			for _, l := range loads {
-				run.load[l.id] += l.n
-			}
+			continuity.AddLoad(h.Run.Load, part)
 		}
 	}
 	if person.BackupID != nil {
 		if b, err := t.getUser(ctx, *person.BackupID); err == nil && b.Available() {
-			run.backup = b
+			h.Run.Backup = b
 		}
 	}
 
@@ -360,107 +335,63 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	if err != nil {
 		return err
 	}
-	*incidentID, run.incidentID = id, id
+	*incidentID, h.IncidentID = id, id
 
 	// 3. Everything they hold, kind by kind.
-	sum := poscare.HandoverSum{}
-	for _, h := range holdings {
-		n, err := h.hand(ctx, t, run)
+	out := continuity.Outcome{Person: person.Name, Reason: d.Reason, Resumed: resumed, Run: h.Run}
+	for _, k := range holdings {
+		n, err := k.Hand(ctx, t, h)
 		if err != nil {
 			return err
 		}
-		*h.count(&sum) = n
-		if n > 0 {
-			text := h.done(n, run)
-			note(text.Zh, text.En)
-		}
+		out.Handed = append(out.Handed, continuity.Handed{Kind: k.Kind(), N: n, Line: k.Line(n, h)})
 	}
-	if run.left > 0 {
-		note(fmt.Sprintf("%d 项待办或进件阶段无人可接手，仍在其名下，请主管指派", run.left),
-			fmt.Sprintf("%d tasks or onboarding stages had nobody to take them and stay with the person; the lead must assign them", run.left))
-	}
-	if run.noBackup > 0 {
-		note(fmt.Sprintf("%d 家商户没有可担任备岗的在岗同事，暂无备岗，请主管安排人员", run.noBackup),
-			fmt.Sprintf("%d merchants have no backup: nobody else in the team is at work to be one; the lead must assign someone", run.noBackup))
-	}
-	plan, backup, candidates, handovers := run.plan, run.backup, run.candidates, run.rows
 
 	// 4. Tell every affected merchant who their new contact is.
-	n, silent, err := t.queueHandoverNotices(ctx, id, plan, candidates, backup)
+	people := map[int64]*poscare.User{}
+	for _, c := range h.Run.Candidates {
+		people[c.ID] = c
+	}
+	if h.Run.Backup != nil {
+		people[h.Run.Backup.ID] = h.Run.Backup
+	}
+	n, silent, err := t.queueNotices(ctx, id, func(mid int64) string { return fmt.Sprintf("incident:%d:merchant:%d", id, mid) }, h.Run.Plan, people)
 	if err != nil {
 		return err
 	}
-	sum.Notifications, sum.Unreachable = n, len(silent)
-	if n > 0 {
-		note(fmt.Sprintf("已向 %d 家商户发送新联系人通知（排队中，全部送达后自动勾选“已通知商户”）", n),
-			fmt.Sprintf("%d merchants notified of their new contact (queued; \"merchants informed\" is ticked once all are delivered)", n))
-	}
+	out.Notified, out.Unreachable = n, len(silent)
 	if len(silent) > 0 {
-		if err := t.tellInPerson(ctx, id, silent, plan); err != nil {
+		if err := t.tellEachInPerson(ctx, func(mid int64) string { return fmt.Sprintf("incident:%d:tell:%d", id, mid) }, silent, h.Run.Plan); err != nil {
 			return err
 		}
-		note(fmt.Sprintf("%d 家商户没有可用的联系方式，已给新客户经理派发任务：电话或上门告知", len(silent)),
-			fmt.Sprintf("%d merchants have no live contact detail: their new account managers have a task to tell them by phone or in person", len(silent)))
 	}
 
 	// 5. Risk report of the last 30 days.
-	since := t.now.AddDate(0, 0, -30)
-	// Counted over the whole window; listed, the riskiest 500 (a sort of
-	// one person's month, through the actor index).
-	type tally struct {
-		action string
-		n      int
-	}
-	tallies, err := queryAllTx(ctx, t, "SELECT action, COUNT(*) FROM audit_log WHERE actor_id = ? AND at >= ? GROUP BY action", []any{person.ID, micros(since)},
-		func(r scanner) (*tally, error) { var x tally; return &x, r.Scan(&x.action, &x.n) })
-	if err != nil {
+	if out.Risk, err = t.riskReport(ctx, person.ID); err != nil {
 		return err
 	}
-	counts := map[string]int{}
-	for _, x := range tallies {
-		counts[x.action] = x.n
-	}
-	rank := "CASE action"
-	for _, action := range slices.Sorted(maps.Keys(poscare.RiskRank)) {
-		rank += fmt.Sprintf(" WHEN '%s' THEN %d", action, poscare.RiskRank[action])
-	}
-	rank += " ELSE 9 END"
-	es, err := queryAllTx(ctx, t, "SELECT "+auditCols+" FROM audit_log WHERE actor_id = ? AND at >= ? ORDER BY "+rank+", seq DESC LIMIT 500", []any{person.ID, micros(since)},
-		func(r scanner) (*poscare.AuditEntry, error) { e, err := scanAuditRow(r); return &e, err })
-	if err != nil {
-		return err
-	}
-	entries := make([]poscare.AuditEntry, len(es))
-	for i, e := range es {
-		entries[i] = *e
-	}
-	risk := poscare.BuildRiskReport(since, counts, entries)
-	note(fmt.Sprintf("风险报告（近30天）：查看敏感信息 %d 次，导出 %d 次，批量删除被拦截 %d 次，归档或删除联系方式 %d 次，修改 %d 次",
-		risk.SensitiveViews, risk.Exports, risk.BulkBlocked, risk.Archives, risk.Changes),
-		fmt.Sprintf("risk report (30 days): %d sensitive views, %d exports, %d bulk removals blocked, %d archives or removed contact details, %d changes",
-			risk.SensitiveViews, risk.Exports, risk.BulkBlocked, risk.Archives, risk.Changes))
 
-	checklist := make([]poscare.CheckItem, len(poscare.ChecklistItems))
-	for i, item := range poscare.ChecklistItems {
-		checklist[i] = poscare.CheckItem{Item: item}
-		if item == poscare.CheckMerchantsInformed && len(plan) == 0 {
-			now, by := t.now, a.UserID
-			checklist[i].Done, checklist[i].ByID = &now, &by
-		}
-	}
-	cl, _ := json.Marshal(checklist)
+	// What the incident shows.
+	cl, _ := json.Marshal(continuity.NewChecklist(t.now, a.UserID, len(h.Run.Plan)))
+	sum := out.Sum()
 	hs, _ := json.Marshal(sum)
-	rr, _ := json.Marshal(risk)
+	rr, _ := json.Marshal(out.Risk)
 	if _, err := t.exec(ctx, "UPDATE incidents SET checklist = ?, handed_over = ?, risk_report = ? WHERE id = ?", string(cl), string(hs), string(rr), id); err != nil {
 		return err
 	}
-	if err := t.insertRows(ctx, "handovers", []string{"incident_id", "kind", "record_id", "detail", "from_user", "to_user", "at"}, handovers); err != nil {
+	if err := t.insertRows(ctx, "handovers", []string{"incident_id", "kind", "record_id", "detail", "from_user", "to_user", "at"}, h.rows); err != nil {
 		return err
 	}
-	for _, e := range events {
-		if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", id, micros(e.At), e.ByID, e.Text.Zh, e.Text.En); err != nil {
-			return err
+	lines := out.Timeline()
+	events := make([]poscare.Event, len(lines))
+	for i, l := range lines {
+		events[i] = poscare.Event{At: t.now, ByID: a.UserID, Msg: l.Msg}
+		if l.AtRequest {
+			events[i].At = requested
 		}
+	}
+	if err := t.insertEvents(ctx, id, events...); err != nil {
+		return err
 	}
 	after, err := t.getUser(ctx, person.ID)
 	if err != nil {
@@ -469,11 +400,63 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	return t.record(ctx, a, "declare_"+string(d.Kind), poscare.EntityUser, person.ID, &before, map[string]any{"user": after, "incident_id": id, "handed_over": sum})
 }
 
-func strategyName(s poscare.Strategy) poscare.Text {
-	if s == poscare.StrategySpread {
-		return poscare.Text{Zh: "按负荷分给团队", En: "spread over the team by load"}
+// riskReport is the risk report of what person did in the last 30 days:
+// counted over the whole window, and the riskiest entries listed (a sort
+// of one person's month, through the actor index).
+func (t *Tx) riskReport(ctx context.Context, person int64) (*poscare.RiskReport, error) {
+	since := continuity.RiskSince(t.now)
+	counts, err := t.countsByAction(ctx, person, since)
+	if err != nil {
+		return nil, err
 	}
-	return poscare.Text{Zh: "全部交给备岗人员", En: "all to the backup"}
+	rank := "CASE action"
+	for _, action := range slices.Sorted(maps.Keys(continuity.RiskRank)) {
+		rank += fmt.Sprintf(" WHEN '%s' THEN %d", action, continuity.RiskRank[action])
+	}
+	rank += fmt.Sprintf(" ELSE %d END", continuity.RiskUnranked)
+	es, err := queryAllTx(ctx, t, "SELECT "+auditCols+" FROM audit_log WHERE actor_id = ? AND at >= ? ORDER BY "+rank+", seq DESC LIMIT ?", []any{person, micros(since), continuity.RiskListed},
+		func(r scanner) (*poscare.AuditEntry, error) { e, err := scanAuditRow(r); return &e, err })
+	if err != nil {
+		return nil, err
+	}
+	entries := make([]poscare.AuditEntry, len(es))
+	for i, e := range es {
+		entries[i] = *e
+	}
+	return continuity.BuildRiskReport(since, counts, entries), nil
+}
+
+// countsByAction counts a person's audit entries since a time, by action.
+func (t *Tx) countsByAction(ctx context.Context, person int64, since time.Time) (map[string]int, error) {
+	type tally struct {
+		action string
+		n      int
+	}
+	tallies, err := queryAllTx(ctx, t, "SELECT action, COUNT(*) FROM audit_log WHERE actor_id = ? AND at >= ? GROUP BY action", []any{person, micros(since)},
+		func(r scanner) (*tally, error) { var x tally; return &x, r.Scan(&x.action, &x.n) })
+	if err != nil {
+		return nil, err
+	}
+	counts := make(map[string]int, len(tallies))
+	for _, x := range tallies {
+		counts[x.action] = x.n
+	}
+	return counts, nil
+}
+
+// insertEvents writes lines of an incident's timeline, each as its
+// message.
+func (t *Tx) insertEvents(ctx context.Context, incidentID int64, es ...poscare.Event) error {
+	rows := make([][]any, len(es))
+	for i, e := range es {
+		rows[i] = []any{incidentID, micros(e.At), e.ByID, e.Msg.Encode()}
+	}
+	return t.insertRows(ctx, "incident_events", []string{"incident_id", "at", "by_id", "msg"}, rows)
+}
+
+// event is one line of the timeline written now by a.
+func (t *Tx) event(by int64, m poscare.Msg) poscare.Event {
+	return poscare.Event{At: t.now, ByID: by, Msg: m}
 }
 
 // inList renders "(?, ?, …)" for ids.
@@ -495,27 +478,13 @@ func queryAllTx[T any](ctx context.Context, t *Tx, q string, args []any, scan fu
 }
 
 // channelFor maps a contact channel to the outbox channel that reaches it.
-var channelFor = map[poscare.ChannelKind]string{poscare.ChannelPhone: "sms", poscare.ChannelEmail: "email", poscare.ChannelWeChat: "wechat"}
-
-// queueHandoverNotices queues one notice per handed-over merchant, to its
-// first contact through that contact's preferred channel. The dedupe key
-// makes a second run queue nothing.
-// It returns how many it queued and the merchants it could not reach.
-func (t *Tx) queueHandoverNotices(ctx context.Context, incidentID int64, plan map[int64]int64, candidates []*poscare.User, backup *poscare.User) (int, []int64, error) {
-	people := map[int64]*poscare.User{}
-	for _, c := range candidates {
-		people[c.ID] = c
-	}
-	if backup != nil {
-		people[backup.ID] = backup
-	}
-	return t.queueNotices(ctx, incidentID, func(mid int64) string { return fmt.Sprintf("incident:%d:merchant:%d", incidentID, mid) }, plan, people)
-}
+var channelFor = continuity.NoticeChannel
 
 // queueNotices queues, for each merchant of plan, the notice of its new
 // account manager (people[plan[merchant]]) under the dedupe key key(merchant),
-// tied to incident (nil: none). It returns how many it queued and the
-// merchants it could not reach.
+// tied to incident (nil: none), through the route continuity.PlanNotices
+// picks. The dedupe key makes a second run queue nothing. It returns how
+// many it queued and the merchants it could not reach.
 func (t *Tx) queueNotices(ctx context.Context, incident any, key func(int64) string, plan map[int64]int64, people map[int64]*poscare.User) (int, []int64, error) {
 	ids := make([]int64, 0, len(plan))
 	for m := range plan {
@@ -533,40 +502,23 @@ func (t *Tx) queueNotices(ctx context.Context, incident any, key func(int64) str
 		if err != nil {
 			return 0, nil, err
 		}
-		type pick struct {
-			name, lang, kind, value string
-			contact                 int64
-			preferred               bool
-		}
-		best := map[int64]pick{}
+		routes := make([]continuity.NoticeRoute, 0, 2*len(chunk))
 		for r.Next() {
-			var mid, cid int64
-			var name, pref, lang, kind, value string
-			if err := r.Scan(&mid, &name, &cid, &pref, &lang, &kind, &value); err != nil {
+			var x continuity.NoticeRoute
+			if err := r.Scan(&x.Merchant, &x.Name, &x.Contact, &x.Preferred, &x.Lang, &x.Kind, &x.Value); err != nil {
 				r.Close()
 				return 0, nil, t.s.translate(err)
 			}
-			cur, seen := best[mid]
-			// The first contact wins; within it, its preferred channel.
-			if !seen || (cur.contact == cid && !cur.preferred && kind == pref) {
-				best[mid] = pick{name: name, lang: lang, kind: kind, value: value, contact: cid, preferred: kind == pref}
-			}
+			routes = append(routes, x)
 		}
 		r.Close()
-		for _, mid := range chunk {
-			p, ok := best[mid]
-			if !ok {
-				silent = append(silent, mid)
-				continue
-			}
-			to := people[plan[mid]]
-			if to == nil {
-				continue
-			}
-			// In the contact's language.
-			subject, body := poscare.HandoverMessage(p.name, to)
-			rows = append(rows, []any{key(mid), mid, incident, channelFor[poscare.ChannelKind(p.kind)],
-				p.value, p.lang, subject.Encode(), body.Encode(), "queued", micros(t.now), micros(t.now)})
+		if err := r.Err(); err != nil {
+			return 0, nil, t.s.translate(err)
+		}
+		notices, unreachable := continuity.PlanNotices(chunk, routes, plan, people)
+		silent = append(silent, unreachable...)
+		for _, n := range notices {
+			rows = append(rows, []any{key(n.Merchant), n.Merchant, incident, n.Channel, n.Address, n.Lang, n.Subject.Encode(), n.Body.Encode(), "queued", micros(t.now), micros(t.now)})
 		}
 	}
 	err := t.insertRows(ctx, "outbox", []string{"dedupe_key", "merchant_id", "incident_id", "channel", "address", "lang", "subject_msg", "body_msg", "status",
@@ -574,25 +526,37 @@ func (t *Tx) queueNotices(ctx context.Context, incident any, key func(int64) str
 	return len(rows), silent, err
 }
 
-// tellInPerson gives each merchant's new account manager a follow-up to
-// tell, by phone or in person, a merchant the playbook could not message.
-func (t *Tx) tellInPerson(ctx context.Context, incidentID int64, merchants []int64, plan map[int64]int64) error {
-	return t.tellEachInPerson(ctx, func(mid int64) string { return fmt.Sprintf("incident:%d:tell:%d", incidentID, mid) }, merchants, plan)
-}
-
-// tellEachInPerson is tellInPerson with the tasks' dedupe keys given by key.
+// tellEachInPerson gives each merchant's new account manager (plan) a
+// follow-up to tell, by phone or in person, a merchant the playbook could
+// not message, under the dedupe key key(merchant): the merchants' names
+// in a few statements, the tasks in a few more.
 func (t *Tx) tellEachInPerson(ctx context.Context, key func(int64) string, merchants []int64, plan map[int64]int64) error {
-	rows := make([][]any, 0, len(merchants))
-	due := micros(t.now.Add(24 * time.Hour))
-	for _, mid := range merchants {
-		var name string
-		if err := t.queryRow(ctx, "SELECT legal_name FROM merchants WHERE id = ?", mid).Scan(&name); err != nil {
-			return t.s.translate(err)
+	names := make(map[int64]string, len(merchants))
+	err := inChunks(merchants, func(in string, args []any) error {
+		rows, err := t.query(ctx, "SELECT id, legal_name FROM merchants WHERE id IN "+in, args...)
+		if err != nil {
+			return err
 		}
-		rows = append(rows, []any{key(mid), TaskFollowUp, plan[mid], mid,
-			"无可用联系方式，请电话或上门告知新联系人：" + name, "", due, micros(t.now)})
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return t.s.translate(err)
+			}
+			names[id] = name
+		}
+		return t.s.translate(rows.Err())
+	})
+	if err != nil {
+		return err
 	}
-	return t.insertRows(ctx, "tasks", []string{"dedupe_key", "kind", "user_id", "merchant_id", "title", "notes", "due_at", "created_at"}, rows)
+	tasks := make([]newTask, 0, len(merchants))
+	due := t.now.Add(24 * time.Hour)
+	for _, mid := range merchants {
+		tasks = append(tasks, newTask{dedupeKey: key(mid), kind: TaskFollowUp, userID: plan[mid], merchantID: mid, title: continuity.TellInPersonTitle(names[mid]), due: due})
+	}
+	return t.insertTasks(ctx, tasks)
 }
 
 // MarkIncidentsInformed ticks "merchants informed" on every open incident
@@ -617,8 +581,7 @@ func (s *Store) MarkIncidentsInformed(ctx context.Context) (int, error) {
 			if err := json.Unmarshal([]byte(x.checklist), &items); err != nil {
 				return poscare.Internal(err)
 			}
-			i := slices.IndexFunc(items, func(c poscare.CheckItem) bool { return c.Item == poscare.CheckMerchantsInformed })
-			if i < 0 || items[i].Done != nil {
+			if continuity.AwaitingInformed(items) < 0 {
 				continue
 			}
 			var total, sent int
@@ -626,12 +589,11 @@ func (s *Store) MarkIncidentsInformed(ctx context.Context) (int, error) {
 				FROM outbox WHERE incident_id = ? AND merchant_id IS NOT NULL`, x.id).Scan(&total, &sent); err != nil {
 				return t.s.translate(err)
 			}
-			if total == 0 || sent < total {
+			if !continuity.Informed(total, sent) {
 				continue
 			}
 			before := append([]poscare.CheckItem(nil), items...)
-			now, by := t.now, int64(0)
-			items[i].Done, items[i].ByID = &now, &by
+			continuity.Tick(items, poscare.CheckMerchantsInformed, t.now, 0, "")
 			cl, _ := json.Marshal(items)
 			// Only if nobody changed the checklist meanwhile (a lead
 			// ticking another item, another instance ticking this one).
@@ -645,8 +607,7 @@ func (s *Store) MarkIncidentsInformed(ctx context.Context) (int, error) {
 			if err := t.record(ctx, poscare.SystemActor("outbox"), "check", poscare.EntityIncident, x.id, before, items); err != nil {
 				return err
 			}
-			if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", x.id, micros(t.now), 0,
-				fmt.Sprintf("全部 %d 家商户已收到新联系人通知：已通知商户", total), fmt.Sprintf("all %d merchants have received their new contact: merchants informed", total)); err != nil {
+			if err := t.insertEvents(ctx, x.id, t.event(0, continuity.InformedLine(total))); err != nil {
 				return err
 			}
 			ticked++
@@ -689,7 +650,7 @@ func (t *Tx) incident(ctx context.Context, a poscare.Actor, id int64) (*poscare.
 		x.Risk = &poscare.RiskReport{}
 		json.Unmarshal([]byte(rr), x.Risk)
 	}
-	rows, err := t.query(ctx, "SELECT at, by_id, text_zh, text_en FROM incident_events WHERE incident_id = ? ORDER BY id", id)
+	rows, err := t.query(ctx, "SELECT at, by_id, msg FROM incident_events WHERE incident_id = ? ORDER BY id", id)
 	if err != nil {
 		return nil, err
 	}
@@ -698,10 +659,13 @@ func (t *Tx) incident(ctx context.Context, a poscare.Actor, id int64) (*poscare.
 	for rows.Next() {
 		var e poscare.Event
 		var at int64
-		if err := rows.Scan(&at, &e.ByID, &e.Text.Zh, &e.Text.En); err != nil {
+		var msg string
+		if err := rows.Scan(&at, &e.ByID, &msg); err != nil {
 			return nil, t.s.translate(err)
 		}
-		e.At = fromMicros(at)
+		// Put into words now, in both languages: the reader picks one.
+		e.At, e.Msg = fromMicros(at), poscare.DecodeMsg(msg)
+		e.Text = e.Msg.Text()
 		x.Timeline = append(x.Timeline, e)
 	}
 	return &x, t.s.translate(rows.Err())
@@ -768,13 +732,9 @@ func (s *Store) CheckIncident(ctx context.Context, a poscare.Actor, id int64, it
 	if !a.Can(poscare.EntityIncident, poscare.ActUpdate) {
 		return nil, poscare.Forbidden()
 	}
-	known := false
-	for _, i := range poscare.ChecklistItems {
-		known = known || i == item
-	}
-	if !known {
+	if !continuity.KnownCheck(item) {
 		p := poscare.Problems{}
-		p.Add("item", "未知检查项", "unknown checklist item")
+		p.Say("item", "playbook.check.unknown")
 		return nil, p.Err()
 	}
 	if err := poscare.ValidateNote("notes", strings.TrimSpace(notes), poscare.MaxNote); err != nil {
@@ -786,19 +746,12 @@ func (s *Store) CheckIncident(ctx context.Context, a poscare.Actor, id int64, it
 			return err
 		}
 		before := append([]poscare.CheckItem(nil), x.Checklist...)
-		for i := range x.Checklist {
-			if x.Checklist[i].Item == item {
-				now, by := t.now, a.UserID
-				x.Checklist[i].Done, x.Checklist[i].ByID, x.Checklist[i].Notes = &now, &by, strings.TrimSpace(notes)
-			}
-		}
+		line := continuity.Tick(x.Checklist, item, t.now, a.UserID, notes)
 		cl, _ := json.Marshal(x.Checklist)
 		if _, err := t.exec(ctx, "UPDATE incidents SET checklist = ? WHERE id = ?", string(cl), id); err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)",
-			id, micros(t.now), a.UserID, strings.TrimSpace("完成检查项："+poscare.CheckLabels[item].Zh+" "+notes),
-			strings.TrimSpace("checklist: "+poscare.CheckLabels[item].En+" done "+notes)); err != nil {
+		if err := t.insertEvents(ctx, id, t.event(a.UserID, line)); err != nil {
 			return err
 		}
 		return t.record(ctx, a, "check", poscare.EntityIncident, id, before, x.Checklist)
@@ -883,51 +836,43 @@ func (s *Store) ReturnMerchants(ctx context.Context, a poscare.Actor, incidentID
 			}
 		}
 		if !person.Available() {
-			return poscare.Errorf(poscare.EConflict, "当事人尚未恢复在岗，不能交回", "the person is not back at work yet")
+			return poscare.Fail(poscare.EConflict, "playbook.error.not_back_yet")
 		}
-		want := map[int64]bool{}
-		for _, id := range only {
-			want[id] = true
-		}
-		type back struct{ merchant, to int64 }
-		var moves []back
+		var handed []continuity.ReturnMove
 		rows, err := t.query(ctx, "SELECT record_id, to_user FROM handovers WHERE incident_id = ? AND kind = 'merchant' AND detail = ''", incidentID)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var b back
+			var b continuity.ReturnMove
 			var to sql.NullInt64
-			if err := rows.Scan(&b.merchant, &to); err != nil {
+			if err := rows.Scan(&b.Merchant, &to); err != nil {
 				rows.Close()
 				return t.s.translate(err)
 			}
-			b.to = to.Int64
-			if len(want) == 0 || want[b.merchant] {
-				moves = append(moves, b)
-			}
+			b.To = to.Int64
+			handed = append(handed, b)
 		}
 		rows.Close()
+		moves := continuity.Returning(handed, only)
 		for _, b := range moves {
-			res, err := t.exec(ctx, "UPDATE merchants SET account_manager_id = ?, updated_at = ? WHERE id = ? AND account_manager_id = ?", person.ID, micros(t.now), b.merchant, b.to)
+			res, err := t.exec(ctx, "UPDATE merchants SET account_manager_id = ?, updated_at = ? WHERE id = ? AND account_manager_id = ?", person.ID, micros(t.now), b.Merchant, b.To)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue
 			}
-			if _, err := t.exec(ctx, "UPDATE handovers SET detail = 'returned' WHERE incident_id = ? AND kind = 'merchant' AND record_id = ?", incidentID, b.merchant); err != nil {
+			if _, err := t.exec(ctx, "UPDATE handovers SET detail = 'returned' WHERE incident_id = ? AND kind = 'merchant' AND record_id = ?", incidentID, b.Merchant); err != nil {
 				return err
 			}
-			if err := t.record(ctx, a, "return", poscare.EntityMerchant, b.merchant,
-				json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d}`, b.to)), json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"incident_id":%d}`, person.ID, incidentID))); err != nil {
+			if err := t.record(ctx, a, "return", poscare.EntityMerchant, b.Merchant,
+				json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d}`, b.To)), json.RawMessage(fmt.Sprintf(`{"account_manager_id":%d,"incident_id":%d}`, person.ID, incidentID))); err != nil {
 				return err
 			}
 			returned++
 		}
-		_, err = t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", incidentID, micros(t.now), a.UserID,
-			fmt.Sprintf("已将 %d 家商户交回 %s", returned, person.Name), fmt.Sprintf("%d merchants returned to %s", returned, person.Name))
-		return err
+		return t.insertEvents(ctx, incidentID, t.event(a.UserID, continuity.ReturnedLine(returned, person.Name)))
 	})
 	return returned, err
 }
@@ -941,20 +886,16 @@ func (t *Tx) returnToWork(ctx context.Context, a poscare.Actor, x *poscare.Incid
 	if err := t.queryRow(ctx, "SELECT MAX(id) FROM incidents WHERE user_id = ?", person.ID).Scan(&latest); err != nil {
 		return t.s.translate(err)
 	}
-	if latest != x.ID {
-		return poscare.Errorf(poscare.EConflict, "请在此人最近一次的应急事件（#%d）中办理返岗", "bring the person back on their latest incident (#%d)", latest)
-	}
-	if person.Archived != nil {
-		return poscare.Errorf(poscare.EConflict, "此人的账号已归档，请先恢复账号", "the person's account is archived: restore it first")
+	if err := continuity.CanReturnOn(x.ID, latest, person.Archived != nil); err != nil {
+		return err
 	}
 	before := *person
-	reason := fmt.Sprintf("应急事件 #%d 返岗", x.ID)
+	reason := continuity.ReturnReason(x.ID)
 	if _, err := t.exec(ctx, "UPDATE users SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?", poscare.UserActive, reason, micros(t.now), person.ID); err != nil {
 		return err
 	}
 	person.Status, person.StatusReason, person.UpdatedAt = poscare.UserActive, reason, t.now
-	if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", x.ID, micros(t.now), a.UserID,
-		person.Name+" 已返岗，账号恢复（需重新登录）", person.Name+" is back at work; access restored (a new login is needed)"); err != nil {
+	if err := t.insertEvents(ctx, x.ID, t.event(a.UserID, continuity.BackAtWorkLine(person.Name))); err != nil {
 		return err
 	}
 	return t.record(ctx, a, "return_to_work", poscare.EntityUser, person.ID, &before, map[string]any{"user": person, "incident_id": x.ID})
@@ -976,7 +917,7 @@ func (s *Store) CloseIncident(ctx context.Context, a poscare.Actor, id int64) er
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // closed already, by this close or another: on record once
 		}
-		if _, err := t.exec(ctx, "INSERT INTO incident_events (incident_id, at, by_id, text_zh, text_en) VALUES (?, ?, ?, ?, ?)", id, micros(t.now), a.UserID, "事件关闭", "incident closed"); err != nil {
+		if err := t.insertEvents(ctx, id, t.event(a.UserID, continuity.ClosedLine())); err != nil {
 			return err
 		}
 		return t.record(ctx, a, "close", poscare.EntityIncident, id, nil, nil)

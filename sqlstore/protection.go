@@ -4,28 +4,26 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"poscare"
+	"poscare/continuity"
 )
 
-// Deletion protection (删除客户): one person may archive merchants or
-// contacts, or remove contact details, at most Policy.BulkLimit times in
-// Policy.BulkWindow. Beyond that the store refuses, and the person's lead
-// and ops are alerted with the list, so that a salesperson cannot quietly
-// erase the company's customers on the way out.
+// Deletion protection: the rule (how many removals in the window, the
+// refusal, the alert and its words) is continuity's (continuity.
+// GuardRemovals, continuity.BlockedAlert); storage counts the person's
+// removals and writes the refusal's audit entry and alert.
 
-// errBulkBlocked marks a refusal by the guard, so the caller can raise the
-// alert after the refused transaction has rolled back.
-var errBulkBlocked = &poscare.Error{Code: poscare.EForbidden,
-	Message: poscare.Text{Zh: "短时间内删除/归档客户过多，操作已被拦截，主管和运营中心已收到通知", En: "too many removals in a short time: blocked, and your lead and operations have been alerted"}}
+// removalActions is the SQL condition on audit entries that are removals
+// the guard counts: archives of merchants and contacts, and removed
+// contact details.
+const removalActions = "((action = 'archive' AND entity IN ('merchant', 'contact')) OR action = 'remove_channel')"
 
 // guardRemovals refuses one more removal when the actor has reached the
-// limit in the window. The system actor (imports, the playbook) is exempt.
+// limit in the window (continuity.GuardRemovals).
 func (t *Tx) guardRemovals(ctx context.Context, a poscare.Actor) error {
-	if a.UserID == 0 {
+	if !continuity.Guarded(a) {
 		return nil
 	}
 	// On PostgreSQL two removals at once by the same person would each
@@ -39,15 +37,12 @@ func (t *Tx) guardRemovals(ctx context.Context, a poscare.Actor) error {
 		}
 	}
 	var n int
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE actor_id = ? AND at >= ? AND
-		((action = 'archive' AND entity IN ('merchant', 'contact')) OR action = 'remove_channel')`, a.UserID, micros(t.now.Add(-t.s.Policy.BulkWindow))).Scan(&n)
+	err := t.queryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE actor_id = ? AND at >= ? AND "+removalActions,
+		a.UserID, micros(continuity.RemovalsSince(t.now, t.s.Policy))).Scan(&n)
 	if err != nil {
 		return t.s.translate(err)
 	}
-	if n >= t.s.Policy.BulkLimit {
-		return errBulkBlocked
-	}
-	return nil
+	return continuity.GuardRemovals(n, t.s.Policy)
 }
 
 // alertOnBlock raises the alert for a refused bulk removal: an audit entry
@@ -55,7 +50,7 @@ func (t *Tx) guardRemovals(ctx context.Context, a poscare.Actor) error {
 // what the person removed by name. The refusal stands even when the alert
 // cannot be written; that failure goes to the store's log.
 func (s *Store) alertOnBlock(ctx context.Context, a poscare.Actor, err error) error {
-	if !errors.Is(err, errBulkBlocked) {
+	if !errors.Is(err, continuity.ErrRemovalsBlocked) {
 		return err
 	}
 	aerr := s.inWrite(ctx, func(t *Tx) error {
@@ -63,57 +58,30 @@ func (s *Store) alertOnBlock(ctx context.Context, a poscare.Actor, err error) er
 		if err != nil {
 			return err
 		}
-		type removal struct {
-			entity, action, name, merchant string
-			id                             int64
-		}
-		window := t.s.Policy.BulkWindow
 		recent, err := queryAllTx(ctx, t, `SELECT a.entity, a.entity_id, a.action, COALESCE(m.legal_name, c.name, ''), COALESCE(cm.legal_name, '')
 			FROM audit_log a
 			LEFT JOIN merchants m ON a.entity = 'merchant' AND m.id = a.entity_id
 			LEFT JOIN contacts c ON a.entity = 'contact' AND c.id = a.entity_id
 			LEFT JOIN merchants cm ON cm.id = c.merchant_id
 			WHERE a.actor_id = ? AND a.at >= ? AND ((a.action = 'archive' AND a.entity IN ('merchant', 'contact')) OR a.action = 'remove_channel')
-			ORDER BY a.seq DESC LIMIT 100`, []any{a.UserID, micros(t.now.Add(-window))},
-			func(r scanner) (*removal, error) {
-				var x removal
-				return &x, r.Scan(&x.entity, &x.id, &x.action, &x.name, &x.merchant)
+			ORDER BY a.seq DESC LIMIT 100`, []any{a.UserID, micros(continuity.RemovalsSince(t.now, t.s.Policy))},
+			func(r scanner) (*continuity.Removed, error) {
+				var x continuity.Removed
+				return &x, r.Scan(&x.Entity, &x.ID, &x.Action, &x.Name, &x.Merchant)
 			})
 		if err != nil {
 			return err
 		}
-		var list []string
-		var zh, en strings.Builder
-		for _, x := range recent {
-			list = append(list, fmt.Sprintf("%s %s %d", x.action, x.entity, x.id))
-			what := poscare.Text{Zh: "归档", En: "archived"}
-			if x.action == "remove_channel" {
-				what = poscare.Text{Zh: "删除了联系方式：", En: "removed contact details of"}
-			}
-			kind := poscare.Text{Zh: "商户", En: "merchant"}
-			if x.entity == poscare.EntityContact {
-				kind = poscare.Text{Zh: "联系人", En: "contact"}
-			}
-			of := ""
-			if x.merchant != "" {
-				of = "（" + x.merchant + "）"
-			}
-			fmt.Fprintf(&zh, "- %s%s #%d %s%s\n", what.Zh, kind.Zh, x.id, x.name, of)
-			fmt.Fprintf(&en, "- %s %s #%d %s%s\n", what.En, kind.En, x.id, x.name, strings.NewReplacer("（", " (", "）", ")").Replace(of))
+		list := make([]string, len(recent))
+		removed := make([]continuity.Removed, len(recent))
+		for i, x := range recent {
+			list[i], removed[i] = x.Audit(), *x
 		}
 		if err := t.record(ctx, a, "bulk_blocked", poscare.EntityUser, a.UserID, nil, map[string]any{"recent": list}); err != nil {
 			return err
 		}
-		limit, span := t.s.Policy.BulkLimit, poscare.DurationText(window)
-		subject := poscare.Text{Zh: "【预警】批量删除客户已被拦截：" + person.Name, En: "[Alert] bulk removal of customers blocked: " + person.Name}
-		body := poscare.Text{
-			Zh: fmt.Sprintf("%s（%s）在 %s内删除或归档客户已达 %d 次，后续操作已被拦截。最近的操作：\n%s\n主管可在控制台一键恢复。",
-				person.Name, person.Login, span.Zh, limit, zh.String()),
-			En: fmt.Sprintf("%s (%s) removed or archived customers %d times within %s; further removals are refused. Latest:\n%s\nA lead can restore them all in one action from the console.",
-				person.Name, person.Login, limit, span.En, en.String()),
-		}
 		// One alert per person and window: a repeated refusal adds none.
-		return t.alertStaff(ctx, person, fmt.Sprintf("bulk:%d:%d", a.UserID, t.now.Truncate(window).Unix()), poscare.Recorded(subject), poscare.Recorded(body))
+		return t.raise(ctx, continuity.BlockedAlert(person, removed, t.s.Policy, t.now))
 	})
 	if aerr != nil {
 		s.Log.Error("bulk removal refused, but its alert could not be queued", "user_id", a.UserID, "err", aerr)

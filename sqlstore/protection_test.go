@@ -66,8 +66,7 @@ func TestStoreDeletionProtection(t *testing.T) {
 					t.Fatalf("%d alerts to the lead, want 1", n)
 				}
 				for addr, want := range map[string]string{"lead1@poscare.example": "【预警】批量删除客户已被拦截", "ops@poscare.example": "[Alert] bulk removal of customers blocked"} {
-					q := "SELECT COUNT(*) FROM outbox WHERE address = ? AND subject_msg LIKE '%" + want + "%'"
-					if n := count(t, s, dsn, q, addr); n != 1 {
+					if n := countRendered(t, dsn, "SELECT subject_msg, lang FROM outbox WHERE address = ?", want, addr); n != 1 {
 						t.Errorf("%d alerts to %s starting %q, want 1", n, addr, want)
 					}
 				}

@@ -52,7 +52,7 @@ const sessionTouch = time.Minute
 // revoked, expired or idle session, or one of a user no longer active,
 // answers EUnauthenticated.
 func (s *Store) SessionFor(ctx context.Context, token, source string) (*Session, error) {
-	bad := poscare.Errorf(poscare.EUnauthenticated, "登录已超时，请重新登录", "your session has ended; please log in again")
+	bad := poscare.Fail(poscare.EUnauthenticated, "user.session_ended")
 	var out *Session
 	var id, lastSeen int64
 	err := s.inRead(ctx, func(t *Tx) error {
@@ -118,7 +118,7 @@ func (s *Store) EndSession(ctx context.Context, token string) error {
 func (s *Store) SetLanguage(ctx context.Context, a poscare.Actor, lang string) error {
 	if lang != "zh" && lang != "en" {
 		p := poscare.Problems{}
-		p.Add("lang", "应为 zh 或 en", "must be zh or en")
+		p.Say("lang", "user.lang")
 		return p.Err()
 	}
 	return s.inWrite(ctx, func(t *Tx) error {

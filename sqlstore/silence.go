@@ -7,19 +7,13 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/continuity"
 )
 
-// Silence (Store.Policy): a staff member with no activity for SilentDays,
-// whom FailedAttempts distinct colleagues failed to reach in the last
-// AttemptWindow (one colleague calling ten times counts once, so nobody
-// can mark a colleague unreachable alone), or
-// with OverdueTasks tasks (callbacks, follow-ups) left past their
-// deadline, becomes "unreachable (suspected)"; their merchants' service
-// contact then falls through to the backup at once, and their lead and ops
-// are alerted.
-
-// Outcomes of a failed attempt to reach a colleague.
-var attemptOutcomes = map[string]bool{"no_answer": true, "disconnected": true, "blocked": true}
+// Silence: the rules (which signals, their thresholds, the reason) are
+// continuity's (continuity.Detect); storage loads each registered
+// signal's count per person, marks the people detection suspects and
+// raises the alert it words.
 
 // RecordContactAttempt notes that the actor tried and failed to reach a
 // staff member (no answer, number disconnected, blocked). It is a write:
@@ -30,15 +24,7 @@ func (s *Store) RecordContactAttempt(ctx context.Context, a poscare.Actor, userI
 	if !a.Can(poscare.EntityContactAttempt, poscare.ActCreate) {
 		return poscare.Forbidden()
 	}
-	p := poscare.Problems{}
-	if !attemptOutcomes[outcome] {
-		p.Add("outcome", "应为 no_answer（无人接听）、disconnected（停机/空号）或 blocked（被拉黑）", "must be no_answer, disconnected or blocked")
-	}
-	if userID == a.UserID {
-		p.Add("user_id", "不能记录联系不上自己", "you cannot record failing to reach yourself")
-	}
-	poscare.CheckLength(p, "notes", notes, poscare.MaxNote)
-	if err := p.Err(); err != nil {
+	if err := continuity.CheckAttempt(a.UserID, userID, outcome, notes); err != nil {
 		return err
 	}
 	return s.inWrite(ctx, func(t *Tx) error {
@@ -55,7 +41,8 @@ func (s *Store) RecordContactAttempt(ctx context.Context, a poscare.Actor, userI
 
 // Silence is a staff member whose signals look like they cannot be
 // reached: days without activity, failed contact attempts by colleagues in
-// the policy's window, and open tasks past their deadline.
+// the policy's window, and open tasks past their deadline (and any signal
+// a capability registers, in Readings).
 type Silence struct {
 	User       *poscare.User `json:"user"`
 	DaysSilent int           `json:"days_silent"`
@@ -63,67 +50,142 @@ type Silence struct {
 	// them in the window, however often each tried.
 	ColleaguesFailed int `json:"colleagues_failed"`
 	OverdueTasks     int `json:"overdue_tasks"`
+	// Readings are every registered signal's count, by name.
+	Readings continuity.Readings `json:"-"`
 }
 
 // Crossed names the signals that cross the policy's thresholds, in words,
 // for the person's status reason and the alert.
 func (si Silence) Crossed(p poscare.ContinuityPolicy) poscare.Text {
-	var zh, en []string
-	if si.DaysSilent >= p.SilentDays {
-		zh = append(zh, fmt.Sprintf("%d 天无活动", si.DaysSilent))
-		en = append(en, fmt.Sprintf("no activity for %d days", si.DaysSilent))
-	}
-	if si.ColleaguesFailed >= p.FailedAttempts {
-		w := poscare.DurationText(p.AttemptWindow)
-		zh = append(zh, fmt.Sprintf("近 %s有 %d 位同事联系未果", w.Zh, si.ColleaguesFailed))
-		en = append(en, fmt.Sprintf("%d colleagues failed to reach them in %s", si.ColleaguesFailed, w.En))
-	}
-	if si.OverdueTasks >= p.OverdueTasks {
-		zh = append(zh, fmt.Sprintf("%d 项任务逾期未处理", si.OverdueTasks))
-		en = append(en, fmt.Sprintf("%d tasks overdue", si.OverdueTasks))
-	}
-	return poscare.Text{Zh: "系统检测：" + strings.Join(zh, "，"), En: "detected: " + strings.Join(en, ", ")}
+	return continuity.Detect(si.Readings, p).Reason.Text()
 }
 
-// silences finds active agents and leads whose signals cross a threshold.
+// signalCount loads one silence signal: a query yielding rows (user_id,
+// n), the signal's count per person, at a time under a policy.
+type signalCount func(now time.Time, p poscare.ContinuityPolicy) (query string, args []any)
+
+// signalCounts are the registered signals' queries by name. Inactivity
+// (continuity.SignalDaysSilent) is read from the person's row instead. A
+// capability that registers a signal with continuity registers its count
+// here (registerSignalCount), in its own file.
+var signalCounts = map[string]signalCount{}
+
+// registerSignalCount adds the query of a silence signal's count. It
+// returns true, to register as a variable declaration.
+func registerSignalCount(name string, c signalCount) bool {
+	if _, dup := signalCounts[name]; dup {
+		panic("sqlstore: silence signal counted twice: " + name)
+	}
+	signalCounts[name] = c
+	return true
+}
+
+var _ = registerSignalCount(continuity.SignalColleaguesFailed, func(now time.Time, p poscare.ContinuityPolicy) (string, []any) {
+	return "SELECT user_id, COUNT(DISTINCT by_id) AS n FROM contact_attempts WHERE at >= ? GROUP BY user_id",
+		[]any{micros(continuity.AttemptsSince(now, p))}
+})
+
+var _ = registerSignalCount(continuity.SignalOverdueTasks, func(now time.Time, p poscare.ContinuityPolicy) (string, []any) {
+	in, args := inList(continuity.OwedToMerchants)
+	return "SELECT user_id, COUNT(*) AS n FROM tasks WHERE done_at IS NULL AND due_at < ? AND kind IN " + in + " GROUP BY user_id",
+		append([]any{micros(now)}, args...)
+})
+
+// uncountedSignals are the registered signals storage loads no count of
+// (they count 0): none, or a capability forgot its query.
+func uncountedSignals() []string {
+	var out []string
+	for _, sg := range continuity.Signals() {
+		if _, ok := signalCounts[sg.Name]; !ok && sg.Name != continuity.SignalDaysSilent {
+			out = append(out, sg.Name)
+		}
+	}
+	return out
+}
+
+// silences finds active agents and leads whom detection suspects: the
+// candidates are those with a signal at its threshold, found in one
+// query; detection weighs their readings.
 func (t *Tx) silences(ctx context.Context) ([]Silence, error) {
 	p := t.s.Policy
-	cutoff := t.now.AddDate(0, 0, -p.SilentDays)
-	users, err := queryAllTx(ctx, t, "SELECT "+userCols+` FROM users WHERE role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL
-		AND (COALESCE(last_seen_at, created_at) < ?
-			OR id IN (SELECT user_id FROM contact_attempts WHERE at >= ? GROUP BY user_id HAVING COUNT(DISTINCT by_id) >= ?)
-			OR id IN (SELECT user_id FROM tasks WHERE done_at IS NULL AND due_at < ? AND kind IN `+merchantTaskKinds+` GROUP BY user_id HAVING COUNT(*) >= ?))`,
-		[]any{micros(cutoff), micros(t.now.Add(-p.AttemptWindow)), p.FailedAttempts, micros(t.now), p.OverdueTasks}, scanUser)
+	thresholds := continuity.Thresholds(p)
+	cond := "COALESCE(last_seen_at, created_at) < ?"
+	args := []any{micros(continuity.SilentSince(t.now, p))}
+	for _, sg := range continuity.Signals() {
+		count, ok := signalCounts[sg.Name]
+		if !ok {
+			continue
+		}
+		q, qa := count(t.now, p)
+		cond += " OR id IN (SELECT user_id FROM (" + q + ") c WHERE n >= ?)"
+		args = append(append(args, qa...), thresholds[sg.Name])
+	}
+	users, err := queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL AND ("+cond+") ORDER BY id",
+		args, scanUser)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Silence, 0, len(users))
-	for _, u := range users {
-		si, err := t.signals(ctx, u)
-		if err != nil {
-			return nil, err
+	all, err := t.signals(ctx, users)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Silence, 0, len(all))
+	for _, si := range all {
+		if continuity.Detect(si.Readings, p).Suspected() {
+			out = append(out, si)
 		}
-		out = append(out, si)
 	}
 	return out, nil
 }
 
-// signals measures a person's silence signals now.
-func (t *Tx) signals(ctx context.Context, u *poscare.User) (Silence, error) {
-	seen := u.CreatedAt
-	if u.LastSeenAt != nil {
-		seen = *u.LastSeenAt
+// signals measures people's silence signals now: one query per
+// registered signal, for all of them at once.
+func (t *Tx) signals(ctx context.Context, users []*poscare.User) ([]Silence, error) {
+	out := make([]Silence, len(users))
+	if len(users) == 0 {
+		return out, nil
 	}
-	si := Silence{User: u, DaysSilent: int(t.now.Sub(seen).Hours() / 24)}
-	err := t.queryRow(ctx, `SELECT (SELECT COUNT(DISTINCT by_id) FROM contact_attempts WHERE user_id = ? AND at >= ?),
-		(SELECT COUNT(*) FROM tasks WHERE user_id = ? AND done_at IS NULL AND due_at < ? AND kind IN `+merchantTaskKinds+`)`,
-		u.ID, micros(t.now.Add(-t.s.Policy.AttemptWindow)), u.ID, micros(t.now)).Scan(&si.ColleaguesFailed, &si.OverdueTasks)
-	return si, t.s.translate(err)
+	ids := make([]int64, len(users))
+	at := make(map[int64]int, len(users))
+	for i, u := range users {
+		ids[i], at[u.ID] = u.ID, i
+		d := continuity.DaysSilent(u, t.now)
+		out[i] = Silence{User: u, DaysSilent: d, Readings: continuity.Readings{continuity.SignalDaysSilent: d}}
+	}
+	type reading struct {
+		user int64
+		n    int
+	}
+	for _, sg := range continuity.Signals() {
+		count, ok := signalCounts[sg.Name]
+		if !ok {
+			continue
+		}
+		for start := 0; start < len(ids); start += 500 {
+			q, args := count(t.now, t.s.Policy)
+			in, inArgs := inList(ids[start:min(start+500, len(ids))])
+			rs, err := queryAllTx(ctx, t, "SELECT user_id, n FROM ("+q+") c WHERE user_id IN "+in, append(args, inArgs...),
+				func(r scanner) (*reading, error) { var x reading; return &x, r.Scan(&x.user, &x.n) })
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rs {
+				out[at[r.user]].Readings[sg.Name] = r.n
+			}
+		}
+	}
+	for i := range out {
+		out[i].ColleaguesFailed = out[i].Readings[continuity.SignalColleaguesFailed]
+		out[i].OverdueTasks = out[i].Readings[continuity.SignalOverdueTasks]
+	}
+	return out, nil
 }
 
-// SweepSilence marks every staff member whose signals cross a threshold as
-// unreachable (suspected), with the signals as the reason, and alerts their
-// lead and ops. The background worker runs it; it is safe to run often.
+// SweepSilence marks every staff member whom silence detection suspects
+// as unreachable (suspected), with the signals as the reason, and alerts
+// their lead and ops. The background worker runs it; it is safe to run
+// often, and on several instances at once: each person is marked (and
+// alerted about) by the one sweep whose update finds them still active.
 // It returns the people it marked.
 func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 	var marked []Silence
@@ -135,8 +197,10 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 			return err
 		}
 		for _, si := range found {
-			why := si.Crossed(t.s.Policy)
-			reason := why.Zh
+			why := continuity.Detect(si.Readings, t.s.Policy)
+			// The status reason is a person's words elsewhere (a lead's
+			// note), so it is kept as text: the reason in Chinese.
+			reason := why.Reason.In("zh")
 			res, err := t.exec(ctx, "UPDATE users SET status = 'unreachable', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'", reason, micros(t.now), si.User.ID)
 			if err != nil {
 				return err
@@ -151,11 +215,7 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 			if err := t.record(ctx, sys, "status", poscare.EntityUser, si.User.ID, si.User, &after); err != nil {
 				return err
 			}
-			subject := poscare.Text{Zh: "【预警】员工疑似失联：" + si.User.Name, En: "[Alert] staff member may be unreachable: " + si.User.Name}
-			body := poscare.Text{Zh: why.Zh + "。其商户的服务联系人已自动转给备岗人员，请尽快核实。",
-				En: "Poscare " + why.En + ". Their merchants' service contact has passed to the backup; please check on them soon."}
-			key := fmt.Sprintf("alert:%d:%d:unreachable", si.User.ID, t.now.Truncate(24*time.Hour).Unix())
-			if err := t.alertStaff(ctx, si.User, key, poscare.Recorded(subject), poscare.Recorded(body)); err != nil {
+			if err := t.raise(ctx, continuity.UnreachableAlert(si.User, why, t.now)); err != nil {
 				return err
 			}
 			marked = append(marked, si)
@@ -163,6 +223,21 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 		return nil
 	})
 	return marked, err
+}
+
+// raise queues an alert a rule decided on to its audience.
+func (t *Tx) raise(ctx context.Context, al continuity.Alert) error {
+	switch al.To {
+	case continuity.ToStaff:
+		return t.tellStaff(ctx, al.About, al.Key, al.Subject, al.Body)
+	case continuity.ToLeadAndOps:
+		about, err := t.getUser(ctx, al.About)
+		if err != nil {
+			return err
+		}
+		return t.alertStaff(ctx, about, al.Key, al.Subject, al.Body)
+	}
+	return fmt.Errorf("sqlstore: an alert to nobody known (%q): %s", al.To, al.Key)
 }
 
 // alertStaff queues an alert about a person to their team lead, to every
@@ -285,15 +360,17 @@ func (s *Store) ContinuityStatus(ctx context.Context, a poscare.Actor) (*Continu
 		if err != nil {
 			return err
 		}
+		var visible []*poscare.User
 		for _, u := range marked {
 			if a.CanSeeUser(u) {
-				si, err := t.signals(ctx, u)
-				if err != nil {
-					return err
-				}
-				out.Unreachable = append(out.Unreachable, si)
+				visible = append(visible, u)
 			}
 		}
+		measured, err := t.signals(ctx, visible)
+		if err != nil {
+			return err
+		}
+		out.Unreachable = append(out.Unreachable, measured...)
 		for _, si := range suspects {
 			if a.CanSeeUser(si.User) {
 				out.Unreachable = append(out.Unreachable, si)

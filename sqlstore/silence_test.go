@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/continuity"
 	fx "poscare/internal/fixture"
 	"poscare/internal/testenv"
 	"poscare/sqlstore"
@@ -82,7 +83,7 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 				if err != nil || len(got) != 1 || got[0].User.ID != agent.ID || got[0].ColleaguesFailed != 3 {
 					t.Fatalf("sweep: %+v %v", got, err)
 				}
-				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'sms' AND body_msg LIKE '%疑似失联%' AND address = ?", leadUser.Mobile); n != 1 {
+				if n := countRendered(t, dsn, "SELECT body_msg, lang FROM outbox WHERE channel = 'sms' AND address = ?", "疑似失联", leadUser.Mobile); n != 1 {
 					t.Errorf("%d SMS alerts to the lead's mobile, want 1", n)
 				}
 				if n := count(t, s, dsn, "SELECT COUNT(*) FROM outbox WHERE channel = 'wechat' AND address = ?", leadUser.WeChat); n != 1 {
@@ -162,6 +163,102 @@ func TestStoreSilenceAndContinuity(t *testing.T) {
 					t.Fatalf("agent B (no backup) not listed: %+v", c.WithoutBackup)
 				}
 			})
+		})
+	}
+}
+
+// countRendered counts the rows of q, each a stored message and the row's
+// language, whose message put into words in that language contains want.
+func countRendered(t testing.TB, dsn, q, want string, args ...any) int {
+	t.Helper()
+	rows, err := rawDB(t, dsn).Query(rawSQL(dsn, q), args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var msg, lang string
+		if err := rows.Scan(&msg, &lang); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(poscare.DecodeMsg(msg).In(lang), want) {
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestEverySignalIsCounted: each silence signal registered with
+// continuity has the query that loads its count (but inactivity, read
+// from the person's row), so none silently counts 0.
+func TestEverySignalIsCounted(t *testing.T) {
+	t.Parallel()
+	if missing := sqlstore.UncountedSignals(); len(missing) > 0 {
+		t.Fatalf("silence signals without a count in storage: %v", missing)
+	}
+}
+
+// A capability's own silence signal (here: times a person was flagged,
+// kept as contact attempts of a kind of their own), registered with
+// continuity and counted by a query of its own, marks people through the
+// sweep and shows on the dashboard, with no change to either.
+const flagged = "test_flagged"
+
+var _ = poscare.Register(map[string]poscare.Text{"silence.signal.test_flagged": {Zh: "被标记 {n} 次", En: "flagged {n} times"}})
+
+var _ = continuity.RegisterSignal(continuity.Signal{Name: flagged,
+	Threshold: func(poscare.ContinuityPolicy) int { return 2 },
+	Says: func(n int, _ poscare.ContinuityPolicy) poscare.Msg {
+		return poscare.M("silence.signal.test_flagged", "n", n)
+	}})
+
+var _ = sqlstore.RegisterSignalCount(flagged, "SELECT user_id, COUNT(*) AS n FROM contact_attempts WHERE outcome = '"+flagged+"' GROUP BY user_id")
+
+func TestSweepWeighsARegisteredSignal(t *testing.T) {
+	t.Parallel()
+	for name, dsn := range testenv.DSNs(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s := testenv.Open(t, dsn)
+			w := fx.Build(t, s)
+			agent, ops := w.Users[poscare.RoleAgent], w.Users[poscare.RoleOps]
+			for _, u := range []*poscare.User{agent, w.Spare, w.AgentB, w.Users[poscare.RoleLead]} {
+				if _, err := s.Authenticate(ctx, u.Login, fx.Password, "t"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			flag := func() {
+				t.Helper()
+				if _, err := rawDB(t, dsn).Exec(rawSQL(dsn, "INSERT INTO contact_attempts (user_id, by_id, outcome, notes, at) VALUES (?, ?, ?, '', ?)"),
+					agent.ID, ops.ID, flagged, time.Now().UnixMicro()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			flag()
+			if got, err := s.SweepSilence(ctx); err != nil || len(got) != 0 {
+				t.Fatalf("flagged once, under the signal's threshold of 2: marked %d, %v", len(got), err)
+			}
+			flag()
+			got, err := s.SweepSilence(ctx)
+			if err != nil || len(got) != 1 || got[0].User.ID != agent.ID || got[0].Readings[flagged] != 2 {
+				t.Fatalf("flagged twice: %+v %v", got, err)
+			}
+			if why := got[0].Crossed(s.Policy); why.Zh != "系统检测：被标记 2 次" || why.En != "detected: flagged 2 times" {
+				t.Errorf("reason %+v", why)
+			}
+			u, _ := s.GetUser(ctx, poscare.SystemActor("t"), agent.ID)
+			if u.Status != poscare.UserUnreachable || u.StatusReason != "系统检测：被标记 2 次" {
+				t.Errorf("status %s %q", u.Status, u.StatusReason)
+			}
+			c, err := s.ContinuityStatus(ctx, fx.Actor(ops))
+			must(t, err)
+			if len(c.Unreachable) != 1 || c.Unreachable[0].Readings[flagged] != 2 {
+				t.Errorf("dashboard: %+v", c.Unreachable)
+			}
 		})
 	}
 }

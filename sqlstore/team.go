@@ -36,7 +36,7 @@ func (t *Tx) checkTeamLead(ctx context.Context, tm *poscare.Team) error {
 	u, err := t.getUser(ctx, *tm.LeadID)
 	if err != nil || u.Role != poscare.RoleLead {
 		p := poscare.Problems{}
-		p.Add("lead_id", "应为主管角色的员工", "must be a staff member with the lead role")
+		p.Say("lead_id", "record.team.lead_role")
 		return p.Err()
 	}
 	return nil

@@ -57,8 +57,8 @@ func (t *Tx) visibleTerminal(ctx context.Context, a poscare.Actor, id int64) (*p
 	return x, nil
 }
 
-// checkBinding enforces the one-to-one binding of 银发〔2021〕259号: a
-// deployed terminal carries its merchant's own MID.
+// checkBinding enforces the one-to-one binding of the PBoC notice Yinfa
+// [2021] No. 259: a deployed terminal carries its merchant's own MID.
 func (t *Tx) checkBinding(ctx context.Context, a poscare.Actor, x *poscare.Terminal) error {
 	if x.MerchantID == nil {
 		return nil
@@ -66,7 +66,7 @@ func (t *Tx) checkBinding(ctx context.Context, a poscare.Actor, x *poscare.Termi
 	m, err := t.visibleMerchant(ctx, a, *x.MerchantID)
 	if err != nil {
 		p := poscare.Problems{}
-		p.Add("merchant_id", "商户不存在", "no such merchant")
+		p.Say("merchant_id", "record.no_merchant")
 		return p.Err()
 	}
 	if m.Archived != nil {
@@ -74,12 +74,12 @@ func (t *Tx) checkBinding(ctx context.Context, a poscare.Actor, x *poscare.Termi
 	}
 	if x.Deployed() && (m.Status == poscare.MerchantTerminated || m.Status == poscare.MerchantProspect) {
 		p := poscare.Problems{}
-		p.Add("merchant_id", "商户未开通或已解约，不能装机", "the merchant is not live (prospect or terminated)")
+		p.Say("merchant_id", "record.terminal.merchant_not_live")
 		return p.Err()
 	}
 	if x.MID != "" && x.MID != m.MID {
 		p := poscare.Problems{}
-		p.Add("mid", "与所绑定商户的商户编号不一致（一机多码）", "differs from the bound merchant's MID (one device, several merchant numbers)")
+		p.Say("mid", "record.terminal.mid_differs")
 		return p.Err()
 	}
 	return nil
@@ -153,7 +153,7 @@ func (s *Store) UpdateTerminal(ctx context.Context, a poscare.Actor, x *poscare.
 			return err
 		}
 		if before.Archived != nil {
-			return poscare.Errorf(poscare.EConflict, "终端已归档，请先恢复", "the terminal is archived; restore it first")
+			return poscare.Fail(poscare.EConflict, "record.terminal.restore")
 		}
 		if err := t.checkBinding(ctx, a, x); err != nil {
 			return err

@@ -12,7 +12,7 @@ import (
 	"poscare"
 )
 
-// Login throttling (登录限速). Every password check — a login, or the current
+// Login throttling. Every password check — a login, or the current
 // password of a password change — first takes an attempt from guards kept
 // in the database, in the same write transaction that checks them, before
 // the password is verified; so parallel guesses cannot slip between the
@@ -103,7 +103,7 @@ func (r RetryAfter) Seconds() string {
 }
 
 func throttled(wait time.Duration) error {
-	e := poscare.Errorf(poscare.ETooManyRequests, "尝试过于频繁，请稍后再试", "too many attempts; try again later")
+	e := poscare.Fail(poscare.ETooManyRequests, "db.throttle.too_many")
 	e.Cause = RetryAfter(wait)
 	return e
 }

@@ -100,7 +100,7 @@ func (t *Tx) checkUserRefs(ctx context.Context, u *poscare.User) error {
 	p := poscare.Problems{}
 	if u.TeamID != nil {
 		if _, err := t.getTeam(ctx, *u.TeamID); err != nil {
-			p.Add("team_id", "团队不存在", "no such team")
+			p.Say("team_id", "record.no_team")
 		}
 	}
 	for _, ref := range []struct {
@@ -112,12 +112,12 @@ func (t *Tx) checkUserRefs(ctx context.Context, u *poscare.User) error {
 		}
 		other, err := t.getUser(ctx, *ref.id)
 		if err != nil || !other.Role.IsStaff() || other.Archived != nil {
-			p.Add(ref.field, "应为在职员工", "must be an active staff member")
+			p.Say(ref.field, "user.must_be_active")
 		}
 	}
 	if u.MerchantID != nil {
 		if _, err := t.getMerchant(ctx, *u.MerchantID); err != nil {
-			p.Add("merchant_id", "商户不存在", "no such merchant")
+			p.Say("merchant_id", "record.no_merchant")
 		}
 	}
 	return p.Err()
@@ -173,7 +173,7 @@ func (s *Store) UpdateUser(ctx context.Context, a poscare.Actor, u *poscare.User
 		}
 		if u.Status != before.Status && !(isAccountStatus(u.Status) && isAccountStatus(before.Status)) {
 			p := poscare.Problems{}
-			p.Add("status", "在岗状态请通过状态变更办理（需说明原因）", "change the work status through a status change, with a reason")
+			p.Say("status", "user.status_via_change")
 			return p.Err()
 		}
 		u.CoverID, u.AwayUntil, u.StatusReason = before.CoverID, before.AwayUntil, before.StatusReason
@@ -182,7 +182,7 @@ func (s *Store) UpdateUser(ctx context.Context, a poscare.Actor, u *poscare.User
 		}
 		if u.Role == poscare.RoleAgent && u.Status == poscare.UserActive && before.BackupID != nil && u.BackupID == nil {
 			p := poscare.Problems{}
-			p.Add("backup_id", "在岗业务员必须有备岗人员，请改为指定另一位同事", "an agent at work must have a backup: name another colleague instead")
+			p.Say("backup_id", "user.agent_needs_backup")
 			return p.Err()
 		}
 		if u.Status != before.Status && u.Status.LocksOut() {
@@ -250,7 +250,7 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a poscare.Actor, current,
 		var err error
 		u, err = scanUser(scanFunc(func(dest ...any) error { return row.Scan(append(dest, &hash)...) }))
 		if err == sql.ErrNoRows {
-			return poscare.Errorf(poscare.EUnauthenticated, "请先登录", "authentication required")
+			return poscare.Fail(poscare.EUnauthenticated, "user.login_required")
 		}
 		if err != nil {
 			return t.s.translate(err)
@@ -269,7 +269,7 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a poscare.Actor, current,
 	invalid := poscare.ValidateUserPassword("new_password", u.Login, next)
 	if invalid == nil && next == current {
 		p := poscare.Problems{}
-		p.Add("new_password", "应与当前密码不同", "must differ from the current password")
+		p.Say("new_password", "user.password.same")
 		invalid = p.Err()
 	}
 	if !ok {
@@ -277,7 +277,7 @@ func (s *Store) ChangeOwnPassword(ctx context.Context, a poscare.Actor, current,
 			return err
 		}
 		p := poscare.Problems{}
-		p.Add("current_password", "当前密码不正确", "is not your current password")
+		p.Say("current_password", "user.password.wrong")
 		return joinInvalid(p.Err(), invalid)
 	}
 	if invalid != nil {
@@ -398,7 +398,7 @@ func likeEscape(s string) string {
 // every login. Errors: EUnauthenticated, ETooManyRequests.
 func (s *Store) Authenticate(ctx context.Context, login, pw, source string) (*poscare.User, error) {
 	login = strings.ToLower(strings.TrimSpace(login))
-	bad := poscare.Errorf(poscare.EUnauthenticated, "登录名或密码错误", "wrong login or password")
+	bad := poscare.Fail(poscare.EUnauthenticated, "user.login_failed")
 	var u *poscare.User
 	var hash string
 	var at *attempt
@@ -505,7 +505,7 @@ var DefaultPasswordChecks = password.NewGate(runtime.NumCPU(), 2*time.Second)
 
 func busy(err error) error {
 	if errors.Is(err, password.ErrBusy) {
-		e := poscare.Errorf(poscare.ETooManyRequests, "服务器正忙，请稍后再试", "the server is busy; try again in a moment")
+		e := poscare.Fail(poscare.ETooManyRequests, "db.password.busy")
 		e.Cause = RetryAfter(time.Second)
 		return e
 	}
@@ -577,7 +577,7 @@ func tokenHash(token string) string {
 // ActorForToken resolves a bearer token to the acting user. Expired and
 // revoked tokens, and users no longer active, are refused.
 func (s *Store) ActorForToken(ctx context.Context, token, source string) (poscare.Actor, error) {
-	bad := poscare.Errorf(poscare.EUnauthenticated, "登录已失效，请重新登录", "invalid or expired token")
+	bad := poscare.Fail(poscare.EUnauthenticated, "user.token_invalid")
 	var u *poscare.User
 	var a poscare.Actor
 	err := s.inRead(ctx, func(t *Tx) error {
@@ -636,7 +636,7 @@ func (s *Store) RevokeToken(ctx context.Context, token string) error {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return poscare.Errorf(poscare.EUnauthenticated, "登录已失效，请重新登录", "invalid or expired token")
+			return poscare.Fail(poscare.EUnauthenticated, "user.token_invalid")
 		}
 		return nil
 	})
@@ -684,7 +684,7 @@ func joinInvalid(errs ...error) error {
 			return err
 		}
 		if out == nil {
-			out = &poscare.Error{Code: e.Code, Message: e.Message, Fields: map[string]poscare.Text{}}
+			out = &poscare.Error{Code: e.Code, Message: e.Message, Msg: e.Msg, Fields: map[string]poscare.Text{}}
 		}
 		for k, v := range e.Fields {
 			out.Fields[k] = v

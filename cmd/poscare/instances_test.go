@@ -243,7 +243,7 @@ func TestTwoInstancesOnOnePostgres(t *testing.T) {
 		return one("SELECT COUNT(*) FROM users WHERE id IN ($1, $2) AND status <> 'unreachable'", quietBefore.ID, quietDuring.ID)
 	}
 	informed := func() int {
-		return one("SELECT COUNT(*) FROM incident_events WHERE incident_id = $1 AND text_zh LIKE '%已收到新联系人通知%'", x.ID)
+		return one("SELECT COUNT(*) FROM incident_events WHERE incident_id = $1 AND msg LIKE '%timeline.all_informed%'", x.ID)
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for pending() > 0 || unmarked() > 0 || informed() == 0 || len(g.received()) < one("SELECT COUNT(*) FROM outbox") {

@@ -10,6 +10,23 @@ import (
 	"poscare/sqlstore"
 )
 
+// The continuity capability's pages: the dashboard, incidents and the
+// playbook's declaration, a person's removals, and the tasks it hands out.
+var _ = registerPages("continuity", func(c *Console, m *http.ServeMux) {
+	m.Handle("GET /continuity", c.handler(true, c.continuity))
+	m.Handle("GET /incidents", c.handler(true, c.incidentList))
+	m.Handle("GET /incidents/{id}", c.handler(true, c.incidentDetail))
+	m.Handle("POST /incidents/{id}", c.handler(true, c.incidentDetail))
+	m.Handle("POST /incidents/{id}/backup", c.handler(true, c.incidentBackup))
+	m.Handle("GET /staff/{id}/declare", c.handler(true, c.declareForm))
+	m.Handle("POST /staff/{id}/declare", c.handler(true, c.declareForm))
+	m.Handle("GET /staff/{id}/removals", c.handler(true, c.removals))
+	m.Handle("POST /staff/{id}/removals", c.handler(true, c.removals))
+	m.Handle("GET /tasks", c.handler(true, c.tasks))
+	m.Handle("POST /tasks/{id}/done", c.handler(true, c.taskDone))
+	m.Handle("POST /me/contact", c.handler(true, c.ownContact))
+})
+
 // incidentRow is an incident with the name of its person, for lists.
 type incidentRow struct {
 	X    *poscare.Incident
