@@ -139,7 +139,6 @@ type Engine struct {
 	runner   runner
 	pool     *pgxpool.Pool // PostgreSQL: the runner's
 	started  bool
-	stopped  chan struct{} // closed once the runner has stopped
 }
 
 // runner is the River client that works the jobs: a Client[*sql.Tx] on
@@ -167,8 +166,7 @@ func New(store *sqlstore.Store, cfg Config) *Engine {
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &Engine{store: store, cfg: cfg, log: log, kinds: map[string]*kindInfo{}, workers: river.NewWorkers(),
-		stopped: make(chan struct{})}
+	e := &Engine{store: store, cfg: cfg, log: log, kinds: map[string]*kindInfo{}, workers: river.NewWorkers()}
 	e.queues = map[string]river.QueueConfig{
 		QueueDefault:   {MaxWorkers: cfg.DefaultWorkers},
 		QueueOutbox:    {MaxWorkers: cfg.OutboxWorkers},
@@ -413,10 +411,6 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
 	e.inserter, e.runner = inserter, run
 	e.mu.Unlock()
-	go func() {
-		<-run.Stopped()
-		close(e.stopped)
-	}()
 	return nil
 }
 
@@ -429,7 +423,7 @@ func (e *Engine) Running() bool {
 		return false
 	}
 	select {
-	case <-e.stopped:
+	case <-r.Stopped():
 		return false
 	default:
 		return true
