@@ -293,7 +293,10 @@ func (t *Tx) fallBack(ctx context.Context, m *Message) error {
 	_, err = t.exec(ctx, `INSERT INTO outbox (dedupe_key, merchant_id, incident_id, channel, address, lang, subject_msg, body_msg, status, next_attempt_at, created_at)
 		SELECT ?, merchant_id, incident_id, ?, ?, lang, subject_msg, body_msg, 'queued', ?, ? FROM outbox WHERE id = ?`,
 		continuity.FallbackKey(m.DedupeKey, r), r.Channel, r.Address, micros(t.now), micros(t.now), m.ID)
-	return err
+	if err != nil {
+		return err
+	}
+	return t.enqueue(ctx, DeliverOutbox{})
 }
 
 // OutboxCounts reports how many messages are in each status, for health

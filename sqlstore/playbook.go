@@ -52,7 +52,11 @@ func (s *Store) DeclareIncident(ctx context.Context, a poscare.Actor, userID int
 		}
 		requestID, err = t.insert(ctx, `INSERT INTO playbook_requests (user_id, kind, reason, strategy, actor_id, actor_source, requested_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, d.Kind, d.Reason, d.Strategy, a.UserID, a.Source, micros(t.now))
-		return err
+		if err != nil {
+			return err
+		}
+		// With the request, the job that finishes it should this run not.
+		return t.enqueue(ctx, ResumePlaybook{Request: requestID})
 	}
 	err := s.inWrite(ctx, record)
 	if poscare.ErrorCode(err) == poscare.EConflict {
@@ -73,7 +77,7 @@ func (s *Store) DeclareIncident(ctx context.Context, a poscare.Actor, userID int
 
 // ResumePlaybooks finishes every declaration that was put on record but
 // whose playbook never committed (the process died in between), in the
-// name of whoever asked. serve calls it at start and with every sweep; a
+// name of whoever asked. serve calls it at start and the playbook.resume job (queued with each request, and periodic) after; a
 // run that another instance finishes first changes nothing. It returns
 // how many it finished.
 func (s *Store) ResumePlaybooks(ctx context.Context) (int, error) {
@@ -523,6 +527,9 @@ func (t *Tx) queueNotices(ctx context.Context, incident any, key func(int64) str
 	}
 	err := t.insertRows(ctx, "outbox", []string{"dedupe_key", "merchant_id", "incident_id", "channel", "address", "lang", "subject_msg", "body_msg", "status",
 		"next_attempt_at", "created_at"}, rows)
+	if err == nil && len(rows) > 0 {
+		err = t.enqueue(ctx, DeliverOutbox{})
+	}
 	return len(rows), silent, err
 }
 
@@ -561,8 +568,8 @@ func (t *Tx) tellEachInPerson(ctx context.Context, key func(int64) string, merch
 
 // MarkIncidentsInformed ticks "merchants informed" on every open incident
 // whose notices have all been delivered (each merchant has one sent
-// message), with a line in the timeline. The outbox worker calls it when
-// its queue runs dry. It returns how many incidents it ticked.
+// message), with a line in the timeline. The playbook.informed job calls it when a
+// delivery empties the queue, and periodically. It returns how many incidents it ticked.
 func (s *Store) MarkIncidentsInformed(ctx context.Context) (int, error) {
 	ticked := 0
 	err := s.inWrite(ctx, func(t *Tx) error {

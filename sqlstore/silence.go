@@ -307,6 +307,9 @@ func (t *Tx) queueForStaff(ctx context.Context, readers []*reader, key string, s
 				k, channel, addr, r.lang, subject.Encode(), text.Encode(), micros(t.now), micros(t.now), k); err != nil {
 				return err
 			}
+			if err := t.enqueue(ctx, DeliverOutbox{}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
