@@ -530,6 +530,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	// resumes and checks run as jobs in the database, queued in the
 	// transaction that causes them; periodic ones are queued by one
 	// elected instance, so each runs once across all of them.
+	// A declaration whose playbook a crash interrupted is finished before
+	// anyone is served, and before the job engine starts, so that its
+	// periodic resume cannot take the same declaration at the same time
+	// and be cut off by a shutdown right after; later ones are the resume
+	// job's.
+	resumePlaybooks(ctx, store, logger, metrics)
 	every := c.duration("sweep-every")
 	engine := jobs.New(store, jobs.Config{DSN: c["db"], Logger: logger, Observer: metrics})
 	if err := registerJobs(engine, jobDeps{store: store, worker: worker, web: web, logger: logger, metrics: metrics, every: every}); err != nil {
@@ -573,9 +579,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		beats = append(beats, ready.Heartbeat("outbox_worker", 3*store.SendLeaseOf()))
 	}
 	goBackground(func() { beatWhileRunning(ctx, engine, beats...) })
-	// A declaration whose playbook a crash interrupted is finished before
-	// anyone is served, then by the periodic resume job.
-	resumePlaybooks(ctx, store, logger, metrics)
 	goBackground(func() { checkpointAudit(ctx, store, logger, metrics) })
 	if every := c.duration("backup-every"); every > 0 {
 		keep, _ := strconv.Atoi(c["backup-keep"])
