@@ -3,10 +3,12 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
 	"poscare"
+	"poscare/continuity"
 	"poscare/sqlstore"
 )
 
@@ -73,7 +75,24 @@ type incidentData struct {
 	Summary    sqlstore.DeliverySummary
 	Filters    []deliveryFilter
 	Prev, Next string
+	// Received is who took what in the handover; Notice what the action
+	// just done did, Changed when the plan moved between the preview and
+	// the confirmation.
+	Received        []receivedRow
+	Notice, Changed string
 }
+
+// receivedRow is one receiver of an incident's handover, with the first
+// merchants they took.
+type receivedRow struct {
+	*sqlstore.IncidentReceiver
+	Shown []sqlstore.HandedMerchant
+	More  string
+}
+
+// receivedShown is how many of a receiver's merchants the incident page
+// names.
+const receivedShown = 12
 
 // deliveryFilter is one status the delivery section can be narrowed to,
 // with its count; Status "" is every message.
@@ -165,9 +184,37 @@ func (c *Console) incidentDetail(q *request) {
 		q.fail(err)
 		return
 	}
+	rs, err := c.Store.IncidentReceivers(ctx, a, id)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	for _, r := range rs {
+		row := receivedRow{IncidentReceiver: r, Shown: r.Merchants}
+		if len(row.Shown) > receivedShown {
+			row.Shown, row.More = row.Shown[:receivedShown], poscare.Say(p.Lang, "pb.received.more", "n", len(r.Merchants)-receivedShown)
+		}
+		d.Received = append(d.Received, row)
+	}
+	c.incidentNotice(q, p, d)
 	p.Title = p.T("incident.title") + " · " + d.Name
 	p.Data = d
 	q.render(http.StatusOK, "incident", p)
+}
+
+// incidentNotice says what the action that led to the page did, from
+// its query string (done=…), and, after a declaration, whether the
+// handover differs from its preview.
+func (c *Console) incidentNotice(q *request, p *Page, d *incidentData) {
+	v := q.r.URL.Query()
+	h := d.X.Handed
+	switch v.Get("done") {
+	case "declared":
+		d.Notice = poscare.Say(p.Lang, "pb.done.declared", "merchants", h.Merchants, "notices", h.Notifications)
+		if expect, err := strconv.Atoi(v.Get("expect")); err == nil && expect != h.Merchants {
+			d.Changed = poscare.Say(p.Lang, "pb.done.changed", "expect", expect, "merchants", h.Merchants)
+		}
+	}
 }
 
 // incidentBackup takes a backup now, into the server's backup folder, and
@@ -184,7 +231,30 @@ func (c *Console) incidentBackup(q *request) {
 	q.redirect(fmt.Sprintf("/incidents/%d?saved=1#checklist", id))
 }
 
-// declareForm runs the emergency playbook from the console: one action.
+// declareData is the declaration page: the form, or the preview of what
+// the playbook would do with its confirm button.
+type declareData struct {
+	Person  *poscare.User
+	Action  string
+	Fields  []field
+	Preview *sqlstore.PlaybookPreview
+	// What the preview says, in the page's language.
+	Access, How, Notices, NoContact, Left string
+	Channels                              []previewChannel
+	Kind, Strategy, Reason                string
+}
+
+// previewChannel is one outbox channel the notices would go through, and
+// whether the server has it configured.
+type previewChannel struct {
+	Channel    string
+	N          int
+	Configured bool
+}
+
+// declareForm runs the emergency playbook from the console in two steps:
+// the form (kind, reason, strategy) asks the store what would happen
+// (PreviewPlaybook) and shows it; only the red confirm button declares.
 func (c *Console) declareForm(q *request) {
 	ctx, a := q.r.Context(), q.sess.Actor
 	u, ok := c.staffMember(q)
@@ -202,24 +272,76 @@ func (c *Console) declareForm(q *request) {
 			{Name: "reason", Label: p.Field("reason"), Kind: "text", Value: d.Reason, Required: true},
 		}
 	}
-	action := fmt.Sprintf("/staff/%d/declare", id)
-	if q.r.Method == http.MethodPost {
-		f := q.r.PostForm
-		d = poscare.Declaration{Kind: poscare.IncidentKind(f.Get("kind")), Strategy: poscare.Strategy(f.Get("strategy")), Reason: f.Get("reason")}
+	dd := &declareData{Person: u, Action: fmt.Sprintf("/staff/%d/declare", id)}
+	p.Data = dd
+	showForm := func(fs []field) {
+		dd.Fields = fs
+		status := http.StatusOK
+		if p.Error != "" {
+			status = http.StatusUnprocessableEntity
+		}
+		q.render(status, "declare", p)
+	}
+	if q.r.Method != http.MethodPost {
+		showForm(fields())
+		return
+	}
+	f := q.r.PostForm
+	d = poscare.Declaration{Kind: poscare.IncidentKind(f.Get("kind")), Strategy: poscare.Strategy(f.Get("strategy")), Reason: f.Get("reason")}
+	switch f.Get("step") {
+	case "edit":
+		showForm(fields())
+		return
+	case "confirm":
 		x, err := c.Store.DeclareIncident(ctx, a, id, d)
 		if err == nil {
-			q.redirect(fmt.Sprintf("/incidents/%d?saved=1", x.ID))
+			q.redirect(fmt.Sprintf("/incidents/%d?done=declared&expect=%s", x.ID, url.QueryEscape(f.Get("expect"))))
 			return
 		}
 		if fs := fields(); problems(p, fs, err) {
-			q.formPage(p, action, "/staff", fs)
+			showForm(fs)
 			return
 		}
 		q.fail(err)
 		return
 	}
-	q.formPage(p, action, "/staff", fields())
+	pv, err := c.Store.PreviewPlaybook(ctx, a, id, d)
+	if err != nil {
+		if fs := fields(); problems(p, fs, err) {
+			showForm(fs)
+			return
+		}
+		q.fail(err)
+		return
+	}
+	dd.Preview, dd.Kind, dd.Strategy, dd.Reason = pv, string(pv.Declaration.Kind), string(pv.Declaration.Strategy), pv.Declaration.Reason
+	lang := p.Lang
+	dd.Access = poscare.Say(lang, "pb.preview.access", "person", u.Name, "status", p.Enum("ustatus", continuity.StatusFor(pv.Declaration.Kind)))
+	switch {
+	case pv.ToLead:
+		dd.How = poscare.Say(lang, "pb.preview.to_lead")
+	case pv.FellBack:
+		dd.How = poscare.Say(lang, "pb.preview.fell_back")
+	}
+	dd.Notices = poscare.Say(lang, "pb.preview.notices", "n", pv.Sum.Notifications)
+	if pv.Sum.Unreachable > 0 {
+		dd.NoContact = poscare.Say(lang, "pb.preview.no_contact", "n", pv.Sum.Unreachable)
+	}
+	if pv.Left > 0 {
+		dd.Left = poscare.Say(lang, "pb.preview.left", "n", pv.Left)
+	}
+	for _, ch := range noticeChannels {
+		if n := pv.ByChannel[ch]; n > 0 {
+			dd.Channels = append(dd.Channels, previewChannel{Channel: ch, N: n, Configured: slices.Contains(c.Channels, ch)})
+		}
+	}
+	p.Title = p.T("pb.preview.title") + " · " + u.Name
+	q.render(http.StatusOK, "declare", p)
 }
+
+// noticeChannels are the outbox channels a notice can go through, in
+// the order the console lists them.
+var noticeChannels = []string{"sms", "email", "wechat"}
 
 // continuity is the continuity dashboard: the gaps through which a
 // merchant could be left alone.

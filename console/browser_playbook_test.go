@@ -1,0 +1,163 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"poscare"
+	"poscare/demo"
+)
+
+// desktop and phone are the two screens the playbook's pages are looked at.
+var (
+	desktop = chromedp.EmulateViewport(1366, 900)
+	phone   = chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+)
+
+// TestBrowserPlaybookPreview: ops declare an agent departed in two steps.
+// The form leads to a preview that changes nothing and says whose access
+// ends, who takes how many merchants (with their load now), what else
+// moves and how many merchants are told through which channel; only the
+// red confirm button runs the playbook, and the incident then lists who
+// received what, as the store recorded it.
+func TestBrowserPlaybookPreview(t *testing.T) {
+	browser := newBrowser(t)
+	s := newSite(t)
+	ctx := context.Background()
+	sys := poscare.SystemActor("t")
+	shots := newScreenshots(t)
+
+	mu := s.user(t, "merchant2")
+	shop, err := s.Store.GetMerchant(ctx, sys, *mu.MerchantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	person, err := s.Store.GetUser(ctx, sys, shop.AccountManagerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := s.Store.ListMerchants(ctx, sys, poscare.MerchantFilter{AccountManagerID: &person.ID, Page: poscare.Page{Limit: 500}})
+	if err != nil || len(held) == 0 {
+		t.Fatalf("demo data: %s holds %d merchants: %v", person.Login, len(held), err)
+	}
+	b := newTab(t, browser, s.URL)
+	b.login("ops", demo.Password)
+	b.do("desktop", desktop)
+	declare := fmt.Sprintf("/staff/%d/declare", person.ID)
+
+	var incidentPath string
+	t.Run("PreviewShowsWhatWillHappenAndChangesNothing", func(t *testing.T) {
+		if st := b.open(declare); st != http.StatusOK {
+			t.Fatalf("declare form: %d", st)
+		}
+		b.do("spread", chromedp.SetValue(chromedp.CSS("#f-strategy"), "spread"), chromedp.SetValue(chromedp.CSS("#f-kind"), "departed"))
+		b.typeInto("#f-reason", "已提交离职申请，今日起不再到岗")
+		shots.take(b, "30-declare-form")
+		if st := b.submit("#preview"); st != http.StatusOK {
+			t.Fatalf("preview: %d: %s", st, b.body())
+		}
+		if p := b.path(); p != declare {
+			t.Fatalf("the preview went to %s", p)
+		}
+		if u, _ := s.Store.GetUser(ctx, sys, person.ID); u.Status != person.Status {
+			t.Fatalf("the preview changed %s's status to %s", person.Login, u.Status)
+		}
+		if m, _ := s.Store.GetMerchant(ctx, sys, shop.ID); m.AccountManagerID != person.ID {
+			t.Fatalf("the preview handed %s over", shop.LegalName)
+		}
+		if a := b.text("#pv-access"); !strings.Contains(a, person.Name) || !strings.Contains(a, "离职") || !strings.Contains(a, "登录立即失效") {
+			t.Errorf("#pv-access = %q", a)
+		}
+		if n := b.text("#pv-merchants"); n != strconv.Itoa(len(held)) {
+			t.Errorf("#pv-merchants = %q, want %d", n, len(held))
+		}
+		takes := b.eval(`Array.from(document.querySelectorAll(".pv-receiver .pv-takes strong")).map(e => e.innerText).join(",")`)
+		sum, rows := 0, strings.Split(takes, ",")
+		for _, x := range rows {
+			n, _ := strconv.Atoi(strings.TrimPrefix(x, "+"))
+			sum += n
+		}
+		if sum != len(held) || len(rows) < 2 {
+			t.Errorf("receivers take %q (sum %d), want the %d merchants spread over at least two", takes, sum, len(held))
+		}
+		if n := b.text("#pv-notices"); !regexp.MustCompile(`将通知 \d+ 家商户`).MatchString(n) || !strings.Contains(n, "短信") {
+			t.Errorf("#pv-notices = %q", n)
+		}
+		if !strings.Contains(b.text("#pv-notices"), "未配置发送渠道") {
+			t.Errorf("the preview does not say that no channel is configured: %q", b.text("#pv-notices"))
+		}
+		if c := b.text("#confirm-playbook"); c != "确认启动应急预案" {
+			t.Errorf("confirm button says %q", c)
+		}
+		if bg := b.eval(`getComputedStyle(document.querySelector("#confirm-playbook")).backgroundColor`); bg != "rgb(198, 40, 40)" {
+			t.Errorf("confirm button is %s, not red", bg)
+		}
+		b.checkTranslated("preview")
+		b.checkNoKeys("preview")
+		b.checkNoSideScroll("preview")
+		shots.take(b, "31-declare-preview")
+
+		ph := newTab(t, browser, s.URL)
+		ph.login("ops", demo.Password)
+		ph.do("phone", phone)
+		ph.open(declare)
+		ph.typeInto("#f-reason", "已提交离职申请，今日起不再到岗")
+		ph.submit("#preview")
+		ph.checkNoSideScroll("phone preview")
+		if h, _ := strconv.ParseFloat(ph.eval(`String(document.querySelector("#confirm-playbook").getBoundingClientRect().height)`), 64); h < 44 {
+			t.Errorf("confirm button is %.0f px tall on a phone", h)
+		}
+		shots.take(ph, "32-declare-preview-phone")
+	})
+
+	t.Run("ConfirmRunsItAndTheIncidentListsWhoReceivedWhat", func(t *testing.T) {
+		if st := b.submit("#confirm-playbook"); st != http.StatusOK {
+			t.Fatalf("confirm: %d: %s", st, b.body())
+		}
+		incidentPath = b.path()
+		if !regexp.MustCompile(`^/incidents/\d+$`).MatchString(incidentPath) {
+			t.Fatalf("after confirming: at %s: %s", incidentPath, b.body())
+		}
+		if n := b.text("#incident-notice"); !strings.Contains(n, fmt.Sprintf("已移交 %d 家商户", len(held))) {
+			t.Errorf("#incident-notice = %q", n)
+		}
+		if b.has("#plan-changed") {
+			t.Errorf("the plan changed between preview and confirm: %s", b.text("#plan-changed"))
+		}
+		took := map[int64]int{}
+		for _, m := range held {
+			got, _ := s.Store.GetMerchant(ctx, sys, m.ID)
+			took[got.AccountManagerID]++
+		}
+		for id, n := range took {
+			row := fmt.Sprintf(`#received tr[data-user="%d"]`, id)
+			if got := b.text(row + " .r-merchants"); got != strconv.Itoa(n) {
+				t.Errorf("receiver %d: %q merchants shown, took %d", id, got, n)
+			}
+		}
+		if r := b.text("#received"); !strings.Contains(r, shop.LegalName) {
+			t.Errorf("#received does not name %s: %q", shop.LegalName, r)
+		}
+		b.checkTranslated("incident")
+		b.checkNoKeys("incident")
+		b.checkNoSideScroll("incident")
+		shots.take(b, "33-incident-received")
+		b.submit("#lang-switch")
+		if h := b.text("#received h2"); h != "Who received what" {
+			t.Errorf("received heading in English: %q", h)
+		}
+		b.submit("#lang-switch")
+	})
+	for _, f := range shots.files {
+		if err := checkPNG(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
