@@ -155,6 +155,34 @@ func TestBrowserPlaybookPreview(t *testing.T) {
 		}
 		b.submit("#lang-switch")
 	})
+	t.Run("NotOfferedForSomeoneAlreadyDeparted", func(t *testing.T) {
+		b.open("/staff?q=" + person.Login)
+		if !strings.Contains(b.body(), person.Name) {
+			t.Fatalf("the staff list does not show %s", person.Login)
+		}
+		for _, link := range []string{declare, fmt.Sprintf("/staff/%d/status", person.ID)} {
+			if b.has(fmt.Sprintf(`a[href=%q]`, link)) {
+				t.Errorf("the staff list still offers %s for departed %s", link, person.Login)
+			}
+		}
+		b.open("/staff")
+		if !b.has(`a.danger-link[href$="/declare"]`) {
+			t.Errorf("no declare link left for anyone: %s", b.text("table.list"))
+		}
+		for _, link := range []string{declare, fmt.Sprintf("/staff/%d/status", person.ID)} {
+			if st := b.open(link); st != http.StatusConflict {
+				t.Errorf("%s for departed %s: status %d", link, person.Login, st)
+			}
+			if e := b.text("#page-error"); !strings.Contains(e, person.Name) || !strings.Contains(e, "已是“离职”状态") {
+				t.Errorf("%s says %q", link, e)
+			}
+			b.checkNoKeys(link)
+		}
+		if st := b.fetchStatus(declare, map[string]string{"csrf": b.eval(`document.querySelector("input[name=csrf]").value`), "kind": "departed", "reason": "再次提交离职", "step": "confirm"}); st != http.StatusConflict {
+			t.Errorf("confirming a second declaration: status %d", st)
+		}
+		shots.take(b, "34-declare-refused")
+	})
 	for _, f := range shots.files {
 		if err := checkPNG(f); err != nil {
 			t.Errorf("%s: %v", f, err)

@@ -261,6 +261,10 @@ func (c *Console) declareForm(q *request) {
 	if !ok {
 		return
 	}
+	if err := declaredAlready(u); err != nil {
+		q.fail(err)
+		return
+	}
 	id := u.ID
 	p := q.page("", nil)
 	p.Title = p.T("incident.declare") + " · " + u.Name
@@ -337,6 +341,16 @@ func (c *Console) declareForm(q *request) {
 	}
 	p.Title = p.T("pb.preview.title") + " · " + u.Name
 	q.render(http.StatusOK, "declare", p)
+}
+
+// declaredAlready refuses the playbook, and a change of work status, for
+// someone already missing or departed: the playbook ran for them, and
+// they come back only through their incident.
+func declaredAlready(u *poscare.User) error {
+	if !u.Status.ComesBackByReturn() {
+		return nil
+	}
+	return poscare.Fail(poscare.EConflict, "pb.error.gone", "person", u.Name, "status", poscare.M("ustatus."+string(u.Status)))
 }
 
 // noticeChannels are the outbox channels a notice can go through, in

@@ -39,4 +39,5 @@ var _ = poscare.Register(map[string]poscare.Text{
 	"pb.received.more":          {Zh: "另有 {n} 家", En: "and {n} more"},
 	"pb.done.declared":          {Zh: "应急预案已执行：已移交 {merchants} 家商户，已排队 {notices} 条商户通知。", En: "The playbook ran: {merchants} merchants handed over, {notices} merchant notices queued."},
 	"pb.done.changed":           {Zh: "预览时为 {expect} 家商户，实际移交 {merchants} 家：两步之间名下商户有变动。", En: "The preview showed {expect} merchants; {merchants} were handed over: the portfolio changed in between."},
+	"pb.error.gone":             {Zh: "{person} 已是“{status}”状态，应急预案已为其执行：请在应急事件中处理，归还商户即可让其回到岗位。", En: "{person} is already {status} and the playbook ran for them: work on their incident, where giving the merchants back brings them back to work."},
 })
