@@ -155,6 +155,78 @@ func TestBrowserPlaybookPreview(t *testing.T) {
 		}
 		b.submit("#lang-switch")
 	})
+	t.Run("NoChannelWarnsAndOffersTheCallList", func(t *testing.T) {
+		if incidentPath == "" {
+			t.Skip("no incident")
+		}
+		b.open(incidentPath)
+		if w := b.text("#no-channel"); !strings.Contains(w, "未配置短信、邮件或微信渠道") || !strings.Contains(w, "通话清单") {
+			t.Fatalf("#no-channel = %q", w)
+		}
+		shots.take(b, "35-incident-no-channel")
+		b.submit("#call-list")
+		if p := b.path(); p != incidentPath+"/calls" {
+			t.Fatalf("the call list link led to %s", p)
+		}
+		rows := b.eval(`String(document.querySelectorAll("#calls tr.call-row").length)`)
+		if rows != strconv.Itoa(len(held)) {
+			t.Errorf("the call list has %s merchants, want %d", rows, len(held))
+		}
+		bad := b.eval(`Array.from(document.querySelectorAll("#calls a.tel")).filter(a => a.getAttribute("href") !== "tel:" + a.innerText).map(a => a.outerHTML).join(" ")`)
+		if bad != "" || !b.has(`#calls a.tel[href^="tel:"]`) {
+			t.Errorf("phone links: %q (some: %v)", bad, b.has(`#calls a.tel`))
+		}
+		if r := b.text("#calls"); !strings.Contains(r, shop.LegalName) {
+			t.Errorf("the call list does not name %s", shop.LegalName)
+		}
+		b.checkTranslated("call list")
+		b.checkNoKeys("call list")
+		b.checkNoSideScroll("call list")
+		shots.take(b, "36-call-list")
+		csv := b.evalAwait(fmt.Sprintf(`fetch(%q).then(r => r.arrayBuffer()).then(buf => { const u = new Uint8Array(buf); return u.slice(0, 3).join(",") + "|" + new TextDecoder().decode(u) })`, incidentPath+"/calls.csv"))
+		bom, text, _ := strings.Cut(csv, "|")
+		if bom != "239,187,191" {
+			t.Errorf("the CSV starts with bytes %s, not the UTF-8 byte order mark", bom)
+		}
+		lines := strings.Split(strings.TrimSpace(text), "\n")
+		if len(lines) != len(held)+1 || !strings.Contains(lines[0], "新的客户经理") || !strings.Contains(text, shop.LegalName) {
+			t.Errorf("CSV has %d lines, header %q", len(lines), lines[0])
+		}
+
+		// Ticking "merchants informed" by hand while nothing was delivered asks first.
+		b.open(incidentPath)
+		form := `#checklist form:has(input[name=item][value="merchants_informed"])`
+		b.typeInto(form+` input[name=notes]`, "已逐一电话告知")
+		b.submit(form + ` button`)
+		if !b.has("#confirm-informed") {
+			t.Fatalf("no confirmation asked: %s", b.text("#checklist"))
+		}
+		if x, _ := s.Store.GetIncident(ctx, sys, incidentID(t, incidentPath)); doneItem(x, poscare.CheckMerchantsInformed) {
+			t.Fatalf("merchants informed was ticked before it was confirmed")
+		}
+		if a := b.text("#confirm-informed"); !strings.Contains(a, "只有 0 家") {
+			t.Errorf("#confirm-informed = %q", a)
+		}
+		shots.take(b, "37-confirm-informed")
+		b.submit("#confirm-informed-yes")
+		if x, _ := s.Store.GetIncident(ctx, sys, incidentID(t, incidentPath)); !doneItem(x, poscare.CheckMerchantsInformed) {
+			t.Errorf("merchants informed is not ticked after confirming")
+		}
+		if cl := b.text("#checklist"); !strings.Contains(cl, "已逐一电话告知") {
+			t.Errorf("the notes were lost: %q", cl)
+		}
+
+		ph := newTab(t, browser, s.URL)
+		ph.login("ops", demo.Password)
+		ph.do("phone", phone)
+		ph.open(incidentPath + "/calls")
+		ph.checkNoSideScroll("phone call list")
+		shots.take(ph, "38-call-list-phone")
+		ph.open(incidentPath)
+		ph.checkNoSideScroll("phone incident")
+		shots.take(ph, "39-incident-phone")
+	})
+
 	t.Run("NotOfferedForSomeoneAlreadyDeparted", func(t *testing.T) {
 		b.open("/staff?q=" + person.Login)
 		if !strings.Contains(b.body(), person.Name) {
@@ -188,4 +260,24 @@ func TestBrowserPlaybookPreview(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+}
+
+// doneItem reports whether an incident's checklist item is ticked.
+func doneItem(x *poscare.Incident, item string) bool {
+	for _, c := range x.Checklist {
+		if c.Item == item {
+			return c.Done != nil
+		}
+	}
+	return false
+}
+
+// evalAwait evaluates a promise and returns its text.
+func (b *tab) evalAwait(expr string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return s
 }

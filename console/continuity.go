@@ -1,11 +1,14 @@
 package console
 
 import (
+	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"poscare"
 	"poscare/continuity"
@@ -20,6 +23,8 @@ var _ = registerPages("continuity", func(c *Console, m *http.ServeMux) {
 	m.Handle("GET /incidents/{id}", c.handler(true, c.incidentDetail))
 	m.Handle("POST /incidents/{id}", c.handler(true, c.incidentDetail))
 	m.Handle("POST /incidents/{id}/backup", c.handler(true, c.incidentBackup))
+	m.Handle("GET /incidents/{id}/calls", c.handler(true, c.incidentCalls))
+	m.Handle("GET /incidents/{id}/calls.csv", c.handler(true, c.incidentCallsCSV))
 	m.Handle("GET /staff/{id}/declare", c.handler(true, c.declareForm))
 	m.Handle("POST /staff/{id}/declare", c.handler(true, c.declareForm))
 	m.Handle("GET /staff/{id}/removals", c.handler(true, c.removals))
@@ -80,6 +85,13 @@ type incidentData struct {
 	// the confirmation.
 	Received        []receivedRow
 	Notice, Changed string
+	// NoChannel warns that the queued notices wait for a channel the
+	// server does not have; AskInformed asks whether to tick "merchants
+	// informed" although no merchant has received a notice, Notes being
+	// what was typed with it.
+	NoChannel   string
+	AskInformed string
+	Notes       string
 }
 
 // receivedRow is one receiver of an incident's handover, with the first
@@ -155,7 +167,20 @@ func (c *Console) incidentDetail(q *request) {
 	}
 	ctx, a := q.r.Context(), q.sess.Actor
 	if q.r.Method == http.MethodPost {
-		if _, err := c.Store.CheckIncident(ctx, a, id, q.r.PostForm.Get("item"), q.r.PostForm.Get("notes")); err != nil {
+		item, notes := q.r.PostForm.Get("item"), q.r.PostForm.Get("notes")
+		if item == poscare.CheckMerchantsInformed && q.r.PostForm.Get("confirm") != "1" {
+			// Ticked by hand while no notice reached anyone: ask first.
+			_, sum, err := c.Store.IncidentNotifications(ctx, a, id, sqlstore.DeliveryFilter{Page: poscare.Page{Limit: 1}})
+			if err != nil {
+				q.fail(err)
+				return
+			}
+			if sum.MerchantsReached == 0 {
+				q.redirect(fmt.Sprintf("/incidents/%d?ask=informed&notes=%s#confirm-informed", id, url.QueryEscape(notes)))
+				return
+			}
+		}
+		if _, err := c.Store.CheckIncident(ctx, a, id, item, notes); err != nil {
 			q.fail(err)
 			return
 		}
@@ -208,6 +233,13 @@ func (c *Console) incidentDetail(q *request) {
 func (c *Console) incidentNotice(q *request, p *Page, d *incidentData) {
 	v := q.r.URL.Query()
 	h := d.X.Handed
+	if d.Summary.Queued > 0 && len(c.Channels) == 0 {
+		d.NoChannel = poscare.Say(p.Lang, "pb.nochannel.text", "n", d.Summary.Queued)
+	}
+	if v.Get("ask") == "informed" && d.X.ClosedAt == nil {
+		d.AskInformed = poscare.Say(p.Lang, "pb.informed.ask", "reached", d.Summary.MerchantsReached, "total", d.Summary.Merchants)
+		d.Notes = v.Get("notes")
+	}
 	switch v.Get("done") {
 	case "declared":
 		d.Notice = poscare.Say(p.Lang, "pb.done.declared", "merchants", h.Merchants, "notices", h.Notifications)
@@ -215,6 +247,77 @@ func (c *Console) incidentNotice(q *request, p *Page, d *incidentData) {
 			d.Changed = poscare.Say(p.Lang, "pb.done.changed", "expect", expect, "merchants", h.Merchants)
 		}
 	}
+}
+
+// callsData is an incident's call list.
+type callsData struct {
+	X     *poscare.Incident
+	Name  string
+	Calls []*sqlstore.CallListEntry
+}
+
+// incidentCalls is the list of merchants to phone about their new account
+// manager: what staff do when no channel delivers the notices.
+func (c *Console) incidentCalls(q *request) {
+	d, ok := c.callList(q)
+	if !ok {
+		return
+	}
+	p := q.page("", d)
+	p.Title = p.T("pb.calls.title") + " · " + d.Name
+	q.render(http.StatusOK, "calls", p)
+}
+
+// incidentCallsCSV is the call list as a spreadsheet: UTF-8 with a byte
+// order mark (so that Excel reads the Chinese), every cell neutralised
+// against formulas.
+func (c *Console) incidentCallsCSV(q *request) {
+	d, ok := c.callList(q)
+	if !ok {
+		return
+	}
+	lang := q.sess.Lang
+	h := q.w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="incident-%d-calls.csv"`, d.X.ID))
+	h.Set("Cache-Control", "no-store")
+	io.WriteString(q.w, "\uFEFF")
+	cw := csv.NewWriter(q.w)
+	cw.Write([]string{translate(lang, "nav.merchants"), translate(lang, "pb.calls.contact"), translate(lang, "pb.calls.phone"), translate(lang, "pb.calls.manager")})
+	for _, e := range d.Calls {
+		cw.Write([]string{csvCell(e.MerchantName), csvCell(e.Contact), csvCell(e.Phone), csvCell(e.Manager)})
+	}
+	cw.Flush()
+}
+
+// csvCell neutralises text a spreadsheet would run as a formula (a cell
+// starting with = + - @, a tab or a carriage return) by putting a single
+// quote before it, as the API's exports do.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// callList loads the {id} incident and its call list.
+func (c *Console) callList(q *request) (*callsData, bool) {
+	id, ok := q.id("id")
+	if !ok {
+		return nil, false
+	}
+	ctx, a := q.r.Context(), q.sess.Actor
+	x, err := c.Store.GetIncident(ctx, a, id)
+	if err != nil {
+		q.fail(err)
+		return nil, false
+	}
+	calls, err := c.Store.IncidentCallList(ctx, a, id)
+	if err != nil {
+		q.fail(err)
+		return nil, false
+	}
+	return &callsData{X: x, Name: c.names(q)("user_id", x.UserID), Calls: calls}, true
 }
 
 // incidentBackup takes a backup now, into the server's backup folder, and
