@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -254,6 +255,94 @@ func TestBrowserPlaybookPreview(t *testing.T) {
 			t.Errorf("confirming a second declaration: status %d", st)
 		}
 		shots.take(b, "34-declare-refused")
+	})
+	t.Run("IncidentParity", func(t *testing.T) {
+		if incidentPath == "" {
+			t.Skip("no incident")
+		}
+		s.Store.BackupDir = t.TempDir()
+		id := incidentID(t, incidentPath)
+		b.open(incidentPath)
+		if ph := b.attr(`#checklist form:has(input[value="police_report"]) input[name=notes]`, "placeholder"); !strings.Contains(ph, "报案回执号") {
+			t.Errorf("police report placeholder %q", ph)
+		}
+		if ph := b.attr(`#checklist form:has(input[value="data_backup"]) input[name=notes]`, "placeholder"); !strings.Contains(ph, "备份文件") {
+			t.Errorf("data backup placeholder %q", ph)
+		}
+		b.submit("#backup-now button")
+		if n := b.text("#incident-notice"); !strings.Contains(n, "已完成数据备份") {
+			t.Errorf("after the backup: %q", n)
+		}
+		if b.has("#backup-now") {
+			t.Errorf("the backup button is still offered once the backup is ticked")
+		}
+		before, _ := s.Store.GetIncident(ctx, sys, id)
+		token := b.eval(`document.querySelector("input[name=csrf]").value`)
+		if st := b.fetchStatus(incidentPath+"/backup", map[string]string{"csrf": token}); st != 0 {
+			t.Errorf("second backup press: status %d", st)
+		}
+		after, _ := s.Store.GetIncident(ctx, sys, id)
+		if len(after.Timeline) != len(before.Timeline) || len(after.Checklist) != len(before.Checklist) {
+			t.Errorf("a second press added to the incident: timeline %d → %d, checklist %d → %d", len(before.Timeline), len(after.Timeline), len(before.Checklist), len(after.Checklist))
+		}
+		if files, _ := filepath.Glob(filepath.Join(s.Store.BackupDir, "*")); len(files) != 1 {
+			t.Errorf("%d backup files after two presses", len(files))
+		}
+
+		// Give one chosen merchant back: the person comes back to work with it.
+		b.open(incidentPath)
+		b.do("open return", chromedp.Click(chromedp.CSS("#return summary")))
+		b.do("tick", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#return-form input[value="%d"]`, shop.ID))))
+		shots.take(b, "40-incident-return")
+		b.submit("#return-chosen")
+		if n := b.text("#incident-notice"); !strings.Contains(n, "已将 1 家商户归还给 "+person.Name) {
+			t.Errorf("after giving one back: %q", n)
+		}
+		if m, _ := s.Store.GetMerchant(ctx, sys, shop.ID); m.AccountManagerID != person.ID {
+			t.Errorf("%s went to %d, not back to %s", shop.LegalName, m.AccountManagerID, person.Login)
+		}
+		others := 0
+		for _, m := range held {
+			if got, _ := s.Store.GetMerchant(ctx, sys, m.ID); got.AccountManagerID == person.ID {
+				others++
+			}
+		}
+		if others != 1 {
+			t.Errorf("%d merchants back with %s, want the one chosen", others, person.Login)
+		}
+		// Nothing ticked is not "all".
+		if st := b.fetchStatus(incidentPath+"/return", map[string]string{"csrf": token, "which": "chosen"}); st != http.StatusUnprocessableEntity {
+			t.Errorf("giving back none ticked: status %d", st)
+		}
+		b.do("open return", chromedp.Click(chromedp.CSS("#return summary")))
+		b.submit("#return-all")
+		if n := b.text("#incident-notice"); !strings.Contains(n, fmt.Sprintf("已将 %d 家商户归还给", len(held)-1)) {
+			t.Errorf("after giving all back: %q", n)
+		}
+
+		b.submit("#close-incident")
+		if n := b.text("#incident-notice"); n != "应急事件已关闭。" {
+			t.Errorf("after closing: %q", n)
+		}
+		if x, _ := s.Store.GetIncident(ctx, sys, id); x.ClosedAt == nil {
+			t.Errorf("the incident is still open")
+		}
+		if b.has("#close-form") || b.has("#checklist form") {
+			t.Errorf("a closed incident still offers closing or ticking")
+		}
+		if st := b.text("#incident-state"); !strings.Contains(st, "关闭时间") {
+			t.Errorf("#incident-state = %q", st)
+		}
+		b.checkNoKeys("closed incident")
+		shots.take(b, "41-incident-closed")
+
+		b.open("/incidents")
+		link := b.attr(fmt.Sprintf(`#incidents a.incident-link[href=%q]`, incidentPath), "innerText")
+		if link != person.Name {
+			t.Errorf("the incidents list names the incident %q, want %s", link, person.Name)
+		}
+		b.checkNoSideScroll("incidents")
+		shots.take(b, "42-incidents")
 	})
 	for _, f := range shots.files {
 		if err := checkPNG(f); err != nil {

@@ -23,6 +23,8 @@ var _ = registerPages("continuity", func(c *Console, m *http.ServeMux) {
 	m.Handle("GET /incidents/{id}", c.handler(true, c.incidentDetail))
 	m.Handle("POST /incidents/{id}", c.handler(true, c.incidentDetail))
 	m.Handle("POST /incidents/{id}/backup", c.handler(true, c.incidentBackup))
+	m.Handle("POST /incidents/{id}/close", c.handler(true, c.incidentClose))
+	m.Handle("POST /incidents/{id}/return", c.handler(true, c.incidentReturn))
 	m.Handle("GET /incidents/{id}/calls", c.handler(true, c.incidentCalls))
 	m.Handle("GET /incidents/{id}/calls.csv", c.handler(true, c.incidentCallsCSV))
 	m.Handle("GET /staff/{id}/declare", c.handler(true, c.declareForm))
@@ -92,6 +94,19 @@ type incidentData struct {
 	NoChannel   string
 	AskInformed string
 	Notes       string
+	// Placeholders are the notes' hints, item by item; Returnable the
+	// handed-over merchants that can still be given back.
+	Placeholders map[string]string
+	Returnable   []sqlstore.HandedMerchant
+}
+
+// notePlaceholders are the catalog keys of the checklist notes' hints.
+var notePlaceholders = map[string]string{
+	poscare.CheckManagementInformed: "pb.notes.management_informed",
+	poscare.CheckPoliceReport:       "pb.notes.police_report",
+	poscare.CheckDataBackup:         "pb.notes.data_backup",
+	poscare.CheckRiskAssessed:       "pb.notes.risk_assessed",
+	poscare.CheckMerchantsInformed:  "pb.notes.merchants_informed",
 }
 
 // receivedRow is one receiver of an incident's handover, with the first
@@ -148,7 +163,9 @@ func (c *Console) delivery(q *request, d *incidentData) error {
 	// The pager keeps the status, not a "saved" notice from a tick.
 	u := *q.r.URL
 	kept := u.Query()
-	kept.Del("saved")
+	for _, k := range []string{"saved", "done", "item", "n", "expect", "ask", "notes"} {
+		kept.Del(k)
+	}
 	u.RawQuery = kept.Encode()
 	d.Prev, d.Next = pageLinks(&u, offset, deliveryLimit, more)
 	if d.Prev != "" {
@@ -184,7 +201,7 @@ func (c *Console) incidentDetail(q *request) {
 			q.fail(err)
 			return
 		}
-		q.redirect(fmt.Sprintf("/incidents/%d?saved=1", id))
+		q.redirect(fmt.Sprintf("/incidents/%d?done=ticked&item=%s#checklist", id, url.QueryEscape(item)))
 		return
 	}
 	x, err := c.Store.GetIncident(ctx, a, id)
@@ -214,7 +231,16 @@ func (c *Console) incidentDetail(q *request) {
 		q.fail(err)
 		return
 	}
+	d.Placeholders = map[string]string{}
+	for item, key := range notePlaceholders {
+		d.Placeholders[item] = p.T(key)
+	}
 	for _, r := range rs {
+		for _, m := range r.Merchants {
+			if m.Detail == "" && r.UserID != x.UserID {
+				d.Returnable = append(d.Returnable, m)
+			}
+		}
 		row := receivedRow{IncidentReceiver: r, Shown: r.Merchants}
 		if len(row.Shown) > receivedShown {
 			row.Shown, row.More = row.Shown[:receivedShown], poscare.Say(p.Lang, "pb.received.more", "n", len(r.Merchants)-receivedShown)
@@ -241,6 +267,19 @@ func (c *Console) incidentNotice(q *request, p *Page, d *incidentData) {
 		d.Notes = v.Get("notes")
 	}
 	switch v.Get("done") {
+	case "ticked":
+		if continuity.KnownCheck(v.Get("item")) {
+			d.Notice = poscare.Say(p.Lang, "pb.done.ticked", "item", p.Enum("check", v.Get("item")))
+		}
+	case "backup":
+		d.Notice = poscare.Say(p.Lang, "pb.done.backup")
+	case "backup_had":
+		d.Notice = poscare.Say(p.Lang, "pb.done.backup_had")
+	case "closed":
+		d.Notice = poscare.Say(p.Lang, "pb.done.closed")
+	case "returned":
+		n, _ := strconv.Atoi(v.Get("n"))
+		d.Notice = poscare.Say(p.Lang, "pb.done.returned", "n", n, "person", d.Name)
 	case "declared":
 		d.Notice = poscare.Say(p.Lang, "pb.done.declared", "merchants", h.Merchants, "notices", h.Notifications)
 		if expect, err := strconv.Atoi(v.Get("expect")); err == nil && expect != h.Merchants {
@@ -327,11 +366,70 @@ func (c *Console) incidentBackup(q *request) {
 	if !ok {
 		return
 	}
+	if !q.sess.Actor.Can(poscare.EntityIncident, poscare.ActUpdate) {
+		q.fail(poscare.Forbidden())
+		return
+	}
+	x, err := c.Store.GetIncident(q.r.Context(), q.sess.Actor, id)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	// A second press (a double click, a reload) takes no second backup
+	// and adds no second line to the checklist.
+	for _, item := range x.Checklist {
+		if item.Item == poscare.CheckDataBackup && item.Done != nil {
+			q.redirect(fmt.Sprintf("/incidents/%d?done=backup_had#checklist", id))
+			return
+		}
+	}
 	if _, _, err := c.Store.BackupForIncident(q.r.Context(), q.sess.Actor, id); err != nil {
 		q.fail(err)
 		return
 	}
-	q.redirect(fmt.Sprintf("/incidents/%d?saved=1#checklist", id))
+	q.redirect(fmt.Sprintf("/incidents/%d?done=backup#checklist", id))
+}
+
+// incidentClose closes an incident once its work is done.
+func (c *Console) incidentClose(q *request) {
+	id, ok := q.id("id")
+	if !ok {
+		return
+	}
+	if err := c.Store.CloseIncident(q.r.Context(), q.sess.Actor, id); err != nil {
+		q.fail(err)
+		return
+	}
+	q.redirect(fmt.Sprintf("/incidents/%d?done=closed", id))
+}
+
+// incidentReturn gives the person back the merchants the playbook took
+// from them, all or those ticked, and so brings them back to work.
+func (c *Console) incidentReturn(q *request) {
+	id, ok := q.id("id")
+	if !ok {
+		return
+	}
+	f := q.r.PostForm
+	var only []int64
+	if f.Get("which") != "all" {
+		for _, v := range f["merchant"] {
+			if m := parseID(v); m > 0 {
+				only = append(only, m)
+			}
+		}
+		if len(only) == 0 {
+			// None ticked must not mean all, as it does to the store.
+			q.fail(poscare.Fail(poscare.EInvalid, "pb.return.none"))
+			return
+		}
+	}
+	n, err := c.Store.ReturnMerchants(q.r.Context(), q.sess.Actor, id, only)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	q.redirect(fmt.Sprintf("/incidents/%d?done=returned&n=%d#received", id, n))
 }
 
 // declareData is the declaration page: the form, or the preview of what
@@ -460,6 +558,13 @@ func declaredAlready(u *poscare.User) error {
 // the order the console lists them.
 var noticeChannels = []string{"sms", "email", "wechat"}
 
+// continuityData is the continuity dashboard with the names of the
+// incidents' people.
+type continuityData struct {
+	*sqlstore.Continuity
+	Names map[int64]string
+}
+
 // continuity is the continuity dashboard: the gaps through which a
 // merchant could be left alone.
 func (c *Console) continuity(q *request) {
@@ -468,7 +573,12 @@ func (c *Console) continuity(q *request) {
 		q.fail(err)
 		return
 	}
-	p := q.page("", st)
+	names := c.names(q)
+	d := &continuityData{Continuity: st, Names: map[int64]string{}}
+	for _, x := range st.Incidents {
+		d.Names[x.UserID] = names("user_id", x.UserID)
+	}
+	p := q.page("", d)
 	p.Title = p.T("continuity.title")
 	q.render(http.StatusOK, "continuity", p)
 }
