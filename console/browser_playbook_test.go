@@ -109,13 +109,22 @@ func TestBrowserPlaybookPreview(t *testing.T) {
 		ph.login("ops", demo.Password)
 		ph.do("phone", phone)
 		ph.open(declare)
+		ph.submit("#lang-switch")
 		ph.typeInto("#f-reason", "已提交离职申请，今日起不再到岗")
 		ph.submit("#preview")
 		ph.checkNoSideScroll("phone preview")
+		if c := ph.text("#confirm-playbook"); c != "Start the emergency playbook" {
+			t.Errorf("confirm button in English says %q", c)
+		}
+		if h := ph.text("#pv-receivers h2"); h != "Who takes the merchants" {
+			t.Errorf("receivers heading in English: %q", h)
+		}
+		ph.checkNoKeys("phone preview in English")
 		if h, _ := strconv.ParseFloat(ph.eval(`String(document.querySelector("#confirm-playbook").getBoundingClientRect().height)`), 64); h < 44 {
 			t.Errorf("confirm button is %.0f px tall on a phone", h)
 		}
-		shots.take(ph, "32-declare-preview-phone")
+		shots.take(ph, "32-declare-preview-phone-en")
+		ph.submit("#lang-switch") // the language is the user's: back to Chinese
 	})
 
 	t.Run("ConfirmRunsItAndTheIncidentListsWhoReceivedWhat", func(t *testing.T) {
@@ -262,6 +271,11 @@ func TestBrowserPlaybookPreview(t *testing.T) {
 		}
 		s.Store.BackupDir = t.TempDir()
 		id := incidentID(t, incidentPath)
+		// Had the portfolio changed between preview and confirm, the result says so.
+		b.open(incidentPath + "?done=declared&expect=999")
+		if w := b.text("#plan-changed"); !strings.Contains(w, "预览时为 999 家商户") || !strings.Contains(w, fmt.Sprintf("实际移交 %d 家", len(held))) {
+			t.Errorf("#plan-changed = %q", w)
+		}
 		b.open(incidentPath)
 		if ph := b.attr(`#checklist form:has(input[value="police_report"]) input[name=notes]`, "placeholder"); !strings.Contains(ph, "报案回执号") {
 			t.Errorf("police report placeholder %q", ph)
