@@ -94,6 +94,9 @@ func TestBrowserPlaybookPreview(t *testing.T) {
 		if !strings.Contains(b.text("#pv-notices"), "未配置发送渠道") {
 			t.Errorf("the preview does not say that no channel is configured: %q", b.text("#pv-notices"))
 		}
+		if n := b.text("#pv-no-contact"); !strings.Contains(n, "没有可用联系方式的商户：") {
+			t.Errorf("#pv-no-contact = %q", n)
+		}
 		if c := b.text("#confirm-playbook"); c != "确认启动应急预案" {
 			t.Errorf("confirm button says %q", c)
 		}

@@ -529,9 +529,7 @@ func (c *Console) declareForm(q *request) {
 		dd.How = poscare.Say(lang, "pb.preview.fell_back")
 	}
 	dd.Notices = poscare.Say(lang, "pb.preview.notices", "n", pv.Sum.Notifications)
-	if pv.Sum.Unreachable > 0 {
-		dd.NoContact = poscare.Say(lang, "pb.preview.no_contact", "n", pv.Sum.Unreachable)
-	}
+	dd.NoContact = poscare.Say(lang, "pb.preview.no_contact", "n", pv.Sum.Unreachable)
 	if pv.Left > 0 {
 		dd.Left = poscare.Say(lang, "pb.preview.left", "n", pv.Left)
 	}
