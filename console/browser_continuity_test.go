@@ -155,7 +155,10 @@ func TestBrowserContinuity(t *testing.T) {
 		}
 		b.typeInto("#f-reason", "连续三天电话关机，家人也联系不上")
 		shots.take(b, "21-declare")
-		if st := b.submit("#save"); st != http.StatusOK {
+		if st := b.submit("#preview"); st != http.StatusOK {
+			t.Fatalf("declare preview: status %d: %s", st, b.body())
+		}
+		if st := b.submit("#confirm-playbook"); st != http.StatusOK {
 			t.Fatalf("declare: status %d: %s", st, b.body())
 		}
 		incidentPath = b.path()

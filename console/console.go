@@ -50,7 +50,7 @@ func mustZone(name string) *time.Location {
 // pages lists every page template; each is parsed with the layout at
 // start-up, so a broken template stops the server, not a request.
 var pages = []string{"login", "home", "merchants", "merchant", "form", "contact_form", "history", "terminals",
-	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "confirm", "removals", "tasks"}
+	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "declare", "calls", "confirm", "removals", "tasks"}
 
 // Console serves the console and the portal.
 type Console struct {
@@ -61,6 +61,10 @@ type Console struct {
 	// ClientIP finds the client's address (for throttling and the audit
 	// trail), believing forwarding headers only from trusted proxies.
 	ClientIP clientip.Resolver
+	// Channels are the outbox channels the server delivers through
+	// ("email", "sms", "wechat"); none means merchant notices stay queued,
+	// which the incident page warns of.
+	Channels []string
 
 	tmpl map[string]*template.Template
 	mux  *http.ServeMux

@@ -439,13 +439,20 @@ func TestConsole(t *testing.T) {
 			t.Fatalf("declare with nobody to take over: %d", res.StatusCode)
 		}
 		path = "/staff/" + itoa(w.Spare.ID) + "/declare"
+		// The first press previews and changes nothing; the confirm button declares.
 		res, _ = c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "kind": {"departed"}, "strategy": {"spread"}, "reason": {"提交离职申请，今日离岗"}})
+		b, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "确认启动应急预案") {
+			t.Fatalf("declare preview: %d", res.StatusCode)
+		}
+		res, _ = c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "kind": {"departed"}, "strategy": {"spread"}, "reason": {"提交离职申请，今日离岗"}, "step": {"confirm"}})
 		res.Body.Close()
 		loc := res.Header.Get("Location")
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/incidents/") {
 			t.Fatalf("declare: %d %s", res.StatusCode, loc)
 		}
-		code, body = s.get(c, strings.TrimSuffix(loc, "?saved=1"))
+		code, body = s.get(c, loc)
 		if code != 200 || !strings.Contains(body, "提交离职申请") || !strings.Contains(body, "已停用其账号") || !strings.Contains(body, "已通知商户") {
 			t.Fatalf("incident page: %d", code)
 		}

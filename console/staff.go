@@ -175,6 +175,10 @@ func (c *Console) statusForm(q *request) {
 	if !ok {
 		return
 	}
+	if err := declaredAlready(u); err != nil {
+		q.fail(err)
+		return
+	}
 	id := u.ID
 	p := q.page("", nil)
 	p.Title = p.T("staff.status.change") + " · " + u.Name

@@ -518,6 +518,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		channels["wechat"] = notify.Webhook{URL: c["wechat-webhook"]}
 	}
 	store.AlertChannels = alertChannels(channels)
+	web.Channels = slices.DeleteFunc([]string{"email", "sms", "wechat"}, func(ch string) bool { return channels[ch] == nil })
 	var worker *notify.Worker
 	// Without any channel the messages wait, queued, until one is
 	// configured, instead of burning their attempts.
