@@ -170,7 +170,7 @@ func (s *Store) runRequest(ctx context.Context, a poscare.Actor, requestID int64
 			return err
 		}
 		if incidentID == 0 {
-			if err := t.runPlaybook(ctx, a, person, d, fromMicros(requested), resumed, &incidentID); err != nil {
+			if _, err := t.runPlaybook(ctx, a, person, d, fromMicros(requested), resumed, &incidentID); err != nil {
 				return err
 			}
 		}
@@ -296,17 +296,18 @@ func (t *Tx) openIncident(ctx context.Context, userID int64) (int64, error) {
 // continuity rules what to do and writes the answers, all in t: access
 // ends, every registered holding is handed over, the merchants are told,
 // the risk report is drawn, and the incident gets its checklist, summary
-// and timeline.
-func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.User, d poscare.Declaration, requested time.Time, resumed bool, incidentID *int64) error {
+// and timeline. It returns the run as the holdings saw it (the preview
+// reads its fallback, lead and leftovers).
+func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.User, d poscare.Declaration, requested time.Time, resumed bool, incidentID *int64) (*Handover, error) {
 	before := *person
 
 	// 1. Access ends now.
 	if _, err := t.exec(ctx, "UPDATE users SET status = ?, status_reason = ?, cover_id = NULL, away_until = NULL, updated_at = ? WHERE id = ?",
 		continuity.StatusFor(d.Kind), d.Reason, micros(t.now), person.ID); err != nil {
-		return err
+		return nil, err
 	}
 	if err := t.revokeTokens(ctx, person.ID); err != nil {
-		return err
+		return nil, err
 	}
 
 	// 2. Who can take over: the team's available agents and leads, and
@@ -317,12 +318,12 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 		h.Run.Candidates, err = queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE team_id = ? AND id <> ? AND role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL ORDER BY id",
 			[]any{*person.TeamID, person.ID}, scanUser)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, k := range holdings {
 			part, err := k.Load(ctx, t, *person.TeamID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			continuity.AddLoad(h.Run.Load, part)
 		}
@@ -337,7 +338,7 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	id, err := t.insert(ctx, `INSERT INTO incidents (kind, user_id, reason, strategy, opened_by, opened_at, checklist, handed_over, risk_report)
 		VALUES (?, ?, ?, ?, ?, ?, '[]', '{}', '{}')`, d.Kind, person.ID, d.Reason, d.Strategy, a.UserID, micros(t.now))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	*incidentID, h.IncidentID = id, id
 
@@ -346,7 +347,7 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	for _, k := range holdings {
 		n, err := k.Hand(ctx, t, h)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out.Handed = append(out.Handed, continuity.Handed{Kind: k.Kind(), N: n, Line: k.Line(n, h)})
 	}
@@ -361,18 +362,18 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	}
 	n, silent, err := t.queueNotices(ctx, id, func(mid int64) string { return fmt.Sprintf("incident:%d:merchant:%d", id, mid) }, h.Run.Plan, people)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out.Notified, out.Unreachable = n, len(silent)
 	if len(silent) > 0 {
 		if err := t.tellEachInPerson(ctx, func(mid int64) string { return fmt.Sprintf("incident:%d:tell:%d", id, mid) }, silent, h.Run.Plan); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
 	// 5. Risk report of the last 30 days.
 	if out.Risk, err = t.riskReport(ctx, person.ID); err != nil {
-		return err
+		return nil, err
 	}
 
 	// What the incident shows.
@@ -381,10 +382,10 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 	hs, _ := json.Marshal(sum)
 	rr, _ := json.Marshal(out.Risk)
 	if _, err := t.exec(ctx, "UPDATE incidents SET checklist = ?, handed_over = ?, risk_report = ? WHERE id = ?", string(cl), string(hs), string(rr), id); err != nil {
-		return err
+		return nil, err
 	}
 	if err := t.insertRows(ctx, "handovers", []string{"incident_id", "kind", "record_id", "detail", "from_user", "to_user", "at"}, h.rows); err != nil {
-		return err
+		return nil, err
 	}
 	lines := out.Timeline()
 	events := make([]poscare.Event, len(lines))
@@ -395,13 +396,13 @@ func (t *Tx) runPlaybook(ctx context.Context, a poscare.Actor, person *poscare.U
 		}
 	}
 	if err := t.insertEvents(ctx, id, events...); err != nil {
-		return err
+		return nil, err
 	}
 	after, err := t.getUser(ctx, person.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return t.record(ctx, a, "declare_"+string(d.Kind), poscare.EntityUser, person.ID, &before, map[string]any{"user": after, "incident_id": id, "handed_over": sum})
+	return h, t.record(ctx, a, "declare_"+string(d.Kind), poscare.EntityUser, person.ID, &before, map[string]any{"user": after, "incident_id": id, "handed_over": sum})
 }
 
 // riskReport is the risk report of what person did in the last 30 days:

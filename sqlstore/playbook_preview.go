@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"sort"
 
 	"poscare"
@@ -9,9 +10,12 @@ import (
 )
 
 // PlaybookPreview is what the emergency playbook would do if declared
-// now: the same loads as runPlaybook and the same continuity rules, in a
-// read transaction that writes nothing. The console shows it before the
-// declaration is confirmed.
+// now. It is the playbook itself, run in a write transaction that is then
+// rolled back: every registered kind of holding, the notices and the
+// rules are the very ones a declaration runs, so the preview cannot drift
+// from the run, and a kind added later shows in it with no edit here. The
+// console shows it before the declaration is confirmed. (On PostgreSQL
+// the rolled-back incident consumes an id: incident numbers may skip.)
 type PlaybookPreview struct {
 	Person      *poscare.User
 	Declaration poscare.Declaration
@@ -45,9 +49,10 @@ type PreviewReceiver struct {
 }
 
 // PreviewPlaybook answers what DeclareIncident(userID, d) would do now,
-// writing nothing. It refuses as the declaration would: a person out of
-// the actor's reach, an invalid declaration, and nobody at work to take
-// the merchants (EConflict).
+// leaving nothing behind. It refuses as the declaration would: a person
+// out of the actor's reach, an invalid declaration, and nobody at work to
+// take the merchants (EConflict). It holds the write lock while the
+// playbook runs, as a declaration would.
 // Errors: EForbidden, ENotFound, EInvalid, EConflict.
 func (s *Store) PreviewPlaybook(ctx context.Context, a poscare.Actor, userID int64, d poscare.Declaration) (*PlaybookPreview, error) {
 	if !a.Can(poscare.EntityIncident, poscare.ActCreate) {
@@ -56,28 +61,33 @@ func (s *Store) PreviewPlaybook(ctx context.Context, a poscare.Actor, userID int
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	return readOne(ctx, s, func(t *Tx) (*PlaybookPreview, error) {
+	var p *PlaybookPreview
+	err := s.inWrite(ctx, func(t *Tx) error {
 		person, err := t.declarable(ctx, a, userID)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return t.previewPlaybook(ctx, a, person, d)
+		if p, err = t.previewPlaybook(ctx, a, person, d); err != nil {
+			return err
+		}
+		return errPreviewOnly
 	})
+	if errors.Is(err, errPreviewOnly) {
+		return p, nil
+	}
+	return nil, err
 }
 
-// previewPlaybook loads what runPlaybook loads and asks continuity what
-// it would decide, kind by kind in the holdings' order: merchants, backup
-// roles, stages, colleagues backed up, tasks.
+// errPreviewOnly rolls a preview's playbook run back.
+var errPreviewOnly = errors.New("sqlstore: a preview, rolled back")
+
+// previewPlaybook runs the playbook in t (which the caller rolls back) and
+// reads what it did: who took how many merchants, with what they held
+// before, the summary and the notices by channel.
 func (t *Tx) previewPlaybook(ctx context.Context, a poscare.Actor, person *poscare.User, d poscare.Declaration) (*PlaybookPreview, error) {
-	h := &Handover{Actor: a, Run: &continuity.Run{Person: person, Strategy: d.Strategy, Load: map[int64]int{}}}
-	held := map[int64]int{}
+	// What the team holds before, kind by kind, as the run weighs it.
+	held, load := map[int64]int{}, map[int64]int{}
 	if person.TeamID != nil {
-		var err error
-		h.Run.Candidates, err = queryAllTx(ctx, t, "SELECT "+userCols+" FROM users WHERE team_id = ? AND id <> ? AND role IN ('agent', 'lead') AND status = 'active' AND archived_at IS NULL ORDER BY id",
-			[]any{*person.TeamID, person.ID}, scanUser)
-		if err != nil {
-			return nil, err
-		}
 		for _, k := range holdings {
 			part, err := k.Load(ctx, t, *person.TeamID)
 			if err != nil {
@@ -86,72 +96,47 @@ func (t *Tx) previewPlaybook(ctx context.Context, a poscare.Actor, person *posca
 			if k.Kind() == poscare.HoldingMerchant {
 				held = part
 			}
-			continuity.AddLoad(h.Run.Load, part)
+			continuity.AddLoad(load, part)
 		}
 	}
-	if person.BackupID != nil {
-		if b, err := t.getUser(ctx, *person.BackupID); err == nil && b.Available() {
-			h.Run.Backup = b
-		}
-	}
-	loadBefore := make(map[int64]int, len(h.Run.Load))
-	for id, n := range h.Run.Load {
-		loadBefore[id] = n
-	}
-	p := &PlaybookPreview{Person: person, Declaration: d, ByChannel: map[string]int{}}
-
-	// Merchants, archived ones too, as handMerchants plans them.
-	type merchant struct {
-		id, backup int64
-		archived   bool
-	}
-	ms, err := queryAllTx(ctx, t, "SELECT id, COALESCE(backup_manager_id, 0), archived_at IS NOT NULL FROM merchants WHERE account_manager_id = ? ORDER BY id", []any{person.ID},
-		func(r scanner) (*merchant, error) { var m merchant; return &m, r.Scan(&m.id, &m.backup, &m.archived) })
+	var id int64
+	h, err := t.runPlaybook(ctx, a, person, d, t.now, false, &id)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(ms))
-	archived := map[int64]bool{}
-	backedByPerson := 0
-	for i, m := range ms {
-		ids[i], archived[m.id] = m.id, m.archived
-		if m.archived {
-			p.Archived++
-		}
-		if m.backup == person.ID {
-			backedByPerson++
-		}
-	}
-	plan, err := h.Run.PlanMerchants(ids, archived)
+	x, err := t.incident(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
-	p.Strategy, p.FellBack, p.ToLead = h.Run.Strategy, h.Run.FellBack, h.Run.ToLead
-	p.Sum.Add(poscare.HoldingMerchant, len(ids))
-	people := map[int64]*poscare.User{}
-	for _, c := range h.Run.Candidates {
-		people[c.ID] = c
+	p := &PlaybookPreview{Person: person, Declaration: d, ByChannel: map[string]int{}, Sum: x.Handed,
+		Strategy: h.Run.Strategy, FellBack: h.Run.FellBack, ToLead: h.Run.ToLead, Left: h.Run.Left}
+	type taken struct {
+		to       int64
+		archived bool
+		n        int
 	}
-	if h.Run.Backup != nil {
-		people[h.Run.Backup.ID] = h.Run.Backup
+	rows, err := queryAllTx(ctx, t, `SELECT h.to_user, m.archived_at IS NOT NULL, COUNT(*) FROM handovers h JOIN merchants m ON m.id = h.record_id
+		WHERE h.incident_id = ? AND h.kind = ? GROUP BY h.to_user, m.archived_at IS NOT NULL`, []any{id, poscare.HoldingMerchant},
+		func(r scanner) (*taken, error) { var k taken; return &k, r.Scan(&k.to, &k.archived, &k.n) })
+	if err != nil {
+		return nil, err
 	}
 	byTo := map[int64]*PreviewReceiver{}
-	for _, m := range ids {
-		to := plan.To[m]
-		r := byTo[to]
+	for _, k := range rows {
+		r := byTo[k.to]
 		if r == nil {
-			r = &PreviewReceiver{User: people[to], Held: held[to], Load: loadBefore[to]}
-			if r.User == nil {
-				if r.User, err = t.getUser(ctx, to); err != nil {
-					return nil, err
-				}
+			u, err := t.getUser(ctx, k.to)
+			if err != nil {
+				return nil, err
 			}
-			byTo[to] = r
+			r = &PreviewReceiver{User: u, Held: held[k.to], Load: load[k.to]}
+			byTo[k.to] = r
 		}
-		if archived[m] {
-			r.Archived++
+		if k.archived {
+			r.Archived += k.n
+			p.Archived += k.n
 		} else {
-			r.Merchants++
+			r.Merchants += k.n
 		}
 	}
 	for _, r := range byTo {
@@ -164,125 +149,17 @@ func (t *Tx) previewPlaybook(ctx context.Context, a poscare.Actor, person *posca
 		}
 		return a.User.ID < b.User.ID
 	})
-
-	// Backup roles: the merchants the person backs up, and those they
-	// manage and back up both (handBackupRoles).
-	var roles int
-	if err := t.queryRow(ctx, "SELECT COUNT(*) FROM merchants WHERE backup_manager_id = ?", person.ID).Scan(&roles); err != nil {
-		return nil, t.s.translate(err)
+	type channel struct {
+		name string
+		n    int
 	}
-	p.Sum.Add(poscare.HoldingBackup, roles+backedByPerson)
-
-	// Open stages, to whoever takes their merchant (handStages).
-	type stage struct{ merchant int64 }
-	stages, err := queryAllTx(ctx, t, `SELECT x.merchant_id FROM application_stages s JOIN applications x ON x.id = s.application_id
-		WHERE s.responsible_id = ? AND s.completed_at IS NULL ORDER BY s.application_id, s.position`, []any{person.ID},
-		func(r scanner) (*stage, error) { var s stage; return &s, r.Scan(&s.merchant) })
+	chans, err := queryAllTx(ctx, t, "SELECT channel, COUNT(*) FROM outbox WHERE incident_id = ? GROUP BY channel", []any{id},
+		func(r scanner) (*channel, error) { var c channel; return &c, r.Scan(&c.name, &c.n) })
 	if err != nil {
 		return nil, err
 	}
-	stageMerchants := make([]int64, len(stages))
-	for i, st := range stages {
-		stageMerchants[i] = st.merchant
-	}
-	n, err := t.previewTakers(ctx, h, stageMerchants)
-	if err != nil {
-		return nil, err
-	}
-	p.Sum.Add(poscare.HoldingStage, n)
-
-	// Colleagues the person backs up (handStaffBackups).
-	var covered int
-	if err := t.queryRow(ctx, "SELECT COUNT(*) FROM users WHERE backup_id = ?", person.ID).Scan(&covered); err != nil {
-		return nil, t.s.translate(err)
-	}
-	p.Sum.Add(poscare.HoldingStaffBackup, covered)
-
-	// Open tasks but the person's own reminders (handTasks).
-	type task struct{ merchant int64 }
-	tasks, err := queryAllTx(ctx, t, "SELECT COALESCE(merchant_id, 0) FROM tasks WHERE user_id = ? AND done_at IS NULL AND kind <> 'verify_self' ORDER BY id", []any{person.ID},
-		func(r scanner) (*task, error) { var k task; return &k, r.Scan(&k.merchant) })
-	if err != nil {
-		return nil, err
-	}
-	taskMerchants := make([]int64, len(tasks))
-	for i, k := range tasks {
-		taskMerchants[i] = k.merchant
-	}
-	if n, err = t.previewTakers(ctx, h, taskMerchants); err != nil {
-		return nil, err
-	}
-	p.Sum.Add(poscare.HoldingTask, n)
-	p.Left = h.Run.Left
-
-	// The notices, by the route continuity.PlanNotices picks (queueNotices).
-	live := make([]int64, 0, len(h.Run.Plan))
-	for m := range h.Run.Plan {
-		live = append(live, m)
-	}
-	sort.Slice(live, func(i, j int) bool { return live[i] < live[j] })
-	err = inChunks(live, func(in string, args []any) error {
-		routes, err := t.noticeRoutes(ctx, in, args)
-		if err != nil {
-			return err
-		}
-		chunk := make([]int64, len(args))
-		for i, v := range args {
-			chunk[i] = v.(int64)
-		}
-		notices, unreachable := continuity.PlanNotices(chunk, routes, h.Run.Plan, people)
-		for _, n := range notices {
-			p.ByChannel[n.Channel]++
-		}
-		p.Sum.Notifications += len(notices)
-		p.Sum.Unreachable += len(unreachable)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	for _, c := range chans {
+		p.ByChannel[c.name] = c.n
 	}
 	return p, nil
-}
-
-// previewTakers counts the items tied to merchants (0: none) that someone
-// would take, by Handover.TakerFor; those nobody could take are Left.
-func (t *Tx) previewTakers(ctx context.Context, h *Handover, merchants []int64) (int, error) {
-	if err := h.readManagers(ctx, t, merchants); err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, m := range merchants {
-		to, err := h.TakerFor(ctx, t, m)
-		if err != nil {
-			return 0, err
-		}
-		if to == 0 {
-			h.Left()
-			continue
-		}
-		n++
-	}
-	return n, nil
-}
-
-// noticeRoutes reads the live contact channels of the merchants in an IN
-// list, in the order continuity.PlanNotices expects.
-func (t *Tx) noticeRoutes(ctx context.Context, in string, args []any) ([]continuity.NoticeRoute, error) {
-	r, err := t.query(ctx, `SELECT m.id, m.legal_name, c.id, c.preferred_channel, c.lang, ch.kind, ch.value FROM merchants m
-		JOIN contacts c ON c.merchant_id = m.id AND c.archived_at IS NULL
-		JOIN contact_channels ch ON ch.contact_id = c.id AND ch.removed_at IS NULL
-		WHERE m.id IN `+in+` ORDER BY m.id, c.id, ch.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	var routes []continuity.NoticeRoute
-	for r.Next() {
-		var x continuity.NoticeRoute
-		if err := r.Scan(&x.Merchant, &x.Name, &x.Contact, &x.Preferred, &x.Lang, &x.Kind, &x.Value); err != nil {
-			return nil, t.s.translate(err)
-		}
-		routes = append(routes, x)
-	}
-	return routes, t.s.translate(r.Err())
 }

@@ -32,6 +32,8 @@ func TestPlaybookPreviewMatchesTheRun(t *testing.T) {
 				person := agents[i]
 				d := poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "连续三天联系不上", Strategy: strategy}
 				before, _ := s.ListIncidents(ctx, sys, false, poscare.Page{Limit: 100})
+				const rowsLeft = "SELECT (SELECT COUNT(*) FROM outbox) + (SELECT COUNT(*) FROM audit_log) + (SELECT COUNT(*) FROM handovers) + (SELECT COUNT(*) FROM tasks)"
+				rowsBefore := count(t, s, dsn, rowsLeft)
 				p, err := s.PreviewPlaybook(ctx, sys, person.ID, d)
 				if err != nil {
 					t.Fatalf("preview %s: %v", strategy, err)
@@ -44,6 +46,11 @@ func TestPlaybookPreviewMatchesTheRun(t *testing.T) {
 				}
 				if xs, _ := s.ListIncidents(ctx, sys, false, poscare.Page{Limit: 100}); len(xs) != len(before) {
 					t.Fatalf("the preview opened an incident: %d", len(xs))
+				}
+				// The preview is the playbook rolled back: no notice, audit
+				// entry, handover or task is left behind.
+				if n := count(t, s, dsn, rowsLeft); n != rowsBefore {
+					t.Fatalf("the preview left %d rows behind", n-rowsBefore)
 				}
 				t.Logf("%s: %+v, channels %v, receivers %d", strategy, p.Sum, p.ByChannel, len(p.Receivers))
 				x, err := s.DeclareIncident(ctx, sys, person.ID, d)
