@@ -126,7 +126,7 @@ func BenchmarkEnqueueAndWork(b *testing.B) {
 				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "write-p99-ms")
 				b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "write-max-ms")
 			}
-			b.Log(fmt.Sprintf("%d jobs: inserted in %s, all worked after %s; %d beside writes", b.N, inserted.Round(time.Millisecond), took.Round(time.Millisecond), len(lat)))
+			b.Logf("%d jobs: inserted in %s, all worked after %s; %d beside writes", b.N, inserted.Round(time.Millisecond), took.Round(time.Millisecond), len(lat))
 		})
 	}
 }
