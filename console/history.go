@@ -306,7 +306,7 @@ func render(p *Page, b *book, es []poscare.AuditEntry) []entry {
 	out := make([]entry, 0, len(es))
 	for _, e := range es {
 		v := &viewer{p: p, b: b, kind: e.Entity}
-		r := entry{At: e.At, Login: e.ActorLogin, Action: v.action(e.Action), Entity: poscare.EntityName(e.Entity).In(p.Lang),
+		r := entry{At: e.At, Login: e.ActorLogin, Action: v.action(e.Action), Entity: capital(p.Lang, poscare.EntityName(e.Entity).In(p.Lang)),
 			ID: e.EntityID, Source: v.source(e.Source), Changes: v.changes(e)}
 		if e.ActorID == 0 {
 			r.Who, r.Login = val{Text: p.T("au.system")}, ""
@@ -440,12 +440,13 @@ func (v *viewer) diff(b, a obj) []change {
 		if hidden[k] {
 			continue
 		}
-		bv, _ := b.get(k)
+		bv, had := b.get(k)
 		av, _ := a.get(k)
 		if same(bv, av) {
 			continue
 		}
-		out = append(out, v.one(k, bv, av, true))
+		// The incident a handover belongs to is its context, not a change.
+		out = append(out, v.one(k, bv, av, had || k != "incident_id"))
 	}
 	return out
 }
@@ -558,9 +559,18 @@ func (v *viewer) diffList(b, a []any) []change {
 // label names a field in the page's language.
 func (v *viewer) label(k string) string {
 	if key, ok := extraFields[k]; ok {
-		return v.p.T(key)
+		return capital(v.p.Lang, v.p.T(key))
 	}
 	return v.p.Field(k)
+}
+
+// capital starts an English label with a capital letter, as Page.Field
+// does.
+func capital(lang, s string) string {
+	if lang == "en" && s != "" {
+		return strings.ToUpper(s[:1]) + s[1:]
+	}
+	return s
 }
 
 // extraFields are the parts of recorded values that are no form's fields.
