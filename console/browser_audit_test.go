@@ -218,6 +218,12 @@ func auditContent(t *testing.T, b *tab, st *auditStory) {
 		}
 	}
 	b.open(fmt.Sprintf("/history/merchant/%d", st.Merchant))
+	body = b.body()
+	for _, want := range []string{"上海市静安区南京西路 1 号", "499.00 元", "联系人已离职", "合同"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the merchant's history (with its contracts and contacts) lacks %q:\n%s", want, body)
+		}
+	}
 	if !b.has(fmt.Sprintf(`a[href="/history/user/%d"]`, st.Ops.ID)) {
 		t.Errorf("the merchant history does not link its author")
 	}

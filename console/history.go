@@ -41,6 +41,7 @@ type entry struct {
 	Who     val
 	Login   string
 	Action  string
+	Kind    string // the kind of record
 	Entity  string // the kind of record, in words
 	ID      int64
 	Record  val // the record, named and linked
@@ -306,7 +307,7 @@ func render(p *Page, b *book, es []poscare.AuditEntry) []entry {
 	out := make([]entry, 0, len(es))
 	for _, e := range es {
 		v := &viewer{p: p, b: b, kind: e.Entity}
-		r := entry{At: e.At, Login: e.ActorLogin, Action: v.action(e.Action), Entity: capital(p.Lang, poscare.EntityName(e.Entity).In(p.Lang)),
+		r := entry{Kind: e.Entity, At: e.At, Login: e.ActorLogin, Action: v.action(e.Action), Entity: capital(p.Lang, poscare.EntityName(e.Entity).In(p.Lang)),
 			ID: e.EntityID, Source: v.source(e.Source), Changes: v.changes(e)}
 		if e.ActorID == 0 {
 			r.Who, r.Login = val{Text: p.T("au.system")}, ""

@@ -17,9 +17,19 @@ type AuditQuery struct {
 	Entity     string
 	EntityID   int64
 	From, To   time.Time
+	// OfMerchant selects the entries of a merchant and of its contacts,
+	// contracts, terminals and onboarding applications: its whole history.
+	OfMerchant int64
 	Limit      int
 	Offset     int
 }
+
+// ofMerchant is the condition of AuditQuery.OfMerchant.
+const ofMerchant = `((entity = 'merchant' AND entity_id = ?)
+ OR (entity = 'contact' AND entity_id IN (SELECT id FROM contacts WHERE merchant_id = ?))
+ OR (entity = 'contract' AND entity_id IN (SELECT id FROM contracts WHERE merchant_id = ?))
+ OR (entity = 'terminal' AND entity_id IN (SELECT id FROM terminals WHERE merchant_id = ?))
+ OR (entity = 'application' AND entity_id IN (SELECT id FROM applications WHERE merchant_id = ?)))`
 
 // maxAuditRows bounds one read of the trail (a page, or one chunk of an
 // export).
@@ -43,6 +53,12 @@ func (q AuditQuery) where() (string, []any) {
 	}
 	if q.EntityID != 0 {
 		add("entity_id = ?", q.EntityID)
+	}
+	if q.OfMerchant != 0 {
+		conds = append(conds, ofMerchant)
+		for range 5 {
+			args = append(args, q.OfMerchant)
+		}
 	}
 	if !q.From.IsZero() {
 		add("at >= ?", micros(q.From))

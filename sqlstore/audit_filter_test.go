@@ -54,6 +54,24 @@ func TestSearchAudit(t *testing.T) {
 					t.Fatalf("paging saw %d distinct entries of %d", len(seen), total)
 				}
 			})
+			t.Run("MerchantHistoryHoldsItsRecords", func(t *testing.T) {
+				es, total, err := s.SearchAudit(ctx, sqlstore.AuditQuery{OfMerchant: f.Micro.ID})
+				must(t, err)
+				kinds := map[string]bool{}
+				for _, e := range es {
+					kinds[e.Entity] = true
+				}
+				if !kinds[poscare.EntityMerchant] || !kinds[poscare.EntityContact] || total != len(es) {
+					t.Fatalf("the micro-merchant's history holds %v (%d of %d), want its own and its contacts' entries", kinds, len(es), total)
+				}
+				other, _, err := s.SearchAudit(ctx, sqlstore.AuditQuery{OfMerchant: f.Ent.ID})
+				must(t, err)
+				for _, e := range other {
+					if e.Entity == poscare.EntityContact && e.EntityID == f.MicroContact.ID {
+						t.Fatalf("another merchant's history holds the micro-merchant's contact")
+					}
+				}
+			})
 			t.Run("RecordNamesInOneBatch", func(t *testing.T) {
 				names, err := s.RecordNames(ctx, poscare.EntityMerchant, []int64{f.Micro.ID, 999999})
 				must(t, err)
