@@ -44,10 +44,14 @@ func pageOf(q *request, size int) pageNo {
 func (pg pageNo) offset() int { return (pg.n - 1) * pg.size }
 
 // auditQuery is the query of one record's history page; a merchant's
-// holds its contacts', contracts', terminals' and applications' entries.
+// holds its contacts', contracts', terminals' and applications' entries,
+// an incident's the declaration and handovers made for it.
 func auditQuery(entity string, id int64, pg pageNo) sqlstore.AuditQuery {
-	if entity == poscare.EntityMerchant {
+	switch entity {
+	case poscare.EntityMerchant:
 		return sqlstore.AuditQuery{OfMerchant: id, Limit: pg.size, Offset: pg.offset()}
+	case poscare.EntityIncident:
+		return sqlstore.AuditQuery{OfIncident: id, Limit: pg.size, Offset: pg.offset()}
 	}
 	return sqlstore.AuditQuery{Entity: entity, EntityID: id, Limit: pg.size, Offset: pg.offset()}
 }

@@ -206,6 +206,13 @@ func auditContent(t *testing.T, b *tab, st *auditStory) {
 	if n := b.eval(`String(document.querySelector("#history .au-entry").querySelectorAll(".au-from").length)`); n != "1" && n != "2" {
 		t.Errorf("the declaration shows %s old values, want only the status and its reason", n)
 	}
+	b.open(fmt.Sprintf("/history/incident/%d", st.Incident))
+	body = b.body()
+	for _, want := range []string{"宣告失踪并启动预案", "移交客户经理", st.Declared.Name} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the incident's history lacks %q:\n%.2000s", want, body)
+		}
+	}
 	b.open(fmt.Sprintf("/history/user/%d", st.Ops.ID))
 	if body = b.body(); !strings.Contains(body, "密码错误") {
 		t.Errorf("the failed login does not say 密码错误:\n%s", body)

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,10 @@ type AuditQuery struct {
 	// OfMerchant selects the entries of a merchant and of its contacts,
 	// contracts, terminals and onboarding applications: its whole history.
 	OfMerchant int64
+	// OfIncident selects an incident's entries and those of the changes
+	// the playbook made for it (the declaration, the handovers), which
+	// name it in their after view.
+	OfIncident int64
 	Limit      int
 	Offset     int
 }
@@ -59,6 +64,11 @@ func (q AuditQuery) where() (string, []any) {
 		for range 5 {
 			args = append(args, q.OfMerchant)
 		}
+	}
+	if q.OfIncident != 0 {
+		id := strconv.FormatInt(q.OfIncident, 10)
+		conds = append(conds, "((entity = 'incident' AND entity_id = ?) OR after_json LIKE ? OR after_json LIKE ?)")
+		args = append(args, q.OfIncident, `%"incident_id":`+id+`,%`, `%"incident_id":`+id+`}%`)
 	}
 	if !q.From.IsZero() {
 		add("at >= ?", micros(q.From))

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,17 @@ func TestSearchAudit(t *testing.T) {
 						t.Fatalf("another merchant's history holds the micro-merchant's contact")
 					}
 				}
+			})
+			t.Run("IncidentHistoryHoldsItsChanges", func(t *testing.T) {
+				// The micro-merchant's entries do not name an incident.
+				es, total, err := s.SearchAudit(ctx, sqlstore.AuditQuery{OfIncident: 1})
+				must(t, err)
+				for _, e := range es {
+					if e.Entity != poscare.EntityIncident && !strings.Contains(string(e.After), `"incident_id":1`) {
+						t.Errorf("incident 1's history holds %s %d: %s", e.Entity, e.EntityID, e.After)
+					}
+				}
+				_ = total
 			})
 			t.Run("RecordNamesInOneBatch", func(t *testing.T) {
 				names, err := s.RecordNames(ctx, poscare.EntityMerchant, []int64{f.Micro.ID, 999999})
