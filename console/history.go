@@ -512,8 +512,8 @@ func (v *viewer) part(o obj) (string, obj) {
 				}
 			}
 			name := v.value(k, x).Text
-			if k == "kind" {
-				name = v.enum(docKinds, x)
+			if t, ok := poscare.DocumentNames[fmt.Sprint(x)]; ok && k == "kind" {
+				name = t.In(v.p.Lang)
 			}
 			return name, rest
 		}
@@ -580,7 +580,7 @@ var extraFields = map[string]string{
 	"handed_over": "au.f.handed_over", "merchants": "au.f.merchants", "backup_roles": "au.f.backup_roles",
 	"application_stages": "au.f.application_stages", "staff_backups": "au.f.staff_backups", "tasks": "au.f.tasks",
 	"notifications_queued": "au.f.notifications_queued", "merchants_without_contact": "au.f.merchants_without_contact",
-	"incident_id": "au.f.incident_id", "done": "au.f.done", "by_id": "au.f.by", "received": "au.f.received",
+	"incident_id": "au.f.incident_id", "completed_by_id": "au.f.completed_by", "done": "au.f.done", "by_id": "au.f.by", "received": "au.f.received",
 	"removed_at": "au.f.removed_at", "removed_by": "au.f.removed_by", "removed_reason": "au.f.removed_reason",
 	"title": "au.f.title", "archived": "au.f.archived", "at": "au.f.at", "rows": "au.f.rows", "filters": "au.f.filters",
 	"file": "au.f.file", "sha256": "au.f.sha256", "value": "au.f.value",
@@ -589,8 +589,6 @@ var extraFields = map[string]string{
 
 // Enumerated values that have no other page's key.
 var (
-	docKinds = map[string]string{"id_card": "au.doc.id_card", "id_selfie": "au.doc.id_selfie", "bank_card": "au.doc.bank_card",
-		"premises_photo": "au.doc.premises_photo", "business_license": "au.doc.business_license"}
 	outcomes = map[string]string{"no_answer": "au.outcome.no_answer", "disconnected": "au.outcome.disconnected", "blocked": "au.outcome.blocked"}
 	reasons  = map[string]string{"wrong password": "au.reason.wrong_password", "not checked: busy": "au.reason.busy",
 		"account not active": "au.reason.not_active"}

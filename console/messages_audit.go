@@ -34,6 +34,7 @@ var _ = poscare.Register(map[string]poscare.Text{
 	"au.f.notifications_queued":      {Zh: "已排队的商户通知", En: "merchant notices queued"},
 	"au.f.merchants_without_contact": {Zh: "无可用联系方式的商户", En: "merchants without a contact detail"},
 	"au.f.incident_id":               {Zh: "应急事件", En: "incident"},
+	"au.f.completed_by":              {Zh: "完成人", En: "completed by"},
 	"au.f.done":                      {Zh: "完成时间", En: "done"},
 	"au.f.by":                        {Zh: "操作人", En: "by"},
 	"au.f.received":                  {Zh: "是否收到", En: "received"},
@@ -49,13 +50,8 @@ var _ = poscare.Register(map[string]poscare.Text{
 	"au.f.sha256":                    {Zh: "校验值", En: "checksum"},
 	"au.f.value":                     {Zh: "内容", En: "value"},
 
-	"au.doc.id_card":          {Zh: "身份证", En: "ID card"},
-	"au.doc.id_selfie":        {Zh: "手持身份证照片", En: "selfie with ID card"},
-	"au.doc.bank_card":        {Zh: "银行卡", En: "bank card"},
-	"au.doc.premises_photo":   {Zh: "经营场所照片", En: "photo of the premises"},
-	"au.doc.business_license": {Zh: "营业执照", En: "business licence"},
-	"au.doc.received":         {Zh: "已收到", En: "received"},
-	"au.doc.missing":          {Zh: "未收到", En: "not received"},
+	"au.doc.received": {Zh: "已收到", En: "received"},
+	"au.doc.missing":  {Zh: "未收到", En: "not received"},
 
 	"au.outcome.no_answer":    {Zh: "无人接听", En: "no answer"},
 	"au.outcome.disconnected": {Zh: "停机或空号", En: "number disconnected"},
