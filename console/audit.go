@@ -166,7 +166,7 @@ func (c *Console) auditList(q *request) {
 		d.Actions = append(d.Actions, option{act, p.T("action." + act)})
 	}
 	for _, k := range auditKinds {
-		d.Kinds = append(d.Kinds, option{k, poscare.EntityName(k).In(p.Lang)})
+		d.Kinds = append(d.Kinds, option{k, capital(p.Lang, poscare.EntityName(k).In(p.Lang))})
 	}
 	if users, err := c.Store.ListUsers(ctx, a, sqlstore.UserFilter{Page: poscare.Page{Limit: 500}}); err == nil {
 		for _, u := range users {

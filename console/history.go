@@ -269,6 +269,8 @@ type viewer struct {
 	p    *Page
 	b    *book
 	kind string // the kind of record whose fields are being read
+	// gained: a field absent before is shown as a new value.
+	gained bool
 }
 
 // hidden are bookkeeping fields a person does not need in a history.
@@ -447,7 +449,7 @@ func (v *viewer) diff(b, a obj) []change {
 			continue
 		}
 		// The incident a handover belongs to is its context, not a change.
-		out = append(out, v.one(k, bv, av, had || k != "incident_id"))
+		out = append(out, v.one(k, bv, av, had || !v.gained && k != "incident_id"))
 	}
 	return out
 }
@@ -552,7 +554,11 @@ func (v *viewer) diffList(b, a []any) []change {
 			out = append(out, change{Field: name, Sub: v.fresh(rest)})
 			continue
 		}
-		out = append(out, change{Field: name, Sub: v.diff(prev, rest)})
+		// A field an item gains (a stage's completion, a checklist
+		// item's notes) is a new value, not a change from none.
+		w := *v
+		w.gained = true
+		out = append(out, change{Field: name, Sub: w.diff(prev, rest)})
 	}
 	return out
 }
