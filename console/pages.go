@@ -685,21 +685,6 @@ func (c *Console) staffList(q *request) {
 	q.render(http.StatusOK, "staff", p)
 }
 
-func (c *Console) auditList(q *request) {
-	entries, err := c.Store.AuditEntries(q.r.Context(), poscare.AuditFilter{Page: poscare.Page{Limit: 200}})
-	if !q.sess.Actor.Can(poscare.EntityAudit, poscare.ActRead) {
-		err = poscare.Forbidden()
-	}
-	if err != nil {
-		q.fail(err)
-		return
-	}
-	p := q.page("", nil)
-	p.Title = p.T("audit.title")
-	p.Data = readable(p, entries, c.names(q))
-	q.render(http.StatusOK, "audit", p)
-}
-
 // archive archives or restores any kind of record with a reason, then
 // goes back to where the form was.
 func (c *Console) archive(q *request) {
