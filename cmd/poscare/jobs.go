@@ -77,6 +77,14 @@ func registerJobs(e *jobs.Engine, d jobDeps) error {
 		}); err != nil {
 			return err
 		}
+	} else if err := jobs.Add(e, jobs.Kind[sqlstore.DeliverOutbox]{
+		// Without a channel the kind still exists, so that what queues a
+		// message (a playbook, an alert) commits; the messages wait queued
+		// until a channel is configured and serve starts again.
+		Label: "outbox", Queue: jobs.QueueOutbox, MaxAttempts: 1,
+		Work: func(context.Context, sqlstore.DeliverOutbox) error { return nil },
+	}); err != nil {
+		return err
 	}
 	if err := jobs.Add(e, jobs.Kind[sqlstore.MarkInformed]{
 		Label: "incidents_informed", Every: d.every, MaxAttempts: 5,

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,5 +55,40 @@ func TestMigrateAndCopyCarryTheJobTables(t *testing.T) {
 	var n int
 	if err := dst.JobsDB().QueryRow("SELECT COUNT(*) FROM river_job").Scan(&n); err != nil || n != 0 {
 		t.Errorf("%d jobs on the target (%v): the source's stay behind", n, err)
+	}
+}
+
+// TestDeclareWithoutAChannel: a server with no mail, SMS or WeChat
+// channel still runs the playbook through the API — the delivery job it
+// queues with the notices has a kind, which does nothing, and the notices
+// wait queued (it once failed the whole declaration: "no kind
+// outbox.deliver is registered").
+func TestDeclareWithoutAChannel(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	base, stop := serveOn(t, "demo", "--db", db)
+	defer stop()
+	token := demoLogin(t, base, "ops")
+	req, _ := http.NewRequest("POST", base+"/api/v1/users/9/declare", strings.NewReader(`{"kind":"missing","reason":"连续三天联系不上","strategy":"spread"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var x struct {
+		ID     int64 `json:"id"`
+		Handed struct {
+			Merchants     int `json:"merchants"`
+			Notifications int `json:"notifications_queued"`
+		} `json:"handed_over"`
+	}
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusCreated || json.Unmarshal(b, &x) != nil || x.ID == 0 {
+		t.Fatalf("declare without a channel: %d %s", res.StatusCode, b)
+	}
+	if x.Handed.Merchants == 0 || x.Handed.Notifications == 0 {
+		t.Fatalf("the playbook handed over %+v: the test proves nothing", x.Handed)
 	}
 }
