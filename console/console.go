@@ -228,6 +228,46 @@ func (q *request) page(title string, data any) *Page {
 	return p
 }
 
+// FlashText is what the flash after a redirect says: ?saved=KEY names what
+// happened by the catalog key flash.KEY (archived, declared, sent …); a
+// value with no such key says only "saved". The raw value is never shown.
+func (p *Page) FlashText() string { return flashText(p.Lang, p.Flash) }
+
+func flashText(lang, v string) string {
+	if v == "" {
+		return ""
+	}
+	if key := "flash." + v; flashKey(v) {
+		if _, ok := poscare.Template(key); ok {
+			return translate(lang, key)
+		}
+	}
+	return translate(lang, "common.saved")
+}
+
+// flashKey reports whether v can be the tail of a catalog key: a short
+// lower-case word, so that ?saved= cannot reach any other key.
+func flashKey(v string) bool {
+	if len(v) > 32 {
+		return false
+	}
+	for _, r := range v {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// LoginNext is where a login page goes on after the login, when that is
+// not the home page: the language switch keeps it.
+func (p *Page) LoginNext() string {
+	if d, ok := p.Data.(loginData); ok && d.Next != "/" {
+		return d.Next
+	}
+	return ""
+}
+
 func (q *request) render(status int, name string, p *Page) {
 	var b strings.Builder
 	if err := q.c.tmpl[name].ExecuteTemplate(&b, "layout", p); err != nil {

@@ -22,6 +22,11 @@ type portalData struct {
 	Names        map[int64]string
 	Confirm      []confirmRow
 	Callback     *sqlstore.Task // the open callback request, if any
+	Overdue      bool           // the callback's promised time has passed
+	ServicePhone string         // the 24-hour service centre's number, "" when none is configured
+	CallService  string         // the words on its call button
+	CallContact  string         // the words on the service contact's call button
+	OverdueText  string         // what an overdue callback says, with its promised time
 	Activity     []activityRow  // the merchant's own history, newest first
 }
 
@@ -114,6 +119,17 @@ func (c *Console) portal(q *request) {
 	// Never empty: the chain ends at the 24-hour service centre.
 	d.Contact, _ = c.Store.ServiceContact(ctx, a, m.ID)
 	d.Callback, _ = c.Store.OpenCallback(ctx, a, m.ID)
+	d.Overdue = d.Callback != nil && c.Store.Now().After(d.Callback.DueAt)
+	// The service centre's number is always shown; with none configured
+	// the page says so and points to the service contact instead.
+	d.ServicePhone = strings.TrimSpace(c.Store.ServiceCentre.Phone)
+	d.CallService = poscare.Say(p.Lang, "ph.service.call", "phone", d.ServicePhone)
+	if d.Contact != nil && d.Contact.Mobile != "" {
+		d.CallContact = poscare.Say(p.Lang, "ph.service.call", "phone", d.Contact.Mobile)
+	}
+	if d.Overdue {
+		d.OverdueText = poscare.Say(p.Lang, "ph.callback.overdue", "due", d.Callback.DueAt.In(shanghai).Format("2006-01-02 15:04"))
+	}
 	if events, err := c.Store.MerchantActivity(ctx, a, m.ID, poscare.Page{Limit: 20}); err == nil {
 		d.Activity = activityRows(p, events)
 	}

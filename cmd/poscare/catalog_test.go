@@ -52,6 +52,7 @@ var dynamicPrefixes = map[string]string{
 	"ustatus.":       "console Enum \"ustatus\": a staff work status",
 	"task.":          "console tasks page: printf \"task.%s\" of the task kind",
 	"removals.kind.": "console removals page: printf \"removals.kind.%s\" of the removed record's kind",
+	"flash.":         "console Page.FlashText: \"flash.\" + the redirect's ?saved= value",
 }
 
 // dynamicKeys are single keys reached the same way under a prefix that
