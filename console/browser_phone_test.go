@@ -128,7 +128,7 @@ func TestBrowserPhone(t *testing.T) {
 		}
 		b.checkNoSideScroll("portal overdue")
 		over := b.text("#callback-overdue")
-		if !strings.Contains(over, "已超过约定的回电时间") || !strings.Contains(b.text("#callback-escalated"), "主管") {
+		if !strings.Contains(over, "已超过约定的回电时间") || !strings.Contains(b.text("#callback-escalated"), "已标为逾期") {
 			t.Errorf("overdue callback says %q", over)
 		}
 		if b.has("#callback-open") {
@@ -148,7 +148,7 @@ func TestBrowserPhone(t *testing.T) {
 		}
 		shots.take(b, "ph-phone-portal-overdue")
 		b.submit("#lang-switch")
-		if en := b.text("#callback-overdue"); !strings.Contains(en, "We promised to call you by") || !strings.Contains(en, "team lead") {
+		if en := b.text("#callback-overdue"); !strings.Contains(en, "We promised to call you by") || !strings.Contains(en, "marked overdue") {
 			t.Errorf("overdue callback in English says %q", en)
 		}
 		b.checkTranslated("portal overdue en")

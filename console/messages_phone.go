@@ -14,7 +14,7 @@ var _ = poscare.Register(map[string]poscare.Text{
 	"ph.service.call":       {Zh: "拨打 {phone}", En: "Call {phone}"},
 	"ph.service.none":       {Zh: "服务电话暂未设置，请联系下方的服务联系人。", En: "No service line is set up yet; please contact your service contact below."},
 	"ph.callback.overdue":   {Zh: "已超过约定的回电时间（{due}），我们还没有联系到您，非常抱歉。", En: "We promised to call you by {due} and have not yet done so; we are sorry."},
-	"ph.callback.escalated": {Zh: "您的请求已标为逾期，负责人的主管会看到并督办。如需马上联系，请拨打24小时服务电话。", En: "Your request is now marked overdue, which the responsible person's team lead sees. To talk to someone now, call the 24-hour service line."},
+	"ph.callback.escalated": {Zh: "您的请求仍未关闭，已标为逾期，计入负责人的逾期任务。如需马上联系，请拨打24小时服务电话。", En: "Your request is still open and is now marked overdue on the responsible person's task list. To talk to someone now, call the 24-hour service line."},
 
 	"flash.saved":     {Zh: "已保存", En: "Saved"},
 	"flash.archived":  {Zh: "已归档", En: "Archived"},
