@@ -375,7 +375,8 @@ type walker struct {
 	shots  string // folder for screenshots, or ""
 	mu     *sync.Mutex
 	out    *[]walkOffence
-	pages  []string // addresses (path and query) in crawl order
+	pages  []string          // addresses (path and query) in crawl order
+	from   map[string]string // the page each address was first found on
 	shotOf map[string]bool
 }
 
@@ -398,7 +399,7 @@ func (w *walker) read(lang string, width walkWidth, addr string, collect bool) [
 	w.t.Helper()
 	st := w.b.open(addr)
 	if st != http.StatusOK {
-		w.offend(lang, width.name, addr, "status", fmt.Sprintf("HTTP %d", st))
+		w.offend(lang, width.name, addr, "status", fmt.Sprintf("HTTP %d (linked from %s)", st, w.from[addr]))
 		return nil
 	}
 	if at := w.b.path(); at == "/login" {
@@ -407,6 +408,12 @@ func (w *walker) read(lang string, width walkWidth, addr string, collect bool) [
 	}
 	var sw [2]int
 	w.evalJSON(walkWidthJS, &sw)
+	// The layout is as wide as the screen, less a scroll bar: else the
+	// viewport was not set, or the page has no <meta name="viewport">
+	// and a phone would show it as a shrunken desktop page.
+	if cw := int64(sw[1]); cw > width.width || cw < width.width-20 {
+		w.offend(lang, width.name, addr, "viewport", fmt.Sprintf("laid out %d px wide on a %d px screen", cw, width.width))
+	}
 	if sw[0] > sw[1] {
 		w.offend(lang, width.name, addr, "overflow", fmt.Sprintf("page is %d px wide on a %d px screen", sw[0], sw[1]))
 	}
@@ -417,7 +424,7 @@ func (w *walker) read(lang string, width walkWidth, addr string, collect bool) [
 			name := strings.NewReplacer("/", "_", "{", "", "}", "", "?", "_", "&", "_").Replace(walkPattern(mustURL(w.t, w.b.base+addr)))
 			buf, err := chromedp.Run(w.b.ctx, chromedp.FullScreenshot(80))
 			if err == nil {
-				os.WriteFile(filepath.Join(w.shots, fmt.Sprintf("walk-%s-%s-%s%s.png", w.who, lang, width.name, name)), buf, 0o644)
+				os.WriteFile(filepath.Join(w.shots, fmt.Sprintf("walk-%s-%s-%s%s.jpg", w.who, lang, width.name, name)), buf, 0o644)
 			}
 		}
 	}
@@ -508,6 +515,7 @@ func (w *walker) crawl(lang string, width walkWidth, start string) {
 				continue
 			}
 			seen[l] = true
+			w.from[l] = it.addr
 			p := walkPattern(u)
 			if perPattern[p] >= walkInstances {
 				continue
@@ -610,7 +618,7 @@ func TestBrowserWalk(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			b := newWalkTab(t, browser, s.URL)
-			w := &walker{t: t, b: b, who: p.who, vocab: vocab, shots: shots, mu: &mu, out: &offences, shotOf: map[string]bool{}}
+			w := &walker{t: t, b: b, who: p.who, vocab: vocab, shots: shots, mu: &mu, out: &offences, shotOf: map[string]bool{}, from: map[string]string{}}
 			start := b.login(login, password)
 			first := true
 			n := 0
@@ -738,13 +746,14 @@ func newWalkTab(t *testing.T, browser context.Context, base string) *tab {
 func TestBrowserWalkCatchesPlantedOffences(t *testing.T) {
 	browser := newBrowser(t)
 	pages := map[string]string{
-		"/bad-zh": `<!doctype html><html lang="zh-CN"><head><title>坏页</title></head><body>
+		"/bad-zh": `<!doctype html><html lang="zh-CN"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>坏页</title></head><body>
 <p>状态：handed_over</p><pre>{"a":1}</pre><p>时间：2026-12-01T19:17:17Z</p><p>Hello world</p>
 <p>键 merchant.legal_name</p><input placeholder="cover_id"><code>raw_ok_here</code>
 <div style="width:2000px">宽</div></body></html>`,
-		"/bad-en": `<!doctype html><html lang="en"><head><title>Bad</title></head><body>
+		"/bad-en": `<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>Bad</title></head><body>
 <p>Status: 已开通</p><p>Deposit（元 CNY）</p><p>Owner 王小明</p><select><option>一级</option></select></body></html>`,
-		"/good-zh": `<!doctype html><html lang="zh-CN"><head><title>商户</title></head><body>
+		"/no-meta": `<!doctype html><html lang="zh-CN"><head><title>商户</title></head><body><p>商户</p></body></html>`,
+		"/good-zh": `<!doctype html><html lang="zh-CN"><head><meta name="viewport" content="width=device-width, initial-scale=1"><title>商户</title></head><body>
 <p>POS 终端 SN12345AB，登录名 wang_li，邮箱 wang_li@poscare.example</p><details><summary>菜单</summary><a id="lang-switch">English</a></details></body></html>`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -764,11 +773,12 @@ func TestBrowserWalkCatchesPlantedOffences(t *testing.T) {
 	w.read("zh", walkWidths[1], "/bad-zh", false)
 	w.read("en", walkWidths[1], "/bad-en", false)
 	w.read("zh", walkWidths[1], "/good-zh", false)
+	w.read("zh", walkWidths[1], "/no-meta", false)
 	fired := map[string][]string{}
 	for _, o := range offences {
 		fired[o.path+" "+o.rule] = append(fired[o.path+" "+o.rule], o.snippet)
 	}
-	for _, want := range []string{"/bad-zh snake", "/bad-zh json", "/bad-zh iso", "/bad-zh english", "/bad-zh key", "/bad-zh overflow", "/bad-en chinese"} {
+	for _, want := range []string{"/bad-zh snake", "/bad-zh json", "/bad-zh iso", "/bad-zh english", "/bad-zh key", "/bad-zh overflow", "/bad-en chinese", "/no-meta viewport"} {
 		if len(fired[want]) == 0 {
 			t.Errorf("%s did not fire; fired: %v", want, fired)
 		}
