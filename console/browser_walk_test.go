@@ -422,9 +422,9 @@ func (w *walker) read(lang string, width walkWidth, addr string, collect bool) [
 		if !w.shotOf[key] {
 			w.shotOf[key] = true
 			name := strings.NewReplacer("/", "_", "{", "", "}", "", "?", "_", "&", "_").Replace(walkPattern(mustURL(w.t, w.b.base+addr)))
-			buf, err := chromedp.Run(w.b.ctx, chromedp.FullScreenshot(80))
+			buf, err := chromedp.Run(w.b.ctx, chromedp.FullScreenshot(100))
 			if err == nil {
-				os.WriteFile(filepath.Join(w.shots, fmt.Sprintf("walk-%s-%s-%s%s.jpg", w.who, lang, width.name, name)), buf, 0o644)
+				os.WriteFile(filepath.Join(w.shots, fmt.Sprintf("walk-%s-%s-%s%s.png", w.who, lang, width.name, name)), buf, 0o644)
 			}
 		}
 	}
