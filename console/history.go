@@ -311,9 +311,14 @@ func render(p *Page, b *book, es []poscare.AuditEntry) []entry {
 		v := &viewer{p: p, b: b, kind: e.Entity}
 		r := entry{Kind: e.Entity, At: e.At, Login: e.ActorLogin, Action: v.action(e.Action), Entity: capital(p.Lang, poscare.EntityName(e.Entity).In(p.Lang)),
 			ID: e.EntityID, Source: v.source(e.Source), Changes: v.changes(e)}
-		if e.ActorID == 0 {
+		switch {
+		case e.ActorID == 0:
 			r.Who, r.Login = val{Text: p.T("au.system")}, ""
-		} else {
+		case e.ActorLogin == e.Source:
+			// A tool acting for someone (the demo seeder) signs with its
+			// own name, which its source already says in words.
+			r.Who, r.Login = v.ref(poscare.EntityUser, e.ActorID), ""
+		default:
 			r.Who = v.ref(poscare.EntityUser, e.ActorID)
 		}
 		if e.EntityID > 0 {
@@ -344,12 +349,17 @@ func (v *viewer) source(s string) string {
 	return s
 }
 
-// ref names a record and links to it; a record that is gone keeps its
-// kind and number.
+// ref names a record and links to it if the reader may open it; a record
+// that is gone keeps its kind and number.
 func (v *viewer) ref(kind string, id int64) val {
 	n := v.b.name(kind, id)
 	if n == "" {
 		n = poscare.EntityName(kind).In(v.p.Lang) + " #" + fmt.Sprint(id)
+	}
+	// A link the reader may not follow (an agent and an incident) would
+	// only lead to a refusal.
+	if !v.p.Actor.Can(kind, poscare.ActRead) {
+		return val{Text: n}
 	}
 	return val{Text: n, Link: link(kind, id)}
 }
@@ -458,6 +468,11 @@ func (v *viewer) diff(b, a obj) []change {
 // its old and new value in words.
 func (v *viewer) one(k string, bv, av any, was bool) change {
 	c := change{Field: v.label(k), Was: was}
+	if kind, ok := subKinds[k]; ok {
+		w := *v
+		w.kind = kind
+		v = &w
+	}
 	bo, bIsObj := bv.(obj)
 	ao, aIsObj := av.(obj)
 	switch {
@@ -589,9 +604,14 @@ var extraFields = map[string]string{
 	"incident_id": "au.f.incident_id", "completed_by_id": "au.f.completed_by", "done": "au.f.done", "by_id": "au.f.by", "received": "au.f.received",
 	"removed_at": "au.f.removed_at", "removed_by": "au.f.removed_by", "removed_reason": "au.f.removed_reason",
 	"title": "au.f.title", "archived": "au.f.archived", "at": "au.f.at", "rows": "au.f.rows", "filters": "au.f.filters",
-	"file": "au.f.file", "sha256": "au.f.sha256", "value": "au.f.value",
+	"file": "au.f.file", "sha256": "au.f.sha256", "value": "au.f.value", "contacts": "merchant.contacts",
 	"action": "common.action", "entity": "au.kind", "entity_id": "common.id", "from": "au.filter.from", "to": "au.filter.to",
 }
+
+// subKinds are fields that hold records of another kind, whose fields are
+// read as that kind's: a merchant's contacts have a contact's roles, not
+// a member of staff's.
+var subKinds = map[string]string{"contacts": poscare.EntityContact}
 
 // Enumerated values that have no other page's key.
 var (

@@ -590,7 +590,7 @@ func (c *Console) terminalForm(q *request) {
 			q.redirect(fmt.Sprintf("/terminals/%d?saved=1", t.ID))
 			return
 		}
-		fields := terminalFields(p, t)
+		fields := terminalFormFields(p, t)
 		if !problems(p, fields, err) {
 			q.fail(err)
 			return
@@ -598,7 +598,20 @@ func (c *Console) terminalForm(q *request) {
 		q.formPage(p, action, back, fields)
 		return
 	}
-	q.formPage(p, action, back, terminalFields(p, t))
+	q.formPage(p, action, back, terminalFormFields(p, t))
+}
+
+// terminalFormFields are the terminal form's fields, with the merchant a
+// terminal is bound to asked for by the number a person can find (the one
+// in the merchant page's address), in words of the page's language.
+func terminalFormFields(p *Page, t *poscare.Terminal) []field {
+	fields := terminalFields(p, t)
+	for i := range fields {
+		if fields[i].Name == "merchant_id" {
+			fields[i].Label, fields[i].Hint = p.T("wk.merchant_no"), p.T("wk.merchant_no.hint")
+		}
+	}
+	return fields
 }
 
 // boardColumn is one stage of the onboarding board.
