@@ -666,6 +666,8 @@ type staffData struct {
 	Users []*poscare.User
 	Teams []*poscare.Team
 	Names map[int64]string
+	// Notice says what the form that led back here did.
+	Notice string
 }
 
 func (c *Console) staffList(q *request) {
@@ -682,6 +684,7 @@ func (c *Console) staffList(q *request) {
 	}
 	p := q.page("", d)
 	p.Title = p.T("staff.title")
+	d.Notice = staffNotice(p)
 	q.render(http.StatusOK, "staff", p)
 }
 
