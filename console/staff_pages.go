@@ -22,11 +22,8 @@ var _ = registerPages("staff", func(c *Console, m *http.ServeMux) {
 // staffBack is where a staff form returns to: the continuity page when it
 // was opened from there (from=continuity), else the staff list.
 func staffBack(q *request) string {
-	from := q.r.URL.Query().Get("from")
-	if q.r.Method == http.MethodPost {
-		from = q.r.PostForm.Get("from")
-	}
-	if from == "continuity" {
+	// The form's own address carries it, so a POST finds it there too.
+	if q.r.URL.Query().Get("from") == "continuity" {
 		return "/continuity"
 	}
 	return "/staff"
