@@ -95,9 +95,24 @@ func fill(tmpl string, args map[string]any, lang string) string {
 			return b.String()
 		}
 		b.WriteString(tmpl[:i])
-		b.WriteString(argIn(args[tmpl[i+1:i+j]], lang))
+		if name, forms, ok := strings.Cut(tmpl[i+1:i+j], "|"); ok {
+			b.WriteString(pluralForm(argIn(args[name], lang), forms))
+		} else {
+			b.WriteString(argIn(args[name], lang))
+		}
 		tmpl = tmpl[i+j+1:]
 	}
+}
+
+// pluralForm chooses between "one|other" for the count n, rendered: an
+// English template says "{n} {n|change|changes}", so that one change is
+// not "1 changes"; Chinese needs no such placeholder.
+func pluralForm(n, forms string) string {
+	one, other, _ := strings.Cut(forms, "|")
+	if n == "1" {
+		return one
+	}
+	return other
 }
 
 // argIn renders one parameter.
@@ -241,7 +256,8 @@ func Placeholders(tmpl string) []string {
 		if j < 0 {
 			break
 		}
-		seen[tmpl[i+1:i+j]] = true
+		name, _, _ := strings.Cut(tmpl[i+1:i+j], "|")
+		seen[name] = true
 		tmpl = tmpl[i+j+1:]
 	}
 	return slices.Sorted(maps.Keys(seen))

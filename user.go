@@ -106,15 +106,19 @@ type User struct {
 	BackupID   *int64     `json:"backup_id,omitempty"`
 	MerchantID *int64     `json:"merchant_id,omitempty"` // only for RoleMerchant
 	// While on leave: who covers, until when, and why the status is what it is.
-	CoverID      *int64     `json:"cover_id,omitempty"`
-	AwayUntil    *Date      `json:"away_until,omitempty"`
-	StatusReason string     `json:"status_reason,omitempty"`
-	Mobile       string     `json:"mobile,omitempty"`
-	Email        string     `json:"email,omitempty"`
-	WeChat       string     `json:"wechat,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	LastSeenAt   *time.Time `json:"last_seen_at,omitempty"`
+	CoverID      *int64 `json:"cover_id,omitempty"`
+	AwayUntil    *Date  `json:"away_until,omitempty"`
+	StatusReason string `json:"status_reason,omitempty"`
+	// StatusReasonMsg is the reason when the system wrote it (silence
+	// detection, a return through an incident), for readers of either
+	// language; StatusReason then holds its Chinese.
+	StatusReasonMsg *Msg       `json:"-"`
+	Mobile          string     `json:"mobile,omitempty"`
+	Email           string     `json:"email,omitempty"`
+	WeChat          string     `json:"wechat,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	LastSeenAt      *time.Time `json:"last_seen_at,omitempty"`
 	// ContactCheckedAt is when the person last confirmed their own
 	// mobile, email and WeChat.
 	ContactCheckedAt *time.Time `json:"contact_checked_at,omitempty"`

@@ -348,7 +348,7 @@ func TestConsole(t *testing.T) {
 		}
 		token := csrfRe.FindStringSubmatch(body)[1]
 		since := regexp.MustCompile(`name="since" value="([^"]+)"`).FindStringSubmatch(body)[1]
-		res, err := c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "since": {since}, "days": {"30"}})
+		res, err := c.PostForm(s.srv.URL+path, url.Values{"csrf": {token}, "since": {since}, "days": {"30"}, "which": {"all"}, "confirm": {"1"}})
 		if err != nil {
 			t.Fatal(err)
 		}

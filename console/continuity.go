@@ -315,6 +315,14 @@ func (c *Console) incidentCallsCSV(q *request) {
 	if !ok {
 		return
 	}
+	// Like every export, the download is on the audit trail before the
+	// first byte leaves: who, when (the entry's time), which incident and
+	// how many rows.
+	if err := c.Store.Record(q.r.Context(), q.sess.Actor, poscare.AuditExport, poscare.EntityIncident, d.X.ID,
+		map[string]any{"call_list_rows": len(d.Calls)}); err != nil {
+		q.fail(err)
+		return
+	}
 	lang := q.sess.Lang
 	h := q.w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
@@ -561,6 +569,8 @@ var noticeChannels = []string{"sms", "email", "wechat"}
 type continuityData struct {
 	*sqlstore.Continuity
 	Names map[int64]string
+	// Notice says what the form that led back here did.
+	Notice string
 }
 
 // continuity is the continuity dashboard: the gaps through which a
@@ -576,7 +586,13 @@ func (c *Console) continuity(q *request) {
 	for _, x := range st.Incidents {
 		d.Names[x.UserID] = names("user_id", x.UserID)
 	}
+	for _, u := range st.WithoutBackup {
+		if u.BackupID != nil {
+			d.Names[*u.BackupID] = names("user_id", *u.BackupID)
+		}
+	}
 	p := q.page("", d)
 	p.Title = p.T("continuity.title")
+	d.Notice = staffNotice(p)
 	q.render(http.StatusOK, "continuity", p)
 }

@@ -679,6 +679,8 @@ type staffData struct {
 	Users []*poscare.User
 	Teams []*poscare.Team
 	Names map[int64]string
+	// Notice says what the form that led back here did.
+	Notice string
 }
 
 func (c *Console) staffList(q *request) {
@@ -695,6 +697,7 @@ func (c *Console) staffList(q *request) {
 	}
 	p := q.page("", d)
 	p.Title = p.T("staff.title")
+	d.Notice = staffNotice(p)
 	q.render(http.StatusOK, "staff", p)
 }
 

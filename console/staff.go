@@ -32,7 +32,7 @@ func userFields(p *Page, u *poscare.User, users []*poscare.User, teams []*poscar
 		{Name: "login", Label: p.Field("login"), Kind: "text", Value: u.Login, Required: true},
 		{Name: "name", Label: p.Field("name"), Kind: "text", Value: u.Name, Required: true},
 		{Name: "role", Label: p.Field("role"), Kind: "select", Value: string(u.Role), Options: roleOptions(p)},
-		{Name: "status", Label: p.Field("status"), Kind: "select", Value: string(u.Status), Options: []option{{"active", "active"}, {"disabled", "disabled"}}},
+		{Name: "status", Label: p.Field("status"), Kind: "select", Value: string(u.Status), Options: enumOptions(p, "ustatus", "active", "disabled")},
 		{Name: "team_id", Label: p.Field("team_id"), Kind: "select", Value: ptrStr(u.TeamID), Options: append([]option{{"", p.T("common.none")}}, teamOptions(teams)...)},
 		{Name: "manager_id", Label: p.Field("manager_id"), Kind: "select", Value: ptrStr(u.ManagerID), Options: all},
 		{Name: "backup_id", Label: p.Field("backup_id"), Kind: "select", Value: ptrStr(u.BackupID), Options: all},
@@ -239,12 +239,52 @@ type removalsData struct {
 	Days     int
 	DayList  []int
 	Since    string // RFC 3339, for the undo form
-	Items    []sqlstore.Removal
+	Items    []removalRow
 	Restored string
+	// ConfirmAll asks before every row is restored at once.
+	ConfirmAll  bool
+	ConfirmText string
+	Error       string
+}
+
+// removalRow is one removal with the value of its checkbox.
+type removalRow struct {
+	sqlstore.Removal
+	Ref string
+}
+
+// removalRef is the checkbox value naming a removal: "merchant:12",
+// "contact:5", or "contact:5:7" for a contact's removed detail 7.
+func removalRef(r sqlstore.Removal) string {
+	if r.Channel != nil {
+		return fmt.Sprintf("%s:%d:%d", r.Entity, r.ID, r.Channel.ID)
+	}
+	return fmt.Sprintf("%s:%d", r.Entity, r.ID)
+}
+
+// parseRemovalRef reads a checkbox value back; ok is false for anything
+// removalRef does not write.
+func parseRemovalRef(s string) (sqlstore.RemovalRef, bool) {
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 || len(parts) > 3 || (parts[0] != poscare.EntityMerchant && parts[0] != poscare.EntityContact) {
+		return sqlstore.RemovalRef{}, false
+	}
+	r := sqlstore.RemovalRef{Entity: parts[0], ID: parseID(parts[1])}
+	if len(parts) == 3 {
+		if parts[0] != poscare.EntityContact {
+			return sqlstore.RemovalRef{}, false
+		}
+		r.ChannelID = parseID(parts[2])
+		if r.ChannelID <= 0 {
+			return sqlstore.RemovalRef{}, false
+		}
+	}
+	return r, r.ID > 0
 }
 
 // removals shows a lead what a person archived or removed and is still
-// out of use, with their reasons, and undoes all of it in one action.
+// out of use, with their reasons, and undoes the rows ticked or, after a
+// confirm step, all of them.
 func (c *Console) removals(q *request) {
 	ctx, a := q.r.Context(), q.sess.Actor
 	u, ok := c.staffMember(q)
@@ -252,34 +292,72 @@ func (c *Console) removals(q *request) {
 		return
 	}
 	id := u.ID
+	d := &removalsData{Person: u, Days: 7, DayList: []int{1, 7, 30, 90}, Restored: q.r.URL.Query().Get("restored")}
+	days := q.r.URL.Query().Get("days")
 	if q.r.Method == http.MethodPost {
-		since, err := time.Parse(time.RFC3339, q.r.PostForm.Get("since"))
+		days = q.r.PostForm.Get("days")
+	}
+	if n, err := strconv.Atoi(days); err == nil && slices.Contains(d.DayList, n) {
+		d.Days = n
+	}
+	if q.r.Method == http.MethodPost {
+		f := q.r.PostForm
+		since, err := time.Parse(time.RFC3339, f.Get("since"))
 		if err != nil {
-			q.fail(poscare.Errorf(poscare.EInvalid, "起始时间无效", "invalid start time"))
+			q.fail(poscare.Fail(poscare.EInvalid, "sf.removals.bad_since"))
 			return
 		}
-		n, err := c.Store.RestoreRemovals(ctx, a, id, since)
+		var n int
+		switch f.Get("which") {
+		case "all":
+			if f.Get("confirm") != "1" {
+				// Restoring everything is asked once more, on its own step.
+				q.redirect(fmt.Sprintf("/staff/%d/removals?days=%d&confirm=all#confirm-all", id, d.Days))
+				return
+			}
+			n, err = c.Store.RestoreRemovals(ctx, a, id, since)
+		default:
+			var chosen []sqlstore.RemovalRef
+			for _, v := range f["row"] {
+				if r, ok := parseRemovalRef(v); ok {
+					chosen = append(chosen, r)
+				}
+			}
+			n, err = c.Store.RestoreChosenRemovals(ctx, a, id, since, chosen)
+			if poscare.ErrorCode(err) == poscare.EInvalid {
+				d.Error = poscare.Say(q.sess.Lang, "sf.removals.none")
+				err = nil
+				n = -1
+			}
+		}
 		if err != nil {
 			q.fail(err)
 			return
 		}
-		q.redirect(fmt.Sprintf("/staff/%d/removals?days=%s&restored=%d", id, url.QueryEscape(q.r.PostForm.Get("days")), n))
-		return
+		if n >= 0 {
+			q.redirect(fmt.Sprintf("/staff/%d/removals?days=%d&restored=%d", id, d.Days, n))
+			return
+		}
 	}
-	d := &removalsData{Person: u, Days: 7, DayList: []int{1, 7, 30, 90}, Restored: q.r.URL.Query().Get("restored")}
-	if n, err := strconv.Atoi(q.r.URL.Query().Get("days")); err == nil && slices.Contains(d.DayList, n) {
-		d.Days = n
-	}
+	d.ConfirmAll = q.r.Method == http.MethodGet && q.r.URL.Query().Get("confirm") == "all"
 	since := time.Now().Add(-time.Duration(d.Days) * 24 * time.Hour).Truncate(time.Second)
 	d.Since = since.Format(time.RFC3339)
-	var err error
-	if d.Items, err = c.Store.Removals(ctx, a, id, since); err != nil {
+	items, err := c.Store.Removals(ctx, a, id, since)
+	if err != nil {
 		q.fail(err)
 		return
 	}
+	for _, r := range items {
+		d.Items = append(d.Items, removalRow{Removal: r, Ref: removalRef(r)})
+	}
 	p := q.page("", d)
 	p.Title = p.T("removals.title") + " · " + u.Name
-	q.render(http.StatusOK, "removals", p)
+	d.ConfirmText = poscare.Say(p.Lang, "sf.removals.confirm.text", "n", len(d.Items), "person", u.Name)
+	status := http.StatusOK
+	if d.Error != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	q.render(status, "removals", p)
 }
 
 // staffMember loads the {id} person the actor may see, or answers with

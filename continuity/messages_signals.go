@@ -8,13 +8,13 @@ import "poscare"
 var _ = poscare.Register(map[string]poscare.Text{
 	// Silence.
 	"silence.outcome.invalid": {
-		Zh: "应为 no_answer（无人接听）、disconnected（停机/空号）或 blocked（被拉黑）",
-		En: "must be no_answer, disconnected or blocked",
+		Zh: "应为无人接听、停机或空号、被拉黑三者之一",
+		En: "must be one of no answer (no_answer), disconnected or blocked",
 	},
 	"silence.attempt.self":             {Zh: "不能记录联系不上自己", En: "you cannot record failing to reach yourself"},
-	"silence.signal.days_silent":       {Zh: "{n} 天无活动", En: "no activity for {n} days"},
-	"silence.signal.colleagues_failed": {Zh: "近 {window}有 {n} 位同事联系未果", En: "{n} colleagues failed to reach them in {window}"},
-	"silence.signal.overdue_tasks":     {Zh: "{n} 项任务逾期未处理", En: "{n} tasks overdue"},
+	"silence.signal.days_silent":       {Zh: "{n} 天无活动", En: "no activity for {n} {n|day|days}"},
+	"silence.signal.colleagues_failed": {Zh: "近 {window}有 {n} 位同事联系未果", En: "{n} {n|colleague|colleagues} failed to reach them in {window}"},
+	"silence.signal.overdue_tasks":     {Zh: "{n} 项任务逾期未处理", En: "{n} {n|task|tasks} overdue"},
 	"silence.reason":                   {Zh: "系统检测：{signals}", En: "detected: {signals}"},
 	"silence.list":                     {Zh: "{first}，{rest}", En: "{first}, {rest}"},
 	"alert.unreachable.subject":        {Zh: "【预警】员工疑似失联：{name}", En: "[Alert] staff member may be unreachable: {name}"},
@@ -37,9 +37,9 @@ var _ = poscare.Register(map[string]poscare.Text{
 	"alert.bulk.subject":            {Zh: "【预警】批量删除客户已被拦截：{name}", En: "[Alert] bulk removal of customers blocked: {name}"},
 	"alert.bulk.body": {
 		Zh: "{name}（{login}）在 {window}内删除或归档客户已达 {limit} 次，后续操作已被拦截。最近的操作：\n{lines}\n主管可在控制台一键恢复。",
-		En: "{name} ({login}) removed or archived customers {limit} times within {window}; further removals are refused. Latest:\n{lines}\nA lead can restore them all in one action from the console.",
+		En: "{name} ({login}) removed or archived customers {limit} {limit|time|times} within {window}; further removals are refused. Latest:\n{lines}\nA lead can restore them all in one action from the console.",
 	},
-	"removal.person.still_manages": {Zh: "此人仍是 {n} 家商户的客户经理，请先交接", En: "this person still manages {n} merchants: hand them over first"},
+	"removal.person.still_manages": {Zh: "此人仍是 {n} 家商户的客户经理，请先交接", En: "this person still manages {n} {n|merchant|merchants}: hand {n|it|them} over first"},
 
 	// Who stands in for whom (the service-contact chain).
 	"callback.chain.cover_at_work": {Zh: "代岗人应为在岗员工", En: "the cover must be staff at work"},

@@ -259,10 +259,10 @@ func CanReturnOn(incident, latest int64, archived bool) error {
 }
 
 // ReturnReason is the status reason of a person who came back through an
-// incident. A user's status reason is text the users table keeps as
-// written, in Chinese like the reasons staff type.
-func ReturnReason(incident int64) string {
-	return poscare.M("playbook.return_reason", "id", incident).In("zh")
+// incident: a message, stored as such, so that an English reader does not
+// read the system's reason in Chinese.
+func ReturnReason(incident int64) poscare.Msg {
+	return poscare.M("playbook.return_reason", "id", incident)
 }
 
 // ReturnedLine is the timeline's line for n merchants given back.

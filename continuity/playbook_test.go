@@ -75,7 +75,7 @@ func TestRunTimeline(t *testing.T) {
 	if got := lines[2].Msg.Text(); got.Zh != "启动应急预案：张三（失联）" || got.En != "playbook started for 张三 (失联)" {
 		t.Errorf("start %+v", got)
 	}
-	if got := lines[10].Msg.In("en"); got != "risk report (30 days): 1 sensitive views, 2 exports, 3 bulk removals blocked, 4 archives or removed contact details, 5 changes" {
+	if got := lines[10].Msg.In("en"); got != "risk report (30 days): 1 sensitive view, 2 exports, 3 bulk removals blocked, 4 archives or removed contact details, 5 changes" {
 		t.Errorf("risk %q", got)
 	}
 	if got := (Outcome{Person: "x", Run: &Run{}}).Timeline(); len(got) != 2 {
@@ -182,7 +182,7 @@ func TestReturnAndClose(t *testing.T) {
 	if err := CanReturnOn(4, 4, true); poscare.ErrorCode(err) != poscare.EConflict {
 		t.Errorf("archived: %v", err)
 	}
-	if ReturnReason(4) != "应急事件 #4 返岗" || ReturnedLine(2, "张三").In("en") != "2 merchants returned to 张三" ||
+	if ReturnReason(4).In("zh") != "应急事件 #4 返岗" || ReturnedLine(2, "张三").In("en") != "2 merchants returned to 张三" ||
 		BackAtWorkLine("张三").In("zh") != "张三 已返岗，账号恢复（需重新登录）" || ClosedLine().In("en") != "incident closed" {
 		t.Error("return and close lines")
 	}

@@ -310,6 +310,8 @@ func (e *env) plan(rt httpapi.Route) call {
 		c.body = func() any { return httpapi.AttemptBody{Outcome: "no_answer", Notes: "电话无人接听"} }
 	case "POST /api/v1/users/{id}/restore-removals":
 		c.body = func() any { return httpapi.RestoreRemovalsBody{Since: time.Now().Add(-time.Hour)} }
+	case "PUT /api/v1/users/{id}/backup":
+		c.body = func() any { return httpapi.BackupBody{BackupID: &w.Users[poscare.RoleAgent].ID} }
 	case "POST /api/v1/users/{id}/password":
 		c.body = func() any { return httpapi.PasswordBody{Password: "another-long-password"} }
 	case "PUT /api/v1/me/password":

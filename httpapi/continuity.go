@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"poscare"
+	"poscare/continuity"
 	"poscare/sqlstore"
 )
 
@@ -73,7 +74,8 @@ func (s *Server) continuityRoutes() []Route {
 				return st.DeclareIncident(r.Context(), r.Actor, id, body)
 			}},
 		{Method: "POST", Pattern: "/api/v1/users/{id}/restore-removals", Entity: poscare.EntityUser, Action: poscare.ActStatus,
-			Summary: "Undo every merchant/contact archive and contact-detail removal a person made since a time", Body: RestoreRemovalsBody{}, Response: ReturnResult{},
+			Summary: "Undo the merchant/contact archives and contact-detail removals a person made since a time: every one, or only those listed in only (rows of removals); an empty only is every one",
+			Body:    RestoreRemovalsBody{Only: []sqlstore.RemovalRef{{}}}, Response: ReturnResult{},
 			Handle: func(r *Request) (any, error) {
 				id, err := r.ID("id")
 				if err != nil {
@@ -83,8 +85,26 @@ func (s *Server) continuityRoutes() []Route {
 				if err := r.Decode(&body); err != nil {
 					return nil, err
 				}
+				if len(body.Only) > 0 {
+					n, err := st.RestoreChosenRemovals(r.Context(), r.Actor, id, body.Since, body.Only)
+					return ReturnResult{Returned: n}, err
+				}
 				n, err := st.RestoreRemovals(r.Context(), r.Actor, id, body.Since)
 				return ReturnResult{Returned: n}, err
+			}},
+		{Method: "PUT", Pattern: "/api/v1/users/{id}/backup", Entity: continuity.EntityBackup, Action: poscare.ActUpdate,
+			Summary: "Name a staff member's backup (backup_id; null for none): ops for anyone, a lead for the own team's members; the backup must be an active staff member, for a lead one of the team; an agent at work keeps one; audited",
+			Body:    BackupBody{}, Response: &poscare.User{},
+			Handle: func(r *Request) (any, error) {
+				id, err := r.ID("id")
+				if err != nil {
+					return nil, err
+				}
+				var body BackupBody
+				if err := r.Decode(&body); err != nil {
+					return nil, err
+				}
+				return st.SetBackup(r.Context(), r.Actor, id, body.BackupID)
 			}},
 		{Method: "GET", Pattern: "/api/v1/users/{id}/removals", Entity: poscare.EntityUser, Action: poscare.ActStatus,
 			Summary:  "What a person archived or removed since a time and is still out of use (merchants, contacts, contact details), newest first, with their reasons: what restore-removals would undo",
@@ -262,9 +282,16 @@ type ReturnBody struct {
 	MerchantIDs []int64 `json:"merchant_ids"`
 }
 
-// RestoreRemovalsBody says from when on a person's removals are undone.
+// RestoreRemovalsBody says from when on a person's removals are undone,
+// and which of them when not all.
 type RestoreRemovalsBody struct {
-	Since time.Time `json:"since"`
+	Since time.Time             `json:"since"`
+	Only  []sqlstore.RemovalRef `json:"only,omitempty"`
+}
+
+// BackupBody names a staff member's backup; null or absent is none.
+type BackupBody struct {
+	BackupID *int64 `json:"backup_id"`
 }
 
 // RemovalList is what a person took out of use, at most

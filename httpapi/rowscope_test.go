@@ -330,6 +330,7 @@ func (f *foreignSide) idCases(e *env) map[string]idCase {
 	cases["POST /api/v1/users/{id}/status"] = idCase{body: body(poscare.StatusChange{Status: poscare.UserUnreachable, Reason: "越权标记失联"})}
 	cases["POST /api/v1/users/{id}/declare"] = idCase{body: body(poscare.Declaration{Kind: poscare.IncidentMissing, Reason: "越权启动预案", Strategy: poscare.StrategySpread})}
 	cases["POST /api/v1/users/{id}/restore-removals"] = idCase{body: body(httpapi.RestoreRemovalsBody{Since: time.Now().Add(-24 * time.Hour)})}
+	cases["PUT /api/v1/users/{id}/backup"] = idCase{body: body(httpapi.BackupBody{BackupID: &f.manager.ID})}
 	cases["POST /api/v1/users/{id}/contact-attempts"] = idCase{body: body(httpapi.AttemptBody{Outcome: "no_answer", Notes: "越权记录"})}
 	cases["POST /api/v1/incidents/{id}/check"] = idCase{body: body(httpapi.CheckBody{Item: poscare.CheckPoliceReport, Notes: "越权勾选"})}
 	cases["POST /api/v1/incidents/{id}/return"] = idCase{body: body(httpapi.ReturnBody{MerchantIDs: []int64{f.merchant.ID}})}

@@ -899,10 +899,10 @@ func (t *Tx) returnToWork(ctx context.Context, a poscare.Actor, x *poscare.Incid
 	}
 	before := *person
 	reason := continuity.ReturnReason(x.ID)
-	if _, err := t.exec(ctx, "UPDATE users SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?", poscare.UserActive, reason, micros(t.now), person.ID); err != nil {
+	if _, err := t.exec(ctx, "UPDATE users SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?", poscare.UserActive, reason.Encode(), micros(t.now), person.ID); err != nil {
 		return err
 	}
-	person.Status, person.StatusReason, person.UpdatedAt = poscare.UserActive, reason, t.now
+	person.Status, person.StatusReason, person.StatusReasonMsg, person.UpdatedAt = poscare.UserActive, reason.In("zh"), &reason, t.now
 	if err := t.insertEvents(ctx, x.ID, t.event(a.UserID, continuity.BackAtWorkLine(person.Name))); err != nil {
 		return err
 	}

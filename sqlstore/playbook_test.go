@@ -415,7 +415,7 @@ func TestPlaybookBlocksAccessEvenWithUntakenItems(t *testing.T) {
 			}
 			noted := false
 			for _, e := range x.Timeline {
-				noted = noted || strings.Contains(e.Text.En, "1 tasks or onboarding stages had nobody")
+				noted = noted || strings.Contains(e.Text.En, "1 task or onboarding stage had nobody")
 			}
 			if !noted {
 				t.Errorf("timeline does not say the follow-up was left: %+v", x.Timeline)

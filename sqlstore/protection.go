@@ -173,6 +173,39 @@ func (s *Store) Removals(ctx context.Context, a poscare.Actor, userID int64, sin
 // own audit entry. It returns how many it restored.
 // Errors: EForbidden, ENotFound.
 func (s *Store) RestoreRemovals(ctx context.Context, a poscare.Actor, userID int64, since time.Time) (int, error) {
+	return s.restoreRemovals(ctx, a, userID, since, nil)
+}
+
+// RemovalRef names one row of Removals: a merchant or contact by its id,
+// or a removed contact detail by its contact and channel ids.
+type RemovalRef struct {
+	Entity    string `json:"entity"` // merchant or contact
+	ID        int64  `json:"id"`
+	ChannelID int64  `json:"channel_id,omitempty"`
+}
+
+// RestoreChosenRemovals undoes only the chosen rows of a person's
+// removals since a time, as RestoreRemovals does for all of them: a row
+// that is not among the person's removals (restored already, another
+// person's, a merchant the actor cannot see) is left alone and not
+// counted. Choosing nothing is refused, so that it can never mean all.
+// Errors: EForbidden, ENotFound, EInvalid (restore).
+func (s *Store) RestoreChosenRemovals(ctx context.Context, a poscare.Actor, userID int64, since time.Time, chosen []RemovalRef) (int, error) {
+	if len(chosen) == 0 {
+		p := poscare.Problems{}
+		p.Say("restore", "removal.none_chosen")
+		return 0, p.Err()
+	}
+	set := map[RemovalRef]bool{}
+	for _, r := range chosen {
+		set[r] = true
+	}
+	return s.restoreRemovals(ctx, a, userID, since, set)
+}
+
+// restoreRemovals restores the person's removals since a time, those in
+// only when it is not nil.
+func (s *Store) restoreRemovals(ctx context.Context, a poscare.Actor, userID int64, since time.Time, only map[RemovalRef]bool) (int, error) {
 	if !a.Can(poscare.EntityUser, poscare.ActStatus) {
 		return 0, poscare.Forbidden()
 	}
@@ -196,6 +229,9 @@ func (s *Store) RestoreRemovals(ctx context.Context, a poscare.Actor, userID int
 				return err
 			}
 			for _, id := range ids {
+				if only != nil && !only[RemovalRef{Entity: k.entity, ID: *id}] {
+					continue
+				}
 				if _, err := t.exec(ctx, "UPDATE "+k.table+" SET archived_at = NULL, archived_by = NULL, archive_reason = NULL, updated_at = ? WHERE id = ?", micros(t.now), *id); err != nil {
 					return err
 				}
@@ -226,6 +262,9 @@ func (s *Store) RestoreRemovals(ctx context.Context, a poscare.Actor, userID int
 			return err
 		}
 		for _, x := range chs {
+			if only != nil && !only[RemovalRef{Entity: poscare.EntityContact, ID: x.contact, ChannelID: x.ch.ID}] {
+				continue
+			}
 			if _, err := t.exec(ctx, "UPDATE contact_channels SET removed_at = NULL, removed_by = NULL, removed_reason = '' WHERE contact_id = ? AND id = ?", x.contact, x.ch.ID); err != nil {
 				return err
 			}

@@ -198,9 +198,9 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 		}
 		for _, si := range found {
 			why := continuity.Detect(si.Readings, t.s.Policy)
-			// The status reason is a person's words elsewhere (a lead's
-			// note), so it is kept as text: the reason in Chinese.
-			reason := why.Reason.In("zh")
+			// Written by the system, the reason is stored as its message,
+			// so that each reader reads it in their language.
+			reason := why.Reason.Encode()
 			res, err := t.exec(ctx, "UPDATE users SET status = 'unreachable', status_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'", reason, micros(t.now), si.User.ID)
 			if err != nil {
 				return err
@@ -211,7 +211,7 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 				continue
 			}
 			after := *si.User
-			after.Status, after.StatusReason = poscare.UserUnreachable, reason
+			after.Status, after.StatusReason, after.StatusReasonMsg = poscare.UserUnreachable, why.Reason.In("zh"), &why.Reason
 			if err := t.record(ctx, sys, "status", poscare.EntityUser, si.User.ID, si.User, &after); err != nil {
 				return err
 			}

@@ -63,6 +63,7 @@ func scanUser(r scanner) (*poscare.User, error) {
 		return nil, err
 	}
 	u.CoverID, u.ContactCheckedAt = int64Ptr(cover), timePtr(checked)
+	u.StatusReason, u.StatusReasonMsg = statusReason(u.StatusReason)
 	if away.Valid {
 		d := poscare.Date(away.String)
 		u.AwayUntil = &d
@@ -694,4 +695,16 @@ func joinInvalid(errs ...error) error {
 		return nil
 	}
 	return out
+}
+
+// statusReason reads the status_reason column: a message the system
+// wrote (stored as its JSON encoding) is returned with its Chinese, and
+// a person's words, or a reason written before system reasons were
+// keyed, as they are.
+func statusReason(raw string) (string, *poscare.Msg) {
+	if !strings.HasPrefix(raw, `{"key":`) {
+		return raw, nil
+	}
+	m := poscare.DecodeMsg(raw)
+	return m.In("zh"), &m
 }
