@@ -1,8 +1,11 @@
 package servicedesk
 
 import (
+	"slices"
+	"strings"
 	"time"
 
+	"poscare"
 	"poscare/workcal"
 )
 
@@ -92,6 +95,10 @@ const (
 	EventStaffReply  EventKind = "staff_reply"      // a public reply the merchant receives
 	EventMerchantMsg EventKind = "merchant_message" // the merchant wrote again
 	EventStatus      EventKind = "status"           // the status changed to Event.Status
+	// Steps that leave the clocks alone.
+	EventNote      EventKind = "note"      // an internal note, never shown to the merchant
+	EventAssigned  EventKind = "assigned"  // a new assignee or queue
+	EventEscalated EventKind = "escalated" // a rung of the escalation chain fired
 )
 
 // Event is one step of a ticket's history.
@@ -304,4 +311,37 @@ func Clocks(p *Policy, cal *workcal.Calendar, history []Event, now time.Time) []
 		}
 	}
 	return out
+}
+
+// MaxTarget bounds a target: a year.
+const MaxTarget = 366 * 24 * time.Hour
+
+// Validate checks a policy before it is stored, naming each bad field.
+func (p *Policy) Validate() error {
+	problems := poscare.Problems{}
+	p.Name = strings.TrimSpace(p.Name)
+	if n := len([]rune(p.Name)); n == 0 || n > 100 {
+		problems.Say("name", "sd.invalid.policy_name")
+	}
+	if p.Kind != "" && !slices.Contains(Kinds, p.Kind) {
+		problems.Say("kind", "sd.invalid.kind")
+	}
+	if p.Priority != "" && !slices.Contains(Priorities, p.Priority) {
+		problems.Say("priority", "sd.invalid.priority")
+	}
+	for field, d := range map[string]time.Duration{"first_response": p.FirstResponse, "update": p.Update, "resolution": p.Resolution} {
+		if d < 0 || d > MaxTarget || d%time.Minute != 0 {
+			problems.Say(field, "sd.invalid.target")
+		}
+	}
+	if p.FirstResponse == 0 && p.Update == 0 && p.Resolution == 0 {
+		problems.Say("resolution", "sd.invalid.no_target")
+	}
+	if p.WarnAt == 0 {
+		p.WarnAt = DefaultWarnAt
+	}
+	if p.WarnAt < 0.05 || p.WarnAt > 0.99 {
+		problems.Say("warn_at", "sd.invalid.warn_at")
+	}
+	return problems.Err()
 }

@@ -14,8 +14,10 @@
 package servicedesk
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"poscare"
 )
@@ -151,7 +153,19 @@ type Ticket struct {
 	// about: it counts as a silence signal of theirs.
 	AboutUserID *int64   `json:"about_user_id,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
+	// Set by the store.
+	PolicyID   *int64     `json:"policy_id,omitempty"`
+	OpenedBy   int64      `json:"opened_by"`
+	MergedInto *int64     `json:"merged_into,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 }
+
+// RefOf is the reference of ticket id that merchants quote and mail
+// subjects carry.
+func RefOf(id int64) string { return fmt.Sprintf("T-%06d", id) }
 
 // Validate checks a ticket as filed, naming each bad field.
 func (t *Ticket) Validate() error {
