@@ -19,7 +19,8 @@ const (
 // tickets (which ones, row scope decides: the merchants they see, the
 // tickets assigned to them and their team's queue); a merchant's users
 // file tickets for their own merchant and answer on them; ops set the
-// policies and the calendar; the auditor reads.
+// policies (which may name a merchant of any team, so only they, admins
+// and the auditor read them) and the calendar; the auditor reads.
 var (
 	_ = poscare.Grant(EntityTicket, map[poscare.Role][]poscare.Action{
 		poscare.RoleOps:      {poscare.ActRead, poscare.ActCreate, poscare.ActUpdate, ActReply, ActNote},
@@ -32,7 +33,6 @@ var (
 	_ = poscare.Grant(EntitySLAPolicy, map[poscare.Role][]poscare.Action{
 		poscare.RoleOps:     {poscare.ActRead, poscare.ActCreate, poscare.ActUpdate, poscare.ActArchive},
 		poscare.RoleAdmin:   {poscare.ActRead},
-		poscare.RoleLead:    {poscare.ActRead},
 		poscare.RoleAuditor: {poscare.ActRead},
 	})
 	_ = poscare.Grant(EntityCalendarDay, map[poscare.Role][]poscare.Action{

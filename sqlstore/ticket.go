@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -109,6 +110,9 @@ func seesTicket(a poscare.Actor, x *servicedesk.Ticket, m *poscare.Merchant) boo
 // that an id outside the scope says nothing).
 func (t *Tx) visibleTicket(ctx context.Context, a poscare.Actor, id int64) (*TicketView, *poscare.Merchant, error) {
 	v, err := scanTicket(t.queryRow(ctx, "SELECT "+ticketCols+" FROM tickets k WHERE k.id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, poscare.NotFound(servicedesk.EntityTicket)
+	}
 	if err != nil {
 		return nil, nil, t.s.translate(err)
 	}

@@ -50,18 +50,6 @@ func scanClock(r scanner) (*storedClock, error) {
 	return &c, nil
 }
 
-func (t *Tx) readClocks(ctx context.Context, ticket int64) ([]servicedesk.ClockState, error) {
-	rows, err := queryAllTx(ctx, t, "SELECT ticket_id, "+clockCols+" FROM ticket_clocks WHERE ticket_id = ? ORDER BY clock", []any{ticket}, scanClock)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]servicedesk.ClockState, 0, len(rows))
-	for _, c := range rows {
-		out = append(out, c.ClockState)
-	}
-	return out, nil
-}
-
 // attachClocks reads the clocks of a page of tickets at once.
 func (t *Tx) attachClocks(ctx context.Context, vs []*TicketView) error {
 	if len(vs) == 0 {
@@ -398,3 +386,14 @@ func (t *Tx) ticketChain(ctx context.Context, v *TicketView) (servicedesk.Chain,
 	}
 	return c, nil
 }
+
+// TicketSweep is the job that fires the escalation rungs that are due
+// (SweepTickets), every TicketSweepEvery, on one instance at a time.
+type TicketSweep struct{}
+
+// Kind names the job.
+func (TicketSweep) Kind() string { return "tickets.sweep" }
+
+// TicketSweepEvery is how often the due rungs are looked for: a warning
+// or an escalation goes out at most this late.
+const TicketSweepEvery = 30 * time.Second

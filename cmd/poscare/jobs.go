@@ -38,7 +38,8 @@ func (warmDashboard) Kind() string { return "dashboard.warm" }
 
 // registerJobs adds the kinds of serve's capabilities to the engine: the
 // outbox delivery, the playbook's resume and "merchants informed" check,
-// the silence and freshness sweeps, the dashboard warm-up. A capability
+// the silence and freshness sweeps, the service desk's escalations, the
+// dashboard warm-up. A capability
 // that needs background work adds its kinds here, with jobs.Add.
 func registerJobs(e *jobs.Engine, d jobDeps) error {
 	ctxFor := func() (context.Context, context.CancelFunc) {
@@ -127,6 +128,23 @@ func registerJobs(e *jobs.Engine, d jobDeps) error {
 				d.logger.Warn("staff suspected unreachable", "count", len(marked))
 			}
 			return err
+		},
+	}); err != nil {
+		return err
+	}
+	if err := jobs.Add(e, jobs.Kind[sqlstore.TicketSweep]{
+		Label: "ticket_sweep", Every: sqlstore.TicketSweepEvery, MaxAttempts: 3, Timeout: 5 * time.Minute,
+		Work: func(ctx context.Context, _ sqlstore.TicketSweep) error {
+			// A full batch leaves more due: sweep again at once.
+			for {
+				n, err := d.store.SweepTickets(ctx, 500)
+				if n > 0 {
+					d.logger.Info("ticket escalations fired", "count", n)
+				}
+				if err != nil || n < 500 {
+					return err
+				}
+			}
 		},
 	}); err != nil {
 		return err
