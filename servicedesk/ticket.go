@@ -153,6 +153,12 @@ type Ticket struct {
 	// about: it counts as a silence signal of theirs.
 	AboutUserID *int64   `json:"about_user_id,omitempty"`
 	Tags        []string `json:"tags,omitempty"`
+	// ReplyChannel and ReplyAddress are where staff replies go besides the
+	// portal: the mailbox a mailed ticket came from, or one the merchant
+	// asked for on the phone. Empty: the portal only.
+	ReplyChannel Channel `json:"reply_channel,omitempty"`
+	ReplyAddress string  `json:"reply_address,omitempty"`
+	ReplyLang    string  `json:"reply_lang,omitempty"`
 	// Set by the store.
 	PolicyID   *int64     `json:"policy_id,omitempty"`
 	OpenedBy   int64      `json:"opened_by"`
@@ -206,6 +212,23 @@ func (t *Ticket) Validate() error {
 			break
 		}
 		tags = append(tags, tag)
+	}
+	switch t.ReplyChannel {
+	case "":
+		t.ReplyAddress = ""
+	case ChannelEmail:
+		t.ReplyAddress = strings.ToLower(strings.TrimSpace(t.ReplyAddress))
+		if !poscare.ValidEmail(t.ReplyAddress) {
+			p.Say("reply_address", "sd.invalid.reply_address")
+		}
+	default:
+		p.Say("reply_channel", "sd.invalid.reply_channel")
+	}
+	if t.ReplyLang == "" {
+		t.ReplyLang = "zh"
+	}
+	if t.ReplyLang != "zh" && t.ReplyLang != "en" {
+		p.Say("reply_lang", "sd.invalid.reply_lang")
 	}
 	if len(tags) > MaxTags {
 		p.Say("tags", "sd.invalid.tags", "max", MaxTags)

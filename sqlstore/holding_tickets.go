@@ -80,7 +80,7 @@ func (ticketHoldings) Hand(ctx context.Context, t *Tx, h *Handover) (int, error)
 		if who != "" {
 			msg = poscare.M("sd.event.handed", "name", who)
 		}
-		if err := t.ticketEvent(ctx, system, x.id, servicedesk.EventAssigned, "", "", false, "", msg); err != nil {
+		if _, err := t.ticketEvent(ctx, system, x.id, servicedesk.EventAssigned, "", "", false, "", msg, ""); err != nil {
 			return 0, err
 		}
 		if _, err := t.settleTicket(ctx, x.id); err != nil {

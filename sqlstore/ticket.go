@@ -55,7 +55,8 @@ type TicketFilter struct {
 }
 
 const ticketCols = `k.id, k.kind, k.priority, k.status, k.channel, k.subject, k.body, k.merchant_id, k.terminal_id, k.team_id,
-	k.assignee_id, k.about_user_id, k.tags, k.policy_id, k.opened_by, k.merged_into, k.created_at, k.updated_at, k.resolved_at, k.closed_at`
+	k.assignee_id, k.about_user_id, k.tags, k.policy_id, k.opened_by, k.merged_into, k.created_at, k.updated_at, k.resolved_at, k.closed_at,
+	k.reply_channel, k.reply_address, k.reply_lang`
 
 func scanTicket(r scanner) (*TicketView, error) {
 	var v TicketView
@@ -64,7 +65,8 @@ func scanTicket(r scanner) (*TicketView, error) {
 	var created, updated int64
 	x := &v.Ticket
 	if err := r.Scan(&x.ID, &x.Kind, &x.Priority, &x.Status, &x.Channel, &x.Subject, &x.Body, &x.MerchantID, &terminal, &team,
-		&assignee, &about, &tags, &policy, &opener, &merged, &created, &updated, &resolved, &closed); err != nil {
+		&assignee, &about, &tags, &policy, &opener, &merged, &created, &updated, &resolved, &closed,
+		&x.ReplyChannel, &x.ReplyAddress, &x.ReplyLang); err != nil {
 		return nil, err
 	}
 	x.Ref = servicedesk.RefOf(x.ID)
@@ -142,6 +144,7 @@ func (s *Store) OpenTicket(ctx context.Context, a poscare.Actor, x *servicedesk.
 			return nil, poscare.Forbidden()
 		}
 		x.MerchantID, x.Channel, x.AssigneeID, x.TeamID, x.AboutUserID = *a.MerchantID, servicedesk.ChannelPortal, nil, nil, nil
+		x.ReplyChannel, x.ReplyAddress = "", ""
 	}
 	if err := x.Validate(); err != nil {
 		return nil, err
@@ -152,68 +155,80 @@ func (s *Store) OpenTicket(ctx context.Context, a poscare.Actor, x *servicedesk.
 		if err != nil {
 			return err
 		}
-		y := *x
-		if y.TeamID == nil {
-			team := m.TeamID
-			y.TeamID = &team
-		}
-		if y.TerminalID != nil {
-			var owner int64
-			if err := t.queryRow(ctx, "SELECT merchant_id FROM terminals WHERE id = ?", *y.TerminalID).Scan(&owner); err != nil || owner != m.ID {
-				p := poscare.Problems{}
-				p.Say("terminal_id", "sd.invalid.terminal")
-				return p.Err()
-			}
-		}
-		if y.Kind == servicedesk.KindUnreachable {
-			manager := m.AccountManagerID
-			y.AboutUserID = &manager
-			if lead, err := t.teamLead(ctx, *y.TeamID); err != nil {
-				return err
-			} else if lead != nil && *lead != manager {
-				y.AssigneeID = lead
-			}
-		}
-		if y.AssigneeID != nil {
-			if err := t.checkAssignee(ctx, *y.AssigneeID); err != nil {
-				return err
-			}
-		}
-		policies, err := t.policies(ctx)
-		if err != nil {
-			return err
-		}
-		if p := servicedesk.PolicyFor(policies, &y); p != nil {
-			y.PolicyID = &p.ID
-		}
-		y.Status, y.OpenedBy, y.CreatedAt, y.UpdatedAt = servicedesk.StatusNew, a.UserID, t.now, t.now
-		id, err := t.insert(ctx, `INSERT INTO tickets (kind, priority, status, channel, subject, body, merchant_id, terminal_id, team_id, assignee_id,
-			about_user_id, tags, policy_id, opened_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			y.Kind, y.Priority, y.Status, y.Channel, y.Subject, y.Body, y.MerchantID, nullInt(y.TerminalID), nullInt(y.TeamID), nullInt(y.AssigneeID),
-			nullInt(y.AboutUserID), strings.Join(y.Tags, "\n"), nullInt(y.PolicyID), nullUser(y.OpenedBy), micros(t.now), micros(t.now))
-		if err != nil {
-			return err
-		}
-		y.ID, y.Ref = id, servicedesk.RefOf(id)
-		if err := t.ticketEvent(ctx, a, id, servicedesk.EventOpened, "", y.Channel, true, y.Body,
-			poscare.M("sd.event.opened", "channel", y.Channel.Name())); err != nil {
-			return err
-		}
-		if out, err = t.settleTicket(ctx, id); err != nil {
-			return err
-		}
-		if y.AssigneeID != nil {
-			if err := t.tellStaff(ctx, *y.AssigneeID, "ticket:"+y.Ref+":assigned", poscare.M("sd.alert.assigned.subject", "ref", y.Ref),
-				poscare.M("sd.alert.assigned.body", "ref", y.Ref, "merchant", m.LegalName, "subject", y.Subject)); err != nil {
-				return err
-			}
-		}
-		return t.record(ctx, a, "ticket_open", servicedesk.EntityTicket, id, nil, &out.Ticket)
+		out, _, err = t.openTicket(ctx, a, *x, m, "")
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// openTicket writes a validated ticket for merchant m, its opening step
+// (with the mail's Message-ID, if it came by mail) and its clocks, and
+// tells its assignee; it returns the ticket and the opening step's id.
+func (t *Tx) openTicket(ctx context.Context, a poscare.Actor, y servicedesk.Ticket, m *poscare.Merchant, messageID string) (*TicketView, int64, error) {
+	if y.TeamID == nil {
+		team := m.TeamID
+		y.TeamID = &team
+	}
+	if y.TerminalID != nil {
+		var owner int64
+		if err := t.queryRow(ctx, "SELECT merchant_id FROM terminals WHERE id = ?", *y.TerminalID).Scan(&owner); err != nil || owner != m.ID {
+			p := poscare.Problems{}
+			p.Say("terminal_id", "sd.invalid.terminal")
+			return nil, 0, p.Err()
+		}
+	}
+	if y.Kind == servicedesk.KindUnreachable {
+		manager := m.AccountManagerID
+		y.AboutUserID = &manager
+		lead, err := t.teamLead(ctx, *y.TeamID)
+		if err != nil {
+			return nil, 0, err
+		}
+		if lead != nil && *lead != manager {
+			y.AssigneeID = lead
+		}
+	}
+	if y.AssigneeID != nil {
+		if err := t.checkAssignee(ctx, *y.AssigneeID); err != nil {
+			return nil, 0, err
+		}
+	}
+	policies, err := t.policies(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if p := servicedesk.PolicyFor(policies, &y); p != nil {
+		y.PolicyID = &p.ID
+	}
+	y.Status, y.OpenedBy, y.CreatedAt, y.UpdatedAt = servicedesk.StatusNew, a.UserID, t.now, t.now
+	id, err := t.insert(ctx, `INSERT INTO tickets (kind, priority, status, channel, subject, body, merchant_id, terminal_id, team_id, assignee_id,
+		about_user_id, tags, policy_id, opened_by, created_at, updated_at, reply_channel, reply_address, reply_lang)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		y.Kind, y.Priority, y.Status, y.Channel, y.Subject, y.Body, m.ID, nullInt(y.TerminalID), nullInt(y.TeamID), nullInt(y.AssigneeID),
+		nullInt(y.AboutUserID), strings.Join(y.Tags, "\n"), nullInt(y.PolicyID), nullUser(y.OpenedBy), micros(t.now), micros(t.now),
+		y.ReplyChannel, y.ReplyAddress, y.ReplyLang)
+	if err != nil {
+		return nil, 0, err
+	}
+	y.ID, y.Ref = id, servicedesk.RefOf(id)
+	event, err := t.ticketEvent(ctx, a, id, servicedesk.EventOpened, "", y.Channel, true, y.Body, poscare.M("sd.event.opened", "channel", y.Channel.Name()), messageID)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := t.settleTicket(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	if y.AssigneeID != nil {
+		if err := t.tellStaff(ctx, *y.AssigneeID, "ticket:"+y.Ref+":assigned", poscare.M("sd.alert.assigned.subject", "ref", y.Ref),
+			poscare.M("sd.alert.assigned.body", "ref", y.Ref, "merchant", m.LegalName, "subject", y.Subject)); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, event, t.record(ctx, a, "ticket_open", servicedesk.EntityTicket, id, nil, &out.Ticket)
 }
 
 // nullUser is a user id for a column where the system (0) is NULL.
@@ -246,14 +261,9 @@ func (t *Tx) checkAssignee(ctx context.Context, id int64) error {
 
 // ticketEvent appends a step to a ticket's history.
 func (t *Tx) ticketEvent(ctx context.Context, a poscare.Actor, ticket int64, kind servicedesk.EventKind, status servicedesk.Status,
-	channel servicedesk.Channel, public bool, body string, msg poscare.Msg) error {
-	var actor any
-	if a.UserID != 0 {
-		actor = a.UserID
-	}
-	_, err := t.exec(ctx, "INSERT INTO ticket_events (ticket_id, at, kind, status, actor_id, channel, public, body, msg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		ticket, micros(t.now), kind, status, actor, channel, public, body, msg.Encode())
-	return err
+	channel servicedesk.Channel, public bool, body string, msg poscare.Msg, messageID string) (int64, error) {
+	return t.insert(ctx, "INSERT INTO ticket_events (ticket_id, at, kind, status, actor_id, channel, public, body, msg, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		ticket, micros(t.now), kind, status, nullUser(a.UserID), channel, public, body, msg.Encode(), messageID)
 }
 
 // GetTicket reads a ticket with its clocks and history; the merchant's
@@ -389,22 +399,7 @@ func (s *Store) ReplyTicket(ctx context.Context, a poscare.Actor, id int64, body
 		case internal:
 			kind, public, msg = servicedesk.EventNote, false, poscare.M("sd.event.note")
 		}
-		if err := t.ticketEvent(ctx, a, id, kind, "", channel, public, body, msg); err != nil {
-			return err
-		}
-		next := v.Status
-		switch {
-		case kind == servicedesk.EventMerchantMsg && v.Status == servicedesk.StatusWaiting:
-			next = servicedesk.StatusInvestigating
-		case kind == servicedesk.EventStaffReply && v.Status == servicedesk.StatusNew:
-			next = servicedesk.StatusAcknowledged
-		}
-		if next != v.Status {
-			if err := t.moveTicket(ctx, a, v, next); err != nil {
-				return err
-			}
-		}
-		if _, err := t.exec(ctx, "UPDATE tickets SET updated_at = ? WHERE id = ?", micros(t.now), id); err != nil {
+		if _, err := t.addMessage(ctx, a, v, kind, channel, public, body, msg, ""); err != nil {
 			return err
 		}
 		if out, err = t.settleTicket(ctx, id); err != nil {
@@ -417,6 +412,58 @@ func (s *Store) ReplyTicket(ctx context.Context, a poscare.Actor, id int64, body
 		return nil, err
 	}
 	return out, nil
+}
+
+// addMessage writes a message on a ticket and what follows from it: the
+// merchant writing ends a wait on them, a first staff reply acknowledges a
+// new ticket, and a staff reply goes out to the ticket's reply address
+// (by mail, under the ticket's reference, so that the answer threads).
+func (t *Tx) addMessage(ctx context.Context, a poscare.Actor, v *TicketView, kind servicedesk.EventKind, channel servicedesk.Channel,
+	public bool, body string, msg poscare.Msg, messageID string) (int64, error) {
+	event, err := t.ticketEvent(ctx, a, v.ID, kind, "", channel, public, body, msg, messageID)
+	if err != nil {
+		return 0, err
+	}
+	next := v.Status
+	switch {
+	case kind == servicedesk.EventMerchantMsg && v.Status == servicedesk.StatusWaiting:
+		next = servicedesk.StatusInvestigating
+	case kind == servicedesk.EventMerchantMsg && !v.Status.Open():
+		// Writing on a resolved ticket reopens it; a closed one too.
+		next = servicedesk.StatusReopened
+	case kind == servicedesk.EventStaffReply && v.Status == servicedesk.StatusNew:
+		next = servicedesk.StatusAcknowledged
+	}
+	if next != v.Status {
+		if err := t.moveTicket(ctx, a, v, next); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := t.exec(ctx, "UPDATE tickets SET updated_at = ? WHERE id = ?", micros(t.now), v.ID); err != nil {
+		return 0, err
+	}
+	if kind == servicedesk.EventStaffReply && v.ReplyChannel == servicedesk.ChannelEmail && v.ReplyAddress != "" {
+		subject := poscare.M("sd.mail.reply.subject", "ref", v.Ref, "subject", v.Subject)
+		text := poscare.M("sd.mail.reply.body", "ref", v.Ref, "body", poscare.Text{Zh: body, En: body})
+		if err := t.mailMerchant(ctx, v, "ticket:"+v.Ref+":reply:"+strconv.FormatInt(event, 10), subject, text); err != nil {
+			return 0, err
+		}
+	}
+	return event, nil
+}
+
+// mailMerchant queues a mail to a ticket's reply address.
+func (t *Tx) mailMerchant(ctx context.Context, v *TicketView, key string, subject, body poscare.Msg) error {
+	lang := v.ReplyLang
+	if lang == "" {
+		lang = "zh"
+	}
+	err := t.insertRows(ctx, "outbox", []string{"dedupe_key", "merchant_id", "channel", "address", "lang", "subject_msg", "body_msg", "status",
+		"next_attempt_at", "created_at"}, [][]any{{key, v.MerchantID, "email", v.ReplyAddress, lang, subject.Encode(), body.Encode(), "queued", micros(t.now), micros(t.now)}})
+	if err != nil {
+		return err
+	}
+	return t.enqueue(ctx, DeliverOutbox{})
 }
 
 // moveTicket writes a status change (already checked) and its step.
@@ -436,7 +483,8 @@ func (t *Tx) moveTicket(ctx context.Context, a poscare.Actor, v *TicketView, to 
 		return err
 	}
 	v.Status = to
-	return t.ticketEvent(ctx, a, v.ID, servicedesk.EventStatus, to, "", false, "", poscare.M("sd.event.status", "status", to.Name()))
+	_, err := t.ticketEvent(ctx, a, v.ID, servicedesk.EventStatus, to, "", false, "", poscare.M("sd.event.status", "status", to.Name()), "")
+	return err
 }
 
 // MoveTicket moves a ticket along its workflow, with an optional note
@@ -467,7 +515,7 @@ func (s *Store) MoveTicket(ctx context.Context, a poscare.Actor, id int64, to se
 			return err
 		}
 		if note != "" {
-			if err := t.ticketEvent(ctx, a, id, servicedesk.EventNote, "", "", false, note, poscare.M("sd.event.note")); err != nil {
+			if _, err := t.ticketEvent(ctx, a, id, servicedesk.EventNote, "", "", false, note, poscare.M("sd.event.note"), ""); err != nil {
 				return err
 			}
 		}
@@ -531,7 +579,7 @@ func (s *Store) AssignTicket(ctx context.Context, a poscare.Actor, id int64, ass
 				}
 			}
 		}
-		if err := t.ticketEvent(ctx, a, id, servicedesk.EventAssigned, "", "", false, "", msg); err != nil {
+		if _, err := t.ticketEvent(ctx, a, id, servicedesk.EventAssigned, "", "", false, "", msg, ""); err != nil {
 			return err
 		}
 		if out, err = t.settleTicket(ctx, id); err != nil {

@@ -347,8 +347,8 @@ func (t *Tx) fireRung(ctx context.Context, c *storedClock, cal *workcal.Calendar
 		}
 	}
 	system := poscare.SystemActor("sla")
-	if err := t.ticketEvent(ctx, system, v.ID, servicedesk.EventEscalated, "", "", false, "",
-		servicedesk.EscalationLine(c.nextRung, c.Clock, servicedesk.RecipientName(name))); err != nil {
+	if _, err := t.ticketEvent(ctx, system, v.ID, servicedesk.EventEscalated, "", "", false, "",
+		servicedesk.EscalationLine(c.nextRung, c.Clock, servicedesk.RecipientName(name)), ""); err != nil {
 		return false, err
 	}
 	// The clocks as they stand now: a breach is marked when its rung fires.

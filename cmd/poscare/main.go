@@ -539,7 +539,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	resumePlaybooks(ctx, store, logger, metrics)
 	every := c.duration("sweep-every")
 	engine := jobs.New(store, jobs.Config{DSN: c["db"], Logger: logger, Observer: metrics})
-	if err := registerJobs(engine, jobDeps{store: store, worker: worker, web: web, logger: logger, metrics: metrics, every: every}); err != nil {
+	mailbox, err := c.mailbox()
+	if err != nil {
+		return err
+	}
+	if err := registerJobs(engine, jobDeps{store: store, worker: worker, web: web, logger: logger, metrics: metrics, every: every,
+		mailbox: mailbox, mailEvery: c.duration("imap-every")}); err != nil {
 		return err
 	}
 	if err := engine.Start(ctx); err != nil {
