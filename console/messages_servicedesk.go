@@ -49,5 +49,6 @@ var _ = poscare.Register(map[string]poscare.Text{
 	"sdc.portal.back":      {Zh: "返回首页", En: "Back to the start"},
 	"sdc.portal.none":      {Zh: "您还没有提交过服务请求", En: "You have not sent any request yet"},
 	"sdc.portal.reply":     {Zh: "补充说明", En: "Add to your request"},
+	"sdc.size.kb":          {Zh: "{n} 千字节", En: "{n} KB"},
 	"sdc.portal.desk":      {Zh: "客服中心", En: "Service desk"},
 })

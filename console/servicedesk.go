@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -24,6 +25,8 @@ var _ = registerPages("servicedesk", func(c *Console, m *http.ServeMux) {
 	m.Handle("POST /tickets/{id}/reply", c.handler(true, c.ticketReply))
 	m.Handle("POST /tickets/{id}/move", c.handler(true, c.ticketMove))
 	m.Handle("POST /tickets/{id}/assign", c.handler(true, c.ticketAssign))
+	m.Handle("GET /tickets/{id}/files/{file}", c.handler(true, c.ticketFile))
+	m.Handle("GET /portal/tickets/{id}/files/{file}", c.handler(false, c.ticketFile))
 	m.Handle("GET /portal/tickets", c.handler(false, c.portalTickets))
 	m.Handle("GET /portal/tickets/new", c.handler(false, c.portalTicketNew))
 	m.Handle("POST /portal/tickets/new", c.handler(false, c.portalTicketNew))
@@ -254,6 +257,8 @@ type ticketPage struct {
 	CanGive  bool // give it to anyone (lead, ops)
 	Mine     bool
 	Now      time.Time
+	Files    []*sqlstore.Attachment
+	FileBase string // where the files are fetched: /tickets/{id}/files or the portal's
 }
 
 // ticketLine is one step of a ticket's history, as a reader sees it.
@@ -312,6 +317,8 @@ func (c *Console) renderTicket(q *request, v *sqlstore.TicketView, problem strin
 		d.Assignee = c.names(q)("user_id", *v.AssigneeID)
 	}
 	d.Moves = statusOptions(p, servicedesk.NextStatuses(v.Status))
+	d.Files, _ = c.Store.TicketAttachments(q.r.Context(), a, v.ID)
+	d.FileBase = "/tickets/" + strconv.FormatInt(v.ID, 10) + "/files/"
 	if d.CanGive {
 		if users, err := c.Store.ListUsers(q.r.Context(), a, sqlstore.UserFilter{Page: poscare.Page{Limit: 500}}); err == nil {
 			for _, u := range users {
@@ -487,6 +494,40 @@ func (c *Console) portalTicket(q *request) {
 			lines[i].Who = p.T("sdc.portal.desk")
 		}
 	}
-	p.Data = &ticketPage{T: v, Lines: lines, CanReply: v.Status != servicedesk.StatusClosed, Now: time.Now()}
+	files, _ := c.Store.TicketAttachments(q.r.Context(), q.sess.Actor, v.ID)
+	p.Data = &ticketPage{T: v, Lines: lines, CanReply: v.Status != servicedesk.StatusClosed, Now: time.Now(), Files: files,
+		FileBase: "/portal/tickets/" + strconv.FormatInt(v.ID, 10) + "/files/"}
 	q.render(http.StatusOK, "portal_ticket", p)
 }
+
+// ticketFile sends one file of a ticket as a download; only images are
+// shown in the browser, under the console's CSP, so that a mailed HTML
+// file never runs as a page of poscare.
+func (c *Console) ticketFile(q *request) {
+	id, ok := q.id("id")
+	if !ok {
+		return
+	}
+	file, ok := q.id("file")
+	if !ok {
+		return
+	}
+	x, content, err := c.Store.TicketFile(q.r.Context(), q.sess.Actor, id, file)
+	if err != nil {
+		q.fail(err)
+		return
+	}
+	h := q.w.Header()
+	ctype, disposition := "application/octet-stream", "attachment"
+	switch x.ContentType {
+	case "image/jpeg", "image/png", "image/gif", "image/webp":
+		ctype, disposition = x.ContentType, "inline"
+	}
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": x.Name}))
+	h.Set("Cache-Control", "private, no-store")
+	q.w.Write(content)
+}
+
+// KB is a file's size in kilobytes, in the page's words.
+func (p *Page) KB(n int64) string { return poscare.Say(p.Lang, "sdc.size.kb", "n", (n+1023)/1024) }

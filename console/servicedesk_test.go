@@ -12,6 +12,7 @@ import (
 	"poscare"
 	"poscare/internal/fixture"
 	"poscare/servicedesk"
+	"poscare/sqlstore"
 )
 
 // post sends a form with the page's CSRF token and returns the status,
@@ -100,4 +101,51 @@ func TestServiceDeskPages(t *testing.T) {
 	if _, body := s.get(lang, ticketPath); !strings.Contains(body, "repair request") || strings.Contains(body, "报修") {
 		t.Errorf("English ticket page: %s", body)
 	}
+}
+
+// TestTicketFilesAreDownloads: a mailed file reaches staff and the
+// merchant as a download (an image inline), never as a page of poscare,
+// and nobody outside the ticket's scope fetches it.
+func TestTicketFilesAreDownloads(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	ctx := context.Background()
+	if _, err := s.s.IntakeMail(ctx, sqlstoreMail("boss@example.cn", "发票问题", "<html><script>alert(1)</script></html>")); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.s.ListTickets(ctx, poscare.SystemActor("t"), sqlstore.TicketFilter{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%d tickets, %v", len(list), err)
+	}
+	files, err := s.s.TicketAttachments(ctx, poscare.SystemActor("t"), list[0].ID)
+	if err != nil || len(files) != 1 {
+		t.Fatalf("files %v %v", files, err)
+	}
+	path := "/tickets/" + itoa(list[0].ID) + "/files/" + itoa(files[0].ID)
+	agent, shop, other := s.browser(), s.browser(), s.browser()
+	s.login(agent, "agenta")
+	s.login(shop, "shop1")
+	s.login(other, "agentb")
+	res, err := agent.Get(s.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("staff download: %d %v", res.StatusCode, res.Header)
+	}
+	if status, _ := s.get(shop, "/portal"+path); status != http.StatusOK {
+		t.Errorf("the merchant's download: %d", status)
+	}
+	if status, _ := s.get(other, path); status != http.StatusNotFound {
+		t.Errorf("another team's agent: %d", status)
+	}
+	if _, body := s.get(agent, "/tickets/"+itoa(list[0].ID)); !strings.Contains(body, "page.html") || !strings.Contains(body, "千字节") {
+		t.Errorf("the ticket page does not list the file")
+	}
+}
+
+func sqlstoreMail(from, subject, html string) sqlstore.InboundMail {
+	return sqlstore.InboundMail{MessageID: "m1@example.cn", From: from, Subject: subject, Text: "见附件",
+		Attachments: []sqlstore.MailAttachment{{Name: "page.html", ContentType: "text/html", Content: []byte(html)}}}
 }

@@ -355,3 +355,30 @@ func langOfText(s string) string {
 	}
 	return "en"
 }
+
+// TicketFile reads one file of a ticket the actor may see (a merchant's
+// users only those of public steps). Errors: EForbidden, ENotFound.
+func (s *Store) TicketFile(ctx context.Context, a poscare.Actor, ticket, file int64) (*Attachment, []byte, error) {
+	if !a.Can(servicedesk.EntityTicket, poscare.ActRead) {
+		return nil, nil, poscare.Forbidden()
+	}
+	var x Attachment
+	var content []byte
+	err := s.inRead(ctx, func(t *Tx) error {
+		if _, _, err := t.visibleTicket(ctx, a, ticket); err != nil {
+			return err
+		}
+		var public bool
+		err := t.queryRow(ctx, `SELECT f.id, f.event_id, f.name, f.content_type, f.size, f.sha256, f.content, e.public FROM ticket_attachments f
+			JOIN ticket_events e ON e.id = f.event_id WHERE f.id = ? AND f.ticket_id = ?`, file, ticket).
+			Scan(&x.ID, &x.EventID, &x.Name, &x.ContentType, &x.Size, &x.SHA256, &content, &public)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && a.Role == poscare.RoleMerchant && !public) {
+			return poscare.NotFound(servicedesk.EntityTicket)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &x, content, nil
+}
