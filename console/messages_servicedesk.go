@@ -49,6 +49,12 @@ var _ = poscare.Register(map[string]poscare.Text{
 	"sdc.portal.back":      {Zh: "返回首页", En: "Back to the start"},
 	"sdc.portal.none":      {Zh: "您还没有提交过服务请求", En: "You have not sent any request yet"},
 	"sdc.portal.reply":     {Zh: "补充说明", En: "Add to your request"},
+	"sdc.inv.title":        {Zh: "调查与处理", En: "Investigation"},
+	"sdc.inv.compensation": {Zh: "补偿金额（元）", En: "Compensation (CNY)"},
+	"sdc.inv.save":         {Zh: "保存调查记录", En: "Save the investigation"},
+	"sdc.inv.approved":     {Zh: "已批准：", En: "approved by"},
+	"sdc.inv.pending":      {Zh: "待主管或运营中心批准", En: "awaiting approval by a lead or operations"},
+	"sdc.inv.approve":      {Zh: "批准补偿", En: "Approve the compensation"},
 	"sdc.size.kb":          {Zh: "{n} 千字节", En: "{n} KB"},
 	"sdc.portal.desk":      {Zh: "客服中心", En: "Service desk"},
 })

@@ -25,6 +25,8 @@ var _ = registerPages("servicedesk", func(c *Console, m *http.ServeMux) {
 	m.Handle("POST /tickets/{id}/reply", c.handler(true, c.ticketReply))
 	m.Handle("POST /tickets/{id}/move", c.handler(true, c.ticketMove))
 	m.Handle("POST /tickets/{id}/assign", c.handler(true, c.ticketAssign))
+	m.Handle("POST /tickets/{id}/investigation", c.handler(true, c.ticketInvestigation))
+	m.Handle("POST /tickets/{id}/approve", c.handler(true, c.ticketApprove))
 	m.Handle("GET /tickets/{id}/files/{file}", c.handler(true, c.ticketFile))
 	m.Handle("GET /portal/tickets/{id}/files/{file}", c.handler(false, c.ticketFile))
 	m.Handle("GET /portal/tickets", c.handler(false, c.portalTickets))
@@ -258,7 +260,13 @@ type ticketPage struct {
 	Mine     bool
 	Now      time.Time
 	Files    []*sqlstore.Attachment
-	FileBase string // where the files are fetched: /tickets/{id}/files or the portal's
+	// The investigation, for staff: the record, the causes to choose
+	// from, who approved a compensation, and whether this reader may.
+	Inv        *servicedesk.Investigation
+	Causes     []option
+	Approver   string
+	CanApprove bool
+	FileBase   string // where the files are fetched: /tickets/{id}/files or the portal's
 }
 
 // ticketLine is one step of a ticket's history, as a reader sees it.
@@ -318,6 +326,17 @@ func (c *Console) renderTicket(q *request, v *sqlstore.TicketView, problem strin
 	}
 	d.Moves = statusOptions(p, servicedesk.NextStatuses(v.Status))
 	d.Files, _ = c.Store.TicketAttachments(q.r.Context(), a, v.ID)
+	if inv, err := c.Store.Investigation(q.r.Context(), a, v.ID); err == nil {
+		d.Inv = inv
+		for _, cause := range servicedesk.Causes {
+			d.Causes = append(d.Causes, option{string(cause), cause.Name().In(p.Lang)})
+		}
+		if inv.ApprovedBy != nil {
+			d.Approver = c.names(q)("user_id", *inv.ApprovedBy)
+		}
+		d.CanApprove = a.Can(servicedesk.EntityTicket, servicedesk.ActApprove) && inv.CompensationFen > 0 && inv.ApprovedBy == nil &&
+			(inv.UpdatedBy == nil || *inv.UpdatedBy != a.UserID)
+	}
 	d.FileBase = "/tickets/" + strconv.FormatInt(v.ID, 10) + "/files/"
 	if d.CanGive {
 		if users, err := c.Store.ListUsers(q.r.Context(), a, sqlstore.UserFilter{Page: poscare.Page{Limit: 500}}); err == nil {
@@ -531,3 +550,31 @@ func (c *Console) ticketFile(q *request) {
 
 // KB is a file's size in kilobytes, in the page's words.
 func (p *Page) KB(n int64) string { return poscare.Say(p.Lang, "sdc.size.kb", "n", (n+1023)/1024) }
+
+func (c *Console) ticketInvestigation(q *request) {
+	id, ok := q.id("id")
+	if !ok {
+		return
+	}
+	f := q.r.PostForm
+	x := &servicedesk.Investigation{TicketID: id, Findings: f.Get("findings"), Cause: servicedesk.Cause(f.Get("cause")), Result: f.Get("result")}
+	if s := strings.TrimSpace(f.Get("compensation")); s != "" {
+		fen, ok := parseYuan(s)
+		if !ok {
+			p := poscare.Problems{}
+			p.Say("compensation_fen", "sd.invalid.compensation")
+			c.ticketAfter(q, id, "", p.Err())
+			return
+		}
+		x.CompensationFen = fen
+	}
+	c.ticketAfter(q, id, "saved", c.Store.SaveInvestigation(q.r.Context(), q.sess.Actor, x))
+}
+
+func (c *Console) ticketApprove(q *request) {
+	id, ok := q.id("id")
+	if !ok {
+		return
+	}
+	c.ticketAfter(q, id, "saved", c.Store.ApproveCompensation(q.r.Context(), q.sess.Actor, id))
+}

@@ -149,3 +149,38 @@ func sqlstoreMail(from, subject, html string) sqlstore.InboundMail {
 	return sqlstore.InboundMail{MessageID: "m1@example.cn", From: from, Subject: subject, Text: "见附件",
 		Attachments: []sqlstore.MailAttachment{{Name: "page.html", ContentType: "text/html", Content: []byte(html)}}}
 }
+
+func TestInvestigationInTheConsole(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	ctx := context.Background()
+	agentA := fixture.Actor(s.w.Users[poscare.RoleAgent])
+	v, err := s.s.OpenTicket(ctx, agentA, &servicedesk.Ticket{Kind: servicedesk.KindComplaint, Channel: servicedesk.ChannelPhone, MerchantID: s.w.Merchant.ID, Subject: "押金未退"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/tickets/" + itoa(v.ID)
+	agent, ops := s.browser(), s.browser()
+	s.login(agent, "agenta")
+	s.login(ops, "ops")
+	status, _, body := s.post(agent, path, path+"/investigation", url.Values{"compensation": {"四百"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "补偿金额") {
+		t.Errorf("a bad amount: %d", status)
+	}
+	if status, _, _ := s.post(agent, path, path+"/investigation", url.Values{"findings": {"业务员私收押金"}, "cause": {"staff_error"}, "result": {"公司退还"}, "compensation": {"499.00"}}); status != http.StatusSeeOther {
+		t.Fatalf("save: %d", status)
+	}
+	if _, body := s.get(agent, path); !strings.Contains(body, "499.00") || !strings.Contains(body, "待主管或运营中心批准") || strings.Contains(body, `id="inv-approve"`) {
+		t.Errorf("the agent's page after saving")
+	}
+	status, _, body = s.post(agent, path, path+"/move", url.Values{"status": {"resolved"}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "批准") {
+		t.Errorf("resolving unapproved: %d", status)
+	}
+	if status, _, _ := s.post(ops, path, path+"/approve", url.Values{}); status != http.StatusSeeOther {
+		t.Fatalf("approve: %d", status)
+	}
+	if status, _, _ := s.post(agent, path, path+"/move", url.Values{"status": {"resolved"}}); status != http.StatusSeeOther {
+		t.Errorf("resolving approved: %d", status)
+	}
+}

@@ -307,7 +307,8 @@ func (e *env) plan(rt httpapi.Route) call {
 		c.body = func() any {
 			return servicedesk.Ticket{Kind: servicedesk.KindRepair, Channel: servicedesk.ChannelPhone, MerchantID: w.Merchant.ID, Subject: "打印机不出纸"}
 		}
-	case "GET /api/v1/tickets/{id}", "POST /api/v1/tickets/{id}/messages", "POST /api/v1/tickets/{id}/status", "POST /api/v1/tickets/{id}/assign":
+	case "GET /api/v1/tickets/{id}", "POST /api/v1/tickets/{id}/messages", "POST /api/v1/tickets/{id}/status", "POST /api/v1/tickets/{id}/assign",
+		"GET /api/v1/tickets/{id}/investigation", "PUT /api/v1/tickets/{id}/investigation", "POST /api/v1/tickets/{id}/compensation/approve":
 		// A fresh ticket of the merchant's, in team 1's queue, per call.
 		c.before = func() {
 			x, err := e.s.OpenTicket(ctx, sys, &servicedesk.Ticket{Kind: servicedesk.KindInquiry, Channel: servicedesk.ChannelPhone,
@@ -324,6 +325,21 @@ func (e *env) plan(rt httpapi.Route) call {
 			c.body = func() any { return httpapi.TicketMoveBody{Status: servicedesk.StatusAcknowledged} }
 		case "/api/v1/tickets/{id}/assign":
 			c.body = func() any { return httpapi.TicketAssignBody{} }
+		case "/api/v1/tickets/{id}/investigation":
+			// Investigations are staff's: the merchant's users never read one.
+			c.forbidden = map[poscare.Role]bool{poscare.RoleMerchant: true}
+			c.body = func() any {
+				return servicedesk.Investigation{Findings: "打印头老化", Cause: servicedesk.CauseDeviceFault, Result: "更换打印头"}
+			}
+		case "/api/v1/tickets/{id}/compensation/approve":
+			// Written by somebody else than who approves it.
+			inner := c.before
+			c.before = func() {
+				inner()
+				if err := e.s.SaveInvestigation(ctx, sys, &servicedesk.Investigation{TicketID: target, Cause: servicedesk.CauseStaffError, Result: "退押金", CompensationFen: 10000}); err != nil {
+					e.t.Fatal(err)
+				}
+			}
 		}
 	case "POST /api/v1/sla-policies":
 		c.body = func() any {

@@ -357,6 +357,9 @@ func (f *foreignSide) idCases(e *env) map[string]idCase {
 	cases["POST /api/v1/tickets/{id}/messages"] = idCase{body: body(httpapi.TicketReplyBody{Body: "越权回复"})}
 	cases["POST /api/v1/tickets/{id}/status"] = idCase{body: body(httpapi.TicketMoveBody{Status: servicedesk.StatusAcknowledged})}
 	cases["POST /api/v1/tickets/{id}/assign"] = idCase{body: body(httpapi.TicketAssignBody{})}
+	cases["GET /api/v1/tickets/{id}/investigation"] = idCase{}
+	cases["PUT /api/v1/tickets/{id}/investigation"] = idCase{body: body(servicedesk.Investigation{Findings: "越权调查", Cause: servicedesk.CauseOther})}
+	cases["POST /api/v1/tickets/{id}/compensation/approve"] = idCase{}
 	cases["PUT /api/v1/sla-policies/{id}"] = idCase{body: body(servicedesk.Policy{Name: "越权改时限", FirstResponse: time.Minute})}
 	// Only ops and admins decide the calendar: the role refuses first.
 	cases["PUT /api/v1/calendar/days/{day}"] = idCase{body: body(httpapi.CalendarDayBody{Working: false, Note: "越权停工"})}

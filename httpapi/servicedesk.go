@@ -126,6 +126,32 @@ func (s *Server) serviceDeskRoutes() []Route {
 					return st.AssignTicket(r.Context(), r.Actor, id, body.AssigneeID, body.TeamID)
 				})
 			}},
+		{Method: "GET", Pattern: "/api/v1/tickets/{id}/investigation", Entity: servicedesk.EntityTicket, Action: poscare.ActRead,
+			Summary:  "A ticket's investigation: findings, root cause, resolution, compensation and its approval (staff and the auditor; empty while none is written)",
+			Response: &servicedesk.Investigation{},
+			Handle: func(r *Request) (any, error) {
+				return withID(r, func(id int64) (any, error) { return st.Investigation(r.Context(), r.Actor, id) })
+			}},
+		{Method: "PUT", Pattern: "/api/v1/tickets/{id}/investigation", Entity: servicedesk.EntityTicket, Action: poscare.ActUpdate,
+			Summary: "Write a ticket's investigation; complaints, fee disputes and unreachable reports resolve only with a root cause and a resolution, a compensation only once approved",
+			Body:    servicedesk.Investigation{}, Response: &servicedesk.Investigation{},
+			Handle: func(r *Request) (any, error) {
+				return withID(r, func(id int64) (any, error) {
+					var body servicedesk.Investigation
+					if err := r.Decode(&body); err != nil {
+						return nil, err
+					}
+					body.TicketID = id
+					return &body, st.SaveInvestigation(r.Context(), r.Actor, &body)
+				})
+			}},
+		{Method: "POST", Pattern: "/api/v1/tickets/{id}/compensation/approve", Entity: servicedesk.EntityTicket, Action: servicedesk.ActApprove,
+			Summary: "Approve a ticket's compensation: a team lead or ops, never whoever wrote it", Response: map[string]bool{"ok": true},
+			Handle: func(r *Request) (any, error) {
+				return withID(r, func(id int64) (any, error) {
+					return map[string]bool{"ok": true}, st.ApproveCompensation(r.Context(), r.Actor, id)
+				})
+			}},
 		{Method: "GET", Pattern: "/api/v1/sla-policies", Entity: servicedesk.EntitySLAPolicy, Action: poscare.ActRead,
 			Summary:  "The service-level policies in force (targets in nanoseconds, as Go durations)",
 			Response: List[*servicedesk.Policy]{Items: []*servicedesk.Policy{{}}},

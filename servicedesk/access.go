@@ -13,6 +13,8 @@ const (
 const (
 	ActReply poscare.Action = "reply" // a message the merchant sees
 	ActNote  poscare.Action = "note"  // an internal note the merchant never sees
+	// ActApprove approves a compensation to the merchant: leads and ops.
+	ActApprove poscare.Action = "approve"
 )
 
 // The service desk in the role table. Staff who serve merchants work
@@ -23,8 +25,8 @@ const (
 // and the auditor read them) and the calendar; the auditor reads.
 var (
 	_ = poscare.Grant(EntityTicket, map[poscare.Role][]poscare.Action{
-		poscare.RoleOps:      {poscare.ActRead, poscare.ActCreate, poscare.ActUpdate, ActReply, ActNote},
-		poscare.RoleLead:     {poscare.ActRead, poscare.ActCreate, poscare.ActUpdate, ActReply, ActNote},
+		poscare.RoleOps:      {poscare.ActRead, poscare.ActCreate, poscare.ActUpdate, ActReply, ActNote, ActApprove},
+		poscare.RoleLead:     {poscare.ActRead, poscare.ActCreate, poscare.ActUpdate, ActReply, ActNote, ActApprove},
 		poscare.RoleAgent:    {poscare.ActRead, poscare.ActCreate, poscare.ActUpdate, ActReply, ActNote},
 		poscare.RoleTech:     {poscare.ActRead, poscare.ActCreate, poscare.ActUpdate, ActReply, ActNote},
 		poscare.RoleAuditor:  {poscare.ActRead},

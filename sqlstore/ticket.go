@@ -511,6 +511,15 @@ func (s *Store) MoveTicket(ctx context.Context, a poscare.Actor, id int64, to se
 			p.Say("status", "sd.invalid.move", "from", v.Status.Name(), "to", to.Name())
 			return p.Err()
 		}
+		if to == servicedesk.StatusResolved {
+			x, err := t.investigation(ctx, id)
+			if err != nil {
+				return err
+			}
+			if err := servicedesk.CheckResolvable(v.Kind, x); err != nil {
+				return err
+			}
+		}
 		if err := t.moveTicket(ctx, a, v, to); err != nil {
 			return err
 		}
