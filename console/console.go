@@ -51,7 +51,7 @@ func mustZone(name string) *time.Location {
 // start-up, so a broken template stops the server, not a request.
 var pages = []string{"login", "home", "merchants", "merchant", "form", "contact_form", "history", "terminals",
 	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "declare", "calls", "confirm", "removals", "tasks",
-	"tickets", "ticket", "ticket_new", "portal_tickets", "portal_ticket"}
+	"tickets", "ticket", "ticket_new", "portal_tickets", "portal_ticket", "survey"}
 
 // Console serves the console and the portal.
 type Console struct {

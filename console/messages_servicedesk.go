@@ -55,6 +55,11 @@ var _ = poscare.Register(map[string]poscare.Text{
 	"sdc.inv.approved":     {Zh: "已批准：", En: "approved by"},
 	"sdc.inv.pending":      {Zh: "待主管或运营中心批准", En: "awaiting approval by a lead or operations"},
 	"sdc.inv.approve":      {Zh: "批准补偿", En: "Approve the compensation"},
+	"sdc.survey.title":     {Zh: "为这次服务打分", En: "Rate this service"},
+	"sdc.survey.send":      {Zh: "提交评价", En: "Send the rating"},
+	"sdc.survey.hint":      {Zh: "5 分为非常满意，1 分为非常不满意；打分偏低会由主管重新处理。", En: "5 is very good, 1 very bad; a low rating goes back to the team lead."},
+	"sdc.survey.thanks":    {Zh: "感谢您的评价！", En: "Thank you for your rating!"},
+	"sdc.survey.bad":       {Zh: "评价链接无效、已使用或已过期", En: "the rating link is not valid, was used or has expired"},
 	"sdc.size.kb":          {Zh: "{n} 千字节", En: "{n} KB"},
 	"sdc.portal.desk":      {Zh: "客服中心", En: "Service desk"},
 })

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,6 +30,9 @@ var _ = registerPages("servicedesk", func(c *Console, m *http.ServeMux) {
 	m.Handle("POST /tickets/{id}/approve", c.handler(true, c.ticketApprove))
 	m.Handle("GET /tickets/{id}/files/{file}", c.handler(true, c.ticketFile))
 	m.Handle("GET /portal/tickets/{id}/files/{file}", c.handler(false, c.ticketFile))
+	m.Handle("POST /portal/tickets/{id}/rate", c.handler(false, c.portalRate))
+	m.HandleFunc("GET /survey", c.surveyLink)
+	m.HandleFunc("POST /survey", c.surveyLink)
 	m.Handle("GET /portal/tickets", c.handler(false, c.portalTickets))
 	m.Handle("GET /portal/tickets/new", c.handler(false, c.portalTicketNew))
 	m.Handle("POST /portal/tickets/new", c.handler(false, c.portalTicketNew))
@@ -262,6 +266,8 @@ type ticketPage struct {
 	Files    []*sqlstore.Attachment
 	// The investigation, for staff: the record, the causes to choose
 	// from, who approved a compensation, and whether this reader may.
+	Survey     *servicedesk.Survey
+	Scores     []scoreQuestion
 	Inv        *servicedesk.Investigation
 	Causes     []option
 	Approver   string
@@ -498,6 +504,12 @@ func (c *Console) portalTicket(q *request) {
 		}
 		problem = errorText(q, err)
 	}
+	c.renderPortalTicket(q, id, problem)
+}
+
+// renderPortalTicket shows the merchant one ticket, with problem (what an
+// action just refused) on top.
+func (c *Console) renderPortalTicket(q *request, id int64, problem string) {
 	v, err := c.Store.GetTicket(q.r.Context(), q.sess.Actor, id)
 	if err != nil {
 		q.fail(err)
@@ -514,9 +526,17 @@ func (c *Console) portalTicket(q *request) {
 		}
 	}
 	files, _ := c.Store.TicketAttachments(q.r.Context(), q.sess.Actor, v.ID)
-	p.Data = &ticketPage{T: v, Lines: lines, CanReply: v.Status != servicedesk.StatusClosed, Now: time.Now(), Files: files,
+	d := &ticketPage{T: v, Lines: lines, CanReply: v.Status != servicedesk.StatusClosed, Now: time.Now(), Files: files,
 		FileBase: "/portal/tickets/" + strconv.FormatInt(v.ID, 10) + "/files/"}
-	q.render(http.StatusOK, "portal_ticket", p)
+	if x, err := c.Store.OpenSurvey(q.r.Context(), q.sess.Actor, v.ID); err == nil && x != nil {
+		d.Survey, d.Scores = x, scoreQuestions(p)
+	}
+	p.Data = d
+	status := http.StatusOK
+	if problem != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	q.render(status, "portal_ticket", p)
 }
 
 // ticketFile sends one file of a ticket as a download; only images are
@@ -577,4 +597,89 @@ func (c *Console) ticketApprove(q *request) {
 		return
 	}
 	c.ticketAfter(q, id, "saved", c.Store.ApproveCompensation(q.r.Context(), q.sess.Actor, id))
+}
+
+// scoreQuestion is one question of a rating, with its 1–5 choices.
+type scoreQuestion struct {
+	Name, Label string
+	Scores      []int
+}
+
+func scoreQuestions(p *Page) []scoreQuestion {
+	out := []scoreQuestion{}
+	for _, name := range []string{"resolution_score", "speed_score", "attitude_score"} {
+		out = append(out, scoreQuestion{Name: name, Label: p.Field(name), Scores: []int{5, 4, 3, 2, 1}})
+	}
+	return out
+}
+
+// surveyAnswer reads a rating form.
+func surveyAnswer(f url.Values) servicedesk.Survey {
+	n := func(k string) int { v, _ := strconv.Atoi(f.Get(k)); return v }
+	return servicedesk.Survey{Resolution: n("resolution_score"), Speed: n("speed_score"), Attitude: n("attitude_score"), Comment: f.Get("comment")}
+}
+
+func (c *Console) portalRate(q *request) {
+	id, ok := q.id("id")
+	if !ok {
+		return
+	}
+	err := c.Store.AnswerSurvey(q.r.Context(), q.sess.Actor, id, surveyAnswer(q.r.PostForm), "", "")
+	back := "/portal/tickets/" + strconv.FormatInt(id, 10)
+	if err == nil {
+		q.redirect(back + "?saved=rated")
+		return
+	}
+	if code := poscare.ErrorCode(err); code != poscare.EInvalid && code != poscare.EConflict {
+		q.fail(err)
+		return
+	}
+	c.renderPortalTicket(q, id, errorText(q, err))
+}
+
+type surveyPage struct {
+	T         *sqlstore.TicketView
+	Scores    []scoreQuestion
+	Link, Sig string
+	Done      bool
+}
+
+// surveyLink is the page behind a mailed rating link: no login, the
+// signature is the proof; opening it rates nothing, only the form's POST.
+func (c *Console) surveyLink(w http.ResponseWriter, r *http.Request) {
+	q := &request{w: w, r: r, c: c}
+	p := q.page("", nil)
+	p.Title = p.T("sdc.survey.title")
+	var link, sig string
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		link, sig = r.PostForm.Get("r"), r.PostForm.Get("s")
+	} else {
+		link, sig = r.URL.Query().Get("r"), r.URL.Query().Get("s")
+	}
+	_, v, err := c.Store.SurveyByLink(r.Context(), link, sig)
+	if err == nil && r.Method == http.MethodPost {
+		if err = c.Store.AnswerSurvey(r.Context(), poscare.Actor{}, 0, surveyAnswer(r.PostForm), link, sig); err == nil {
+			p.Data = &surveyPage{T: v, Done: true}
+			q.render(http.StatusOK, "survey", p)
+			return
+		}
+		if poscare.ErrorCode(err) == poscare.EInvalid && !strings.Contains(errorText(q, err), p.T("sdc.survey.bad")) {
+			p.Error = errorText(q, err)
+			p.Data = &surveyPage{T: v, Scores: scoreQuestions(p), Link: link, Sig: sig}
+			q.render(http.StatusUnprocessableEntity, "survey", p)
+			return
+		}
+	}
+	if err != nil {
+		p.Error = p.T("sdc.survey.bad")
+		q.render(http.StatusBadRequest, "error", p)
+		return
+	}
+	p.Data = &surveyPage{T: v, Scores: scoreQuestions(p), Link: link, Sig: sig}
+	q.render(http.StatusOK, "survey", p)
 }

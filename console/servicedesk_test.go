@@ -184,3 +184,58 @@ func TestInvestigationInTheConsole(t *testing.T) {
 		t.Errorf("resolving approved: %d", status)
 	}
 }
+
+func TestRatingFromALinkAndThePortal(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	ctx := context.Background()
+	shopA := fixture.Actor(s.w.Users[poscare.RoleMerchant])
+	v, err := s.s.OpenTicket(ctx, shopA, &servicedesk.Ticket{Kind: servicedesk.KindInquiry, Subject: "费率咨询"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.s.MoveTicket(ctx, fixture.Actor(s.w.Users[poscare.RoleAgent]), v.ID, servicedesk.StatusResolved, ""); err != nil {
+		t.Fatal(err)
+	}
+	shop := s.browser()
+	s.login(shop, "shop1")
+	path := "/portal/tickets/" + itoa(v.ID)
+	if _, body := s.get(shop, path); !strings.Contains(body, `id="survey-form"`) || !strings.Contains(body, "服务态度") {
+		t.Fatalf("no rating form on the portal")
+	}
+	if status, _, body := s.post(shop, path, path+"/rate", url.Values{"resolution_score": {"9"}}); status != http.StatusUnprocessableEntity || !strings.Contains(body, "1 到 5") {
+		t.Errorf("a bad rating: %d", status)
+	}
+	// A reopened and resolved-again ticket is rated again, by link.
+	if err := s.s.AnswerSurvey(ctx, shopA, v.ID, servicedesk.Survey{Resolution: 4, Speed: 4, Attitude: 4}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.s.ReplyTicket(ctx, shopA, v.ID, "还有一个问题", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.s.MoveTicket(ctx, fixture.Actor(s.w.Users[poscare.RoleAgent]), v.ID, servicedesk.StatusResolved, ""); err != nil {
+		t.Fatal(err)
+	}
+	link := "/survey?" + s.s.SurveyLink(v.ID, 2, time.Now().Add(time.Hour))
+	anon := s.browser()
+	status, body := s.get(anon, link)
+	if status != http.StatusOK || !strings.Contains(body, "费率咨询") || !strings.Contains(body, `name="r"`) {
+		t.Fatalf("the link's page: %d", status)
+	}
+	q, _ := url.ParseQuery(strings.TrimPrefix(link, "/survey?"))
+	form := url.Values{"r": {q.Get("r")}, "s": {q.Get("s")}, "resolution_score": {"5"}, "speed_score": {"5"}, "attitude_score": {"4"}}
+	res, err := anon.PostForm(s.srv.URL+"/survey", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "感谢") {
+		t.Errorf("rating by link: %d", res.StatusCode)
+	}
+	res, _ = anon.PostForm(s.srv.URL+"/survey", form)
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("the link used twice: %d", res.StatusCode)
+	}
+}

@@ -99,6 +99,7 @@ const (
 	EventNote      EventKind = "note"      // an internal note, never shown to the merchant
 	EventAssigned  EventKind = "assigned"  // a new assignee or queue
 	EventEscalated EventKind = "escalated" // a rung of the escalation chain fired
+	EventRated     EventKind = "rated"     // the merchant rated the resolution
 )
 
 // Event is one step of a ticket's history.

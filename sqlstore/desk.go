@@ -23,6 +23,9 @@ type Desk struct {
 	// EscalationStep is the time between the rungs after a breach
 	// (servicedesk.DefaultStep when zero).
 	EscalationStep time.Duration
+	// PublicURL is where merchants reach the server (the portal and the
+	// rating links in mail), without a trailing slash.
+	PublicURL string
 
 	calMu  sync.Mutex
 	cal    *workcal.Calendar

@@ -466,6 +466,29 @@ func (t *Tx) mailMerchant(ctx context.Context, v *TicketView, key string, subjec
 	return t.enqueue(ctx, DeliverOutbox{})
 }
 
+// resolvedNotice starts a resolved ticket's rating and tells a merchant
+// who mailed the result, with a signed link to rate it.
+func (t *Tx) resolvedNotice(ctx context.Context, v *TicketView) error {
+	round, err := t.openSurvey(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	if v.ReplyChannel != servicedesk.ChannelEmail || v.ReplyAddress == "" {
+		return nil
+	}
+	inv, err := t.investigation(ctx, v.ID)
+	if err != nil {
+		return err
+	}
+	result := ""
+	if inv != nil {
+		result = inv.Result
+	}
+	link := t.s.Desk.PublicURL + "/survey?" + t.s.SurveyLink(v.ID, round, t.now.Add(SurveyLinkValid))
+	return t.mailMerchant(ctx, v, "ticket:"+v.Ref+":resolved:"+strconv.Itoa(round), poscare.M("sd.mail.resolved.subject", "ref", v.Ref, "subject", v.Subject),
+		poscare.M("sd.mail.resolved.body", "ref", v.Ref, "result", poscare.Text{Zh: result, En: result}, "link", link))
+}
+
 // moveTicket writes a status change (already checked) and its step.
 func (t *Tx) moveTicket(ctx context.Context, a poscare.Actor, v *TicketView, to servicedesk.Status) error {
 	set, args := "status = ?, updated_at = ?", []any{to, micros(t.now)}
@@ -522,6 +545,11 @@ func (s *Store) MoveTicket(ctx context.Context, a poscare.Actor, id int64, to se
 		}
 		if err := t.moveTicket(ctx, a, v, to); err != nil {
 			return err
+		}
+		if to == servicedesk.StatusResolved {
+			if err := t.resolvedNotice(ctx, v); err != nil {
+				return err
+			}
 		}
 		if note != "" {
 			if _, err := t.ticketEvent(ctx, a, id, servicedesk.EventNote, "", "", false, note, poscare.M("sd.event.note"), ""); err != nil {

@@ -61,6 +61,7 @@ var options = []option{
 	{name: "smtp-addr", def: "", help: "deprecated: mail server host:port, the same as --smtp-url smtp://host:port (plain SMTP, STARTTLS when offered, no login)"},
 	{name: "smtp-from", def: "service@poscare.example", help: "sender address of email notifications, optionally with a name: \"POS 服务中心 <service@poscare.example>\""},
 	{name: "smtp-ca-file", def: "", help: "PEM file of the certificate authorities the mail server's certificate must chain to, instead of the system's (a private CA)"},
+	{name: "public-url", def: "http://127.0.0.1:8080", help: "where merchants reach this server, for the links in mail (the service desk's rating links)"},
 	// The service desk's mailbox.
 	{name: "imap-url", secret: true, redact: redactIMAPURL, help: "the service desk's mailbox, fetched for tickets: imaps://user:password@host:993/INBOX (implicit TLS), or imap://… for a server on this machine; user and password URL-encoded (empty: no mail in)"},
 	{name: "imap-every", def: "10s", help: "how often the service desk's mailbox is fetched (Go duration)", check: duration},

@@ -435,6 +435,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	store.ServiceCentre = poscare.ServiceCentre{Name: sqlstore.DefaultServiceCentre.Name, Phone: c["service-phone"], Email: c["service-email"], WeChat: c["service-wechat"]}
+	store.Desk.PublicURL = strings.TrimRight(c["public-url"], "/")
 	store.Policy, store.Log, store.AuditCheckpoints = policy, logger, checkpoints
 	metrics := observe.New(version)
 	metrics.WatchStore(store)
