@@ -50,7 +50,8 @@ func mustZone(name string) *time.Location {
 // pages lists every page template; each is parsed with the layout at
 // start-up, so a broken template stops the server, not a request.
 var pages = []string{"login", "home", "merchants", "merchant", "form", "contact_form", "history", "terminals",
-	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "declare", "calls", "confirm", "removals", "tasks"}
+	"terminal", "board", "staff", "audit", "portal", "error", "incidents", "incident", "continuity", "declare", "calls", "confirm", "removals", "tasks",
+	"tickets", "ticket", "ticket_new", "portal_tickets", "portal_ticket", "survey"}
 
 // Console serves the console and the portal.
 type Console struct {

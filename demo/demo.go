@@ -99,7 +99,7 @@ func Seed(ctx context.Context, s *sqlstore.Store, size Size) ([]Login, error) {
 		system: system,
 		now:    s.Now().UTC(),
 	}
-	for _, step := range []func() error{sd.createStaff, sd.createMerchants, sd.createMerchantUsers, sd.createTerminals, sd.openApplications, sd.signContracts, sd.continuityStory} {
+	for _, step := range []func() error{sd.createStaff, sd.createMerchants, sd.createMerchantUsers, sd.createTerminals, sd.openApplications, sd.signContracts, sd.continuityStory, sd.serviceDesk} {
 		if err := step(); err != nil {
 			return nil, err
 		}

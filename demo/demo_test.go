@@ -34,6 +34,12 @@ func TestSeed(t *testing.T) {
 			checkTerminals(t, s, ops, small)
 			checkApplications(t, s, ops)
 			checkContinuityStory(t, s, ops, logins)
+			if ts, err := s.ListTickets(ctx, ops, sqlstore.TicketFilter{Limit: 100}); err != nil || len(ts) != len(deskTickets) {
+				t.Errorf("demo desk: %d tickets, want %d (%v)", len(ts), len(deskTickets), err)
+			}
+			if ps, err := s.SLAPolicies(ctx, ops); err != nil || len(ps) != len(deskPolicies) {
+				t.Errorf("demo desk: %d policies, want %d (%v)", len(ps), len(deskPolicies), err)
+			}
 
 			_, auditBefore, err := s.VerifyAudit(ctx)
 			if err != nil {

@@ -22,6 +22,7 @@ import (
 	"poscare/httpapi"
 	"poscare/internal/fixture"
 	"poscare/internal/testenv"
+	"poscare/servicedesk"
 	"poscare/sqlstore"
 )
 
@@ -302,6 +303,64 @@ func (e *env) plan(rt httpapi.Route) call {
 		}
 	case "POST /api/v1/merchants/{id}/callback-requests":
 		c.body = func() any { return httpapi.CallbackBody{Note: "终端无法联网，请回电"} }
+	case "POST /api/v1/tickets":
+		c.body = func() any {
+			return servicedesk.Ticket{Kind: servicedesk.KindRepair, Channel: servicedesk.ChannelPhone, MerchantID: w.Merchant.ID, Subject: "打印机不出纸"}
+		}
+	case "GET /api/v1/tickets/{id}", "POST /api/v1/tickets/{id}/messages", "POST /api/v1/tickets/{id}/status", "POST /api/v1/tickets/{id}/assign",
+		"GET /api/v1/tickets/{id}/investigation", "PUT /api/v1/tickets/{id}/investigation", "POST /api/v1/tickets/{id}/compensation/approve":
+		// A fresh ticket of the merchant's, in team 1's queue, per call.
+		c.before = func() {
+			x, err := e.s.OpenTicket(ctx, sys, &servicedesk.Ticket{Kind: servicedesk.KindInquiry, Channel: servicedesk.ChannelPhone,
+				MerchantID: w.Merchant.ID, Subject: "费率咨询"})
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			target = x.ID
+		}
+		switch rt.Pattern {
+		case "/api/v1/tickets/{id}/messages":
+			c.body = func() any { return httpapi.TicketReplyBody{Body: "您好，已收到"} }
+		case "/api/v1/tickets/{id}/status":
+			c.body = func() any { return httpapi.TicketMoveBody{Status: servicedesk.StatusAcknowledged} }
+		case "/api/v1/tickets/{id}/assign":
+			c.body = func() any { return httpapi.TicketAssignBody{} }
+		case "/api/v1/tickets/{id}/investigation":
+			// Investigations are staff's: the merchant's users never read one.
+			c.forbidden = map[poscare.Role]bool{poscare.RoleMerchant: true}
+			c.body = func() any {
+				return servicedesk.Investigation{Findings: "打印头老化", Cause: servicedesk.CauseDeviceFault, Result: "更换打印头"}
+			}
+		case "/api/v1/tickets/{id}/compensation/approve":
+			// Written by somebody else than who approves it.
+			inner := c.before
+			c.before = func() {
+				inner()
+				if err := e.s.SaveInvestigation(ctx, sys, &servicedesk.Investigation{TicketID: target, Cause: servicedesk.CauseStaffError, Result: "退押金", CompensationFen: 10000}); err != nil {
+					e.t.Fatal(err)
+				}
+			}
+		}
+	case "POST /api/v1/sla-policies":
+		c.body = func() any {
+			return servicedesk.Policy{Name: fmt.Sprintf("时限%d", fixture.Seq()), Kind: servicedesk.KindRepair, Resolution: 8 * time.Hour}
+		}
+	case "PUT /api/v1/sla-policies/{id}":
+		c.before = func() {
+			p := &servicedesk.Policy{Name: fmt.Sprintf("时限%d", fixture.Seq()), Kind: servicedesk.KindOther, FirstResponse: time.Hour}
+			if err := e.s.SavePolicy(ctx, sys, p); err != nil {
+				e.t.Fatal(err)
+			}
+			target = p.ID
+		}
+		c.body = func() any {
+			return servicedesk.Policy{Name: "改过的时限", Kind: servicedesk.KindOther, FirstResponse: 2 * time.Hour}
+		}
+	case "PUT /api/v1/calendar/days/{day}", "DELETE /api/v1/calendar/days/{day}":
+		c.path = func() string { return strings.Replace(rt.Pattern, "{day}", "2031-05-06", 1) }
+		if rt.Method == "PUT" {
+			c.body = func() any { return httpapi.CalendarDayBody{Working: false, Note: "系统迁移停工"} }
+		}
 	case "PUT /api/v1/me/contact":
 		// Staff keep their own details; a merchant user has none to keep.
 		c.forbidden = map[poscare.Role]bool{poscare.RoleMerchant: true}

@@ -19,6 +19,7 @@ import (
 	"poscare/httpapi"
 	"poscare/internal/fixture"
 	"poscare/internal/testenv"
+	"poscare/servicedesk"
 )
 
 // foreignSide is everything outside agent A's portfolio and lead 1's team:
@@ -36,6 +37,8 @@ type foreignSide struct {
 	manager     *poscare.User // agent C, team 2: the merchant's manager after the playbook
 	task        int64         // agent C's task to verify contact
 	incident    int64         // the playbook run for agent B, who left
+	ticket      int64         // the merchant's complaint, now agent C's
+	policy      int64         // the service-level policy the merchant's contract carries
 	idNumber    string        // the principal's ID number in clear
 	// secrets identify the merchant, its records and its people; none may
 	// reach an outsider, in any answer.
@@ -119,6 +122,16 @@ func buildForeign(t *testing.T, e *env) *foreignSide {
 		t.Fatalf("no notice queued to the merchant: %v", err)
 	}
 
+	// The merchant complains to the desk; its contract carries a policy of
+	// its own. The ticket is agent C's.
+	tk, err := e.s.OpenTicket(ctx, opsA, &servicedesk.Ticket{Kind: servicedesk.KindComplaint, Channel: servicedesk.ChannelPhone,
+		MerchantID: m.ID, Subject: "外组商户投诉押金未退", AssigneeID: &f.manager.ID})
+	must(err)
+	f.ticket = tk.ID
+	pol := &servicedesk.Policy{Name: "外组合同时限", MerchantID: &m.ID, FirstResponse: time.Hour}
+	must(e.s.SavePolicy(ctx, opsA, pol))
+	f.policy = pol.ID
+
 	// Agent C removes the old phone, with a reason: a removal that can be
 	// put back, and one his lead would see and undo.
 	c, err := e.s.GetContact(ctx, opsA, f.contact.ID)
@@ -133,13 +146,13 @@ func buildForeign(t *testing.T, e *env) *foreignSide {
 	f.secrets = []string{f.merchant.LegalName, f.merchant.USCC, f.merchant.MID, f.merchant.PrincipalName, f.merchant.Address,
 		clear.PrincipalIDNumber, clear.SettlementAccount, f.contact.Name, "13987654321", "13987650002", "waizu.boss@example.cn",
 		"waizu_boss88", f.terminal.Serial, f.terminal.TID, f.manager.Login, f.manager.Name, f.manager.Mobile, f.manager.Email,
-		w.AgentB.Login, w.AgentB.Name, w.AgentB.Mobile}
+		w.AgentB.Login, w.AgentB.Name, w.AgentB.Mobile, "外组商户投诉押金未退"}
 	f.searches = []string{f.merchant.LegalName, "欧阳外组", f.merchant.USCC, f.merchant.MID, clear.PrincipalIDNumber,
 		"13987654321", "1398765", "13987650002", "waizu.boss@example.cn", "waizu_boss88", f.terminal.Serial, f.terminal.TID,
 		f.manager.Login, f.manager.Mobile, f.manager.Email, w.AgentB.Login}
 	f.ids = map[string][]int64{"merchants": {m.ID}, "contacts": {f.contact.ID}, "terminals": {f.terminal.ID},
 		"applications": {f.application.ID}, "contracts": {f.contract.ID}, "users": {f.manager.ID, w.AgentB.ID},
-		"tasks": {f.task}, "incidents": {f.incident}}
+		"tasks": {f.task}, "incidents": {f.incident}, "tickets": {f.ticket}, "sla-policies": {f.policy}}
 	return f
 }
 
@@ -180,7 +193,8 @@ func (f *foreignSide) state(t *testing.T, e *env, tok string) []string {
 	paths := []string{fmt.Sprintf("merchants/%d", f.merchant.ID), fmt.Sprintf("merchants/%d/notifications", f.merchant.ID),
 		fmt.Sprintf("contacts/%d", f.contact.ID), fmt.Sprintf("terminals/%d", f.terminal.ID), fmt.Sprintf("applications/%d", f.application.ID),
 		fmt.Sprintf("contracts/%d", f.contract.ID), fmt.Sprintf("users/%d", f.manager.ID), fmt.Sprintf("users/%d", e.w.AgentB.ID),
-		fmt.Sprintf("teams/%d", e.w.Team2.ID), fmt.Sprintf("incidents/%d", f.incident), fmt.Sprintf("incidents/%d/notifications", f.incident)}
+		fmt.Sprintf("teams/%d", e.w.Team2.ID), fmt.Sprintf("incidents/%d", f.incident), fmt.Sprintf("incidents/%d/notifications", f.incident),
+		fmt.Sprintf("tickets/%d", f.ticket), "sla-policies", "calendar/days"}
 	for _, list := range []string{"contacts", "terminals", "applications", "contracts"} {
 		paths = append(paths, fmt.Sprintf("%s?merchant_id=%d", list, f.merchant.ID))
 	}
@@ -190,7 +204,7 @@ func (f *foreignSide) state(t *testing.T, e *env, tok string) []string {
 		if res.status != http.StatusOK {
 			t.Fatalf("ops reads %s: %d %s", p, res.status, res.body)
 		}
-		out = append(out, p+" "+lastSeen.ReplaceAllString(strings.TrimSpace(string(res.body)), ""))
+		out = append(out, p+" "+liveUse.ReplaceAllString(lastSeen.ReplaceAllString(strings.TrimSpace(string(res.body)), ""), ""))
 	}
 	tasks, err := e.s.MyTasks(context.Background(), fixture.Actor(f.manager))
 	if err != nil {
@@ -201,6 +215,10 @@ func (f *foreignSide) state(t *testing.T, e *env, tok string) []string {
 }
 
 var lastSeen = regexp.MustCompile(`,"last_seen_at":"[^"]*"`)
+
+// liveUse is a running clock's time used so far, which a ticket's answer
+// counts as of the moment it is read.
+var liveUse = regexp.MustCompile(`"used":\d+,`)
 
 // lastAudit is the sequence number of the newest audit entry: every write,
 // sensitive view and export adds one.
@@ -235,7 +253,8 @@ var publicCollections = map[string]string{"teams": "every staff role may see eve
 
 // recordless are the lists whose answer can hold no record, so that no
 // control call can show the foreign side through them.
-var recordless = map[string]string{"GET /api/v1/audit/verify": "answers whether the chain holds and how many entries it checked"}
+var recordless = map[string]string{"GET /api/v1/audit/verify": "answers whether the chain holds and how many entries it checked",
+	"GET /api/v1/calendar/days": "the working calendar's days: dates and hours, no merchant's record"}
 
 // idCases returns a case for every route with an id the server had when
 // this test was written. A route added later without a case fails the
@@ -335,6 +354,17 @@ func (f *foreignSide) idCases(e *env) map[string]idCase {
 	cases["POST /api/v1/incidents/{id}/check"] = idCase{body: body(httpapi.CheckBody{Item: poscare.CheckPoliceReport, Notes: "越权勾选"})}
 	cases["POST /api/v1/incidents/{id}/return"] = idCase{body: body(httpapi.ReturnBody{MerchantIDs: []int64{f.merchant.ID}})}
 	cases["POST /api/v1/merchants/{id}/callback-requests"] = idCase{body: body(`{"note":"越权请求回电"}`)}
+	cases["GET /api/v1/tickets/{id}"] = idCase{}
+	cases["POST /api/v1/tickets/{id}/messages"] = idCase{body: body(httpapi.TicketReplyBody{Body: "越权回复"})}
+	cases["POST /api/v1/tickets/{id}/status"] = idCase{body: body(httpapi.TicketMoveBody{Status: servicedesk.StatusAcknowledged})}
+	cases["POST /api/v1/tickets/{id}/assign"] = idCase{body: body(httpapi.TicketAssignBody{})}
+	cases["GET /api/v1/tickets/{id}/investigation"] = idCase{}
+	cases["PUT /api/v1/tickets/{id}/investigation"] = idCase{body: body(servicedesk.Investigation{Findings: "越权调查", Cause: servicedesk.CauseOther})}
+	cases["POST /api/v1/tickets/{id}/compensation/approve"] = idCase{}
+	cases["PUT /api/v1/sla-policies/{id}"] = idCase{body: body(servicedesk.Policy{Name: "越权改时限", FirstResponse: time.Minute})}
+	// Only ops and admins decide the calendar: the role refuses first.
+	cases["PUT /api/v1/calendar/days/{day}"] = idCase{body: body(httpapi.CalendarDayBody{Working: false, Note: "越权停工"})}
+	cases["DELETE /api/v1/calendar/days/{day}"] = idCase{}
 	return cases
 }
 
@@ -344,7 +374,7 @@ func (f *foreignSide) foreignPath(e *env, pattern string, target int64, missing 
 	coll := strings.Split(strings.TrimPrefix(pattern, "/api/v1/"), "/")[0]
 	id := cmp.Or(target, map[string]int64{"merchants": f.merchant.ID, "contacts": f.contact.ID, "terminals": f.terminal.ID,
 		"applications": f.application.ID, "contracts": f.contract.ID, "teams": e.w.Team2.ID, "users": f.manager.ID,
-		"tasks": f.task, "incidents": f.incident}[coll])
+		"tasks": f.task, "incidents": f.incident, "tickets": f.ticket, "sla-policies": f.policy, "calendar": 1}[coll])
 	channel := f.channel
 	if missing {
 		id, channel = 987654321, 987654321
@@ -353,6 +383,7 @@ func (f *foreignSide) foreignPath(e *env, pattern string, target int64, missing 
 		e.t.Fatalf("%s: no foreign %s to aim at", pattern, coll)
 	}
 	p := strings.Replace(pattern, "{id}", fmt.Sprint(id), 1)
+	p = strings.Replace(p, "{day}", "2031-05-06", 1)
 	return strings.Replace(p, "{channel}", fmt.Sprint(channel), 1)
 }
 
@@ -367,7 +398,7 @@ func (f *foreignSide) listValues(e *env, p httpapi.Param) []string {
 		return []string{fmt.Sprint(f.merchant.ID)}
 	case "team_id":
 		return []string{fmt.Sprint(w.Team2.ID)}
-	case "account_manager_id", "responsible_id", "actor_id":
+	case "account_manager_id", "responsible_id", "actor_id", "assignee_id":
 		return []string{fmt.Sprint(f.manager.ID), fmt.Sprint(w.AgentB.ID)}
 	case "entity":
 		return []string{poscare.EntityMerchant, poscare.EntityContact, poscare.EntityUser}
@@ -670,7 +701,16 @@ func (f *foreignSide) tryParenting(t *testing.T, e *env, routes []httpapi.Route,
 				MID: f.merchant.MID, Status: poscare.TerminalInstalled}
 		},
 		"POST /api/v1/applications": func(id int64) any { return poscare.Application{MerchantID: id} },
-		"POST /api/v1/contracts":    func(id int64) any { x := *f.contract; x.ID, x.MerchantID = 0, id; return x },
+		"POST /api/v1/tickets": func(id int64) any {
+			return servicedesk.Ticket{Kind: servicedesk.KindComplaint, Channel: servicedesk.ChannelPhone, MerchantID: id, Subject: "越权投诉"}
+		},
+		"POST /api/v1/sla-policies": func(id int64) any {
+			return servicedesk.Policy{Name: "越权时限", MerchantID: &id, FirstResponse: time.Minute}
+		},
+		"PUT /api/v1/sla-policies/{id}": func(id int64) any {
+			return servicedesk.Policy{Name: "越权时限", MerchantID: &id, FirstResponse: time.Minute}
+		},
+		"POST /api/v1/contracts": func(id int64) any { x := *f.contract; x.ID, x.MerchantID = 0, id; return x },
 		"POST /api/v1/users": func(id int64) any {
 			return httpapi.UserCreate{User: poscare.User{Login: fmt.Sprintf("shop%d", fixture.Seq()), Name: "越权店主", Role: poscare.RoleMerchant, MerchantID: &id},
 				Password: "a-long-password"}

@@ -91,6 +91,8 @@ type Store struct {
 	Passwords
 	// Outbox holds the sending lease and attempts (defaults when zero).
 	Outbox
+	// Desk holds the service desk's hours and escalation step.
+	Desk
 	dsn string // as opened, for backups
 	// Observer hears playbook runs and failed logins (observer.go); the
 	// server sets its metrics. Nil hears nothing.

@@ -13,6 +13,7 @@ import (
 	"poscare/demo"
 	fx "poscare/internal/fixture"
 	"poscare/internal/testenv"
+	"poscare/servicedesk"
 	"poscare/sqlstore"
 )
 
@@ -153,6 +154,11 @@ func TestStorePlaybook(t *testing.T) {
 			spare.BackupID = nil
 			q := rawSQL(dsn, "INSERT INTO tasks (dedupe_key, kind, user_id, merchant_id, title_msg, due_at, created_at) VALUES ('t-playbook', 'follow_up', ?, ?, '回访', 0, 0)")
 			if _, err := rawDB(t, dsn).Exec(q, agent.ID, other.ID); err != nil {
+				t.Fatal(err)
+			}
+			// An open ticket assigned to the agent.
+			if _, err := s.OpenTicket(ctx, sys, &servicedesk.Ticket{Kind: servicedesk.KindRepair, Channel: servicedesk.ChannelPhone,
+				MerchantID: other.ID, Subject: "打印机不出纸", AssigneeID: &agent.ID}); err != nil {
 				t.Fatal(err)
 			}
 			// The first merchant's contacts read English.

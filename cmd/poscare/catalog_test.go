@@ -53,6 +53,12 @@ var dynamicPrefixes = map[string]string{
 	"task.":          "console tasks page: printf \"task.%s\" of the task kind",
 	"removals.kind.": "console removals page: printf \"removals.kind.%s\" of the removed record's kind",
 	"flash.":         "console Page.FlashText: \"flash.\" + the redirect's ?saved= value",
+	"sd.kind.":       "servicedesk Kind.Name: a ticket kind",
+	"sd.priority.":   "servicedesk Priority.Name: a ticket priority",
+	"sd.channel.":    "servicedesk Channel.Name: the channel a ticket came by",
+	"sd.status.":     "servicedesk Status.Name: a ticket status",
+	"sd.clock.":      "servicedesk Clock.Name: a service-level clock",
+	"sd.cause.":      "servicedesk Cause.Name: an investigation's root cause",
 }
 
 // dynamicKeys are single keys reached the same way under a prefix that

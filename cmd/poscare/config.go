@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"poscare/mailin"
 	"slices"
 	"sort"
 	"strconv"
@@ -60,6 +61,10 @@ var options = []option{
 	{name: "smtp-addr", def: "", help: "deprecated: mail server host:port, the same as --smtp-url smtp://host:port (plain SMTP, STARTTLS when offered, no login)"},
 	{name: "smtp-from", def: "service@poscare.example", help: "sender address of email notifications, optionally with a name: \"POS 服务中心 <service@poscare.example>\""},
 	{name: "smtp-ca-file", def: "", help: "PEM file of the certificate authorities the mail server's certificate must chain to, instead of the system's (a private CA)"},
+	{name: "public-url", def: "http://127.0.0.1:8080", help: "where merchants reach this server, for the links in mail (the service desk's rating links)"},
+	// The service desk's mailbox.
+	{name: "imap-url", secret: true, redact: redactIMAPURL, help: "the service desk's mailbox, fetched for tickets: imaps://user:password@host:993/INBOX (implicit TLS), or imap://… for a server on this machine; user and password URL-encoded (empty: no mail in)"},
+	{name: "imap-every", def: "10s", help: "how often the service desk's mailbox is fetched (Go duration)", check: duration},
 	{name: "sms-webhook", def: "", help: "URL of the SMS gateway webhook (empty: SMS not sent)"},
 	{name: "wechat-webhook", def: "", help: "URL of the WeChat message webhook (empty: WeChat not sent)"},
 	{name: "silent-days", def: "3", help: "days without login, API call or finished task before a salesperson is suspected unreachable"},
@@ -427,6 +432,30 @@ func redactSMTPURL(v string) string {
 		out += "?tls=" + string(s.TLS)
 	}
 	return out
+}
+
+// redactIMAPURL shows --imap-url without its user and password.
+func redactIMAPURL(v string) string {
+	x, err := mailin.ParseURL(v)
+	if err != nil {
+		return "(redacted)"
+	}
+	return x.Redacted()
+}
+
+// mailbox is the service desk's mailbox from --imap-url; nil when none is
+// set. A bad URL is an error naming the setting, never quoting it.
+func (c config) mailbox() (*mailin.IMAP, error) {
+	if c["imap-url"] == "" {
+		return nil, nil
+	}
+	x, err := mailin.ParseURL(c["imap-url"])
+	var bad *mailin.URLError
+	if errors.As(err, &bad) {
+		return nil, &poscare.Error{Code: poscare.EInvalid, Message: poscare.Text{Zh: "配置有误", En: "invalid setting"},
+			Fields: map[string]poscare.Text{"--imap-url": {Zh: "服务台邮箱：" + bad.Zh, En: "service desk mailbox: " + bad.En}}}
+	}
+	return &x, err
 }
 
 // emailChannel builds the email channel from --smtp-url (or the

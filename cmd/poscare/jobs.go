@@ -7,6 +7,7 @@ import (
 
 	"poscare/console"
 	"poscare/jobs"
+	"poscare/mailin"
 	"poscare/notify"
 	"poscare/observe"
 	"poscare/sqlstore"
@@ -21,13 +22,20 @@ const outboxEvery = 5 * time.Second
 
 // jobDeps are what serve's jobs work with.
 type jobDeps struct {
-	store   *sqlstore.Store
-	worker  *notify.Worker // nil without a channel: messages wait queued
-	web     *console.Console
-	logger  *slog.Logger
-	metrics *observe.Metrics
-	every   time.Duration // --sweep-every
+	store     *sqlstore.Store
+	worker    *notify.Worker // nil without a channel: messages wait queued
+	web       *console.Console
+	logger    *slog.Logger
+	metrics   *observe.Metrics
+	every     time.Duration // --sweep-every
+	mailbox   *mailin.IMAP  // --imap-url; nil: no mail in
+	mailEvery time.Duration // --imap-every
 }
+
+// fetchMail is the job that takes the service desk's mailbox in.
+type fetchMail struct{}
+
+func (fetchMail) Kind() string { return "mail.fetch" }
 
 // warmDashboard counts the console's widest dashboard scope into this
 // process's cache (console.WarmDashboard): a local job, run where it was
@@ -38,7 +46,8 @@ func (warmDashboard) Kind() string { return "dashboard.warm" }
 
 // registerJobs adds the kinds of serve's capabilities to the engine: the
 // outbox delivery, the playbook's resume and "merchants informed" check,
-// the silence and freshness sweeps, the dashboard warm-up. A capability
+// the silence and freshness sweeps, the service desk's escalations, the
+// dashboard warm-up. A capability
 // that needs background work adds its kinds here, with jobs.Add.
 func registerJobs(e *jobs.Engine, d jobDeps) error {
 	ctxFor := func() (context.Context, context.CancelFunc) {
@@ -130,6 +139,38 @@ func registerJobs(e *jobs.Engine, d jobDeps) error {
 		},
 	}); err != nil {
 		return err
+	}
+	if err := jobs.Add(e, jobs.Kind[sqlstore.TicketSweep]{
+		Label: "ticket_sweep", Every: sqlstore.TicketSweepEvery, MaxAttempts: 3, Timeout: 5 * time.Minute,
+		Work: func(ctx context.Context, _ sqlstore.TicketSweep) error {
+			// A full batch leaves more due: sweep again at once.
+			for {
+				n, err := d.store.SweepTickets(ctx, 500)
+				if n > 0 {
+					d.logger.Info("ticket escalations fired", "count", n)
+				}
+				if err != nil || n < 500 {
+					return err
+				}
+			}
+		},
+	}); err != nil {
+		return err
+	}
+	if d.mailbox != nil {
+		box := *d.mailbox
+		if err := jobs.Add(e, jobs.Kind[fetchMail]{
+			Label: "mail_fetch", Every: d.mailEvery, MaxAttempts: 1, Timeout: 2 * time.Minute,
+			Work: func(ctx context.Context, _ fetchMail) error {
+				n, err := box.Fetch(ctx, d.store)
+				if n > 0 {
+					d.logger.Info("service desk mail taken in", "count", n)
+				}
+				return err
+			},
+		}); err != nil {
+			return err
+		}
 	}
 	return jobs.Add(e, jobs.Kind[warmDashboard]{
 		Label: "dashboard_warm", Local: true, Unique: true, MaxAttempts: 3,

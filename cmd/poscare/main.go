@@ -435,6 +435,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 		return err
 	}
 	store.ServiceCentre = poscare.ServiceCentre{Name: sqlstore.DefaultServiceCentre.Name, Phone: c["service-phone"], Email: c["service-email"], WeChat: c["service-wechat"]}
+	store.Desk.PublicURL = strings.TrimRight(c["public-url"], "/")
 	store.Policy, store.Log, store.AuditCheckpoints = policy, logger, checkpoints
 	metrics := observe.New(version)
 	metrics.WatchStore(store)
@@ -539,7 +540,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, with
 	resumePlaybooks(ctx, store, logger, metrics)
 	every := c.duration("sweep-every")
 	engine := jobs.New(store, jobs.Config{DSN: c["db"], Logger: logger, Observer: metrics})
-	if err := registerJobs(engine, jobDeps{store: store, worker: worker, web: web, logger: logger, metrics: metrics, every: every}); err != nil {
+	mailbox, err := c.mailbox()
+	if err != nil {
+		return err
+	}
+	if err := registerJobs(engine, jobDeps{store: store, worker: worker, web: web, logger: logger, metrics: metrics, every: every,
+		mailbox: mailbox, mailEvery: c.duration("imap-every")}); err != nil {
 		return err
 	}
 	if err := engine.Start(ctx); err != nil {
