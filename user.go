@@ -112,13 +112,17 @@ type User struct {
 	// StatusReasonMsg is the reason when the system wrote it (silence
 	// detection, a return through an incident), for readers of either
 	// language; StatusReason then holds its Chinese.
-	StatusReasonMsg *Msg       `json:"-"`
-	Mobile          string     `json:"mobile,omitempty"`
-	Email           string     `json:"email,omitempty"`
-	WeChat          string     `json:"wechat,omitempty"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
-	LastSeenAt      *time.Time `json:"last_seen_at,omitempty"`
+	StatusReasonMsg *Msg `json:"-"`
+	// StatusReasonCode is StatusReasonMsg as the catalog encodes it (key
+	// and parameters, JSON), so that the audit trail and API clients can
+	// put the system's reason into any language.
+	StatusReasonCode string     `json:"status_reason_msg,omitempty"`
+	Mobile           string     `json:"mobile,omitempty"`
+	Email            string     `json:"email,omitempty"`
+	WeChat           string     `json:"wechat,omitempty"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+	LastSeenAt       *time.Time `json:"last_seen_at,omitempty"`
 	// ContactCheckedAt is when the person last confirmed their own
 	// mobile, email and WeChat.
 	ContactCheckedAt *time.Time `json:"contact_checked_at,omitempty"`
@@ -184,6 +188,12 @@ func (u *User) Validate() error {
 // Available reports whether the user can serve merchants right now.
 func (u *User) Available() bool {
 	return u != nil && u.Status == UserActive && u.Archived == nil
+}
+
+// SetSystemReason sets the reason for a status the system decided: its
+// Chinese words, the message, and the message encoded.
+func (u *User) SetSystemReason(m Msg) {
+	u.StatusReason, u.StatusReasonMsg, u.StatusReasonCode = m.In("zh"), &m, m.Encode()
 }
 
 // StatusChange is a change of a staff member's status, with the reason the

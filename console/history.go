@@ -78,7 +78,8 @@ func (c *Console) names(q *request) namer {
 // Fields that name another record, by the kind of record they name.
 var (
 	personFields = map[string]bool{"account_manager_id": true, "backup_manager_id": true, "manager_id": true, "backup_id": true,
-		"responsible_id": true, "completed_by_id": true, "lead_id": true, "removed_by": true, "cover_id": true, "user_id": true, "by_id": true}
+		"responsible_id": true, "completed_by_id": true, "lead_id": true, "removed_by": true, "cover_id": true, "user_id": true, "by_id": true,
+		"assignee_id": true, "about_user_id": true, "opened_by": true, "approved_by": true, "updated_by": true}
 	teamFields = map[string]bool{"team_id": true}
 )
 
@@ -410,10 +411,30 @@ func (v *viewer) changes(e poscare.AuditEntry) []change {
 	return v.diff(bo, ao)
 }
 
+// worded puts a field's recorded message (the field "X_msg", a catalog
+// message encoded) in place of its recorded words ("X", written in one
+// language), in the reader's language.
+func (v *viewer) worded(o obj) obj {
+	out := make(obj, 0, len(o))
+	for _, f := range o {
+		if s, ok := f.V.(string); ok && strings.HasSuffix(f.K, "_msg") && strings.HasPrefix(s, `{"key":`) {
+			continue
+		}
+		if m, ok := o.get(f.K + "_msg"); ok {
+			if s, ok := m.(string); ok && strings.HasPrefix(s, `{"key":`) {
+				f.V = poscare.DecodeMsg(s).In(v.p.Lang)
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // fresh shows the values of a new record (or a new part of one), leaving
 // out empty ones.
 func (v *viewer) fresh(o obj) []change {
 	var out []change
+	o = v.worded(o)
 	for _, f := range o {
 		if hidden[f.K] || empty(f.V) {
 			continue
@@ -439,6 +460,7 @@ func empty(v any) bool {
 
 // diff shows the fields that changed between two versions of a record.
 func (v *viewer) diff(b, a obj) []change {
+	b, a = v.worded(b), v.worded(a)
 	var keys []string
 	for _, f := range a {
 		keys = append(keys, f.K)
@@ -628,9 +650,34 @@ func (v *viewer) enum(keys map[string]string, x any) string {
 	return s
 }
 
+// valueWords are the key prefixes that translate the values of a
+// capability's records, by kind of record and field: registered by the
+// capability's pages (registerValueWords), so that the trail reads its
+// records without an edit here.
+var valueWords = map[string]map[string]string{}
+
+// durationWords marks a field recorded as a Go duration in nanoseconds.
+const durationWords = "=duration"
+
+// registerValueWords says how a kind of record's fields are put into
+// words: field → key prefix ("status" → "sd.status"). It returns true, to
+// register as a variable declaration.
+func registerValueWords(kind string, prefixes map[string]string) bool {
+	if valueWords[kind] == nil {
+		valueWords[kind] = map[string]string{}
+	}
+	for f, p := range prefixes {
+		valueWords[kind][f] = p
+	}
+	return true
+}
+
 // valuePrefix is the key prefix that translates a field's values, which
 // for a status or a role depends on the kind of record.
 func (v *viewer) valuePrefix(field string) string {
+	if p, ok := valueWords[v.kind][field]; ok {
+		return p
+	}
 	switch field {
 	case "status":
 		switch v.kind {
@@ -682,6 +729,8 @@ func (v *viewer) value(field string, x any) val {
 			return val{Text: y.String()}
 		case refKind(field) != "":
 			return v.ref(refKind(field), n)
+		case valueWords[v.kind][field] == durationWords:
+			return val{Text: poscare.DurationText(time.Duration(n)).In(p.Lang)}
 		case strings.HasSuffix(field, "_fen"):
 			return val{Text: poscare.Say(p.Lang, "au.yuan", "amount", yuan(n))}
 		case strings.HasSuffix(field, "_rate_e5"):

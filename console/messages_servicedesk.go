@@ -4,6 +4,9 @@ import "poscare"
 
 // The service desk pages' words.
 var _ = poscare.Register(map[string]poscare.Text{
+	"nav.tickets":          {Zh: "工单", En: "Tickets"},
+	"sdc.portal.intro":     {Zh: "设备故障、费用疑问、投诉，都可以在这里提交，随时查看处理进度。", En: "Report a broken device, a question about fees or a complaint here, and follow it."},
+	"sdc.portal.all":       {Zh: "查看我的全部请求", En: "All my requests"},
 	"sdc.queue.title":      {Zh: "客服工单", En: "Service desk"},
 	"sdc.tab.mine":         {Zh: "我的工单", En: "Mine"},
 	"sdc.tab.team":         {Zh: "团队待领取", En: "Team queue"},

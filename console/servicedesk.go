@@ -40,6 +40,14 @@ var _ = registerPages("servicedesk", func(c *Console, m *http.ServeMux) {
 	m.Handle("POST /portal/tickets/{id}/reply", c.handler(false, c.portalTicket))
 })
 
+// How the trail puts the desk's records into words.
+var (
+	_ = registerValueWords(servicedesk.EntityTicket, map[string]string{"kind": "sd.kind", "priority": "sd.priority", "status": "sd.status",
+		"channel": "sd.channel", "reply_channel": "sd.channel", "reply_lang": "clang", "cause": "sd.cause", "clock": "sd.clock", "level": "sd.level"})
+	_ = registerValueWords(servicedesk.EntitySLAPolicy, map[string]string{"kind": "sd.kind", "priority": "sd.priority",
+		"first_response": durationWords, "update": durationWords, "resolution": durationWords})
+)
+
 // ticketRow is a ticket in a queue, with the names a reader needs and the
 // deadline that comes first.
 type ticketRow struct {
@@ -682,4 +690,13 @@ func (c *Console) surveyLink(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Data = &surveyPage{T: v, Scores: scoreQuestions(p), Link: link, Sig: sig}
 	q.render(http.StatusOK, "survey", p)
+}
+
+// Colon is the colon after a label in the page's language: full width in
+// Chinese, ": " in English.
+func (p *Page) Colon() string {
+	if p.Lang == "en" {
+		return ": "
+	}
+	return "："
 }

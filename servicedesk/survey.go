@@ -15,9 +15,9 @@ type Survey struct {
 	Round      int        `json:"round"`
 	SentAt     time.Time  `json:"sent_at"`
 	AnsweredAt *time.Time `json:"answered_at,omitempty"`
-	Resolution int        `json:"resolution"`
-	Speed      int        `json:"speed"`
-	Attitude   int        `json:"attitude"`
+	Resolution int        `json:"resolution_score"`
+	Speed      int        `json:"speed_score"`
+	Attitude   int        `json:"attitude_score"`
 	Comment    string     `json:"comment,omitempty"`
 	Via        string     `json:"via,omitempty"` // portal or link
 }

@@ -902,7 +902,8 @@ func (t *Tx) returnToWork(ctx context.Context, a poscare.Actor, x *poscare.Incid
 	if _, err := t.exec(ctx, "UPDATE users SET status = ?, status_reason = ?, updated_at = ? WHERE id = ?", poscare.UserActive, reason.Encode(), micros(t.now), person.ID); err != nil {
 		return err
 	}
-	person.Status, person.StatusReason, person.StatusReasonMsg, person.UpdatedAt = poscare.UserActive, reason.In("zh"), &reason, t.now
+	person.Status, person.UpdatedAt = poscare.UserActive, t.now
+	person.SetSystemReason(reason)
 	if err := t.insertEvents(ctx, x.ID, t.event(a.UserID, continuity.BackAtWorkLine(person.Name))); err != nil {
 		return err
 	}

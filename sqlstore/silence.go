@@ -211,7 +211,8 @@ func (s *Store) SweepSilence(ctx context.Context) ([]Silence, error) {
 				continue
 			}
 			after := *si.User
-			after.Status, after.StatusReason, after.StatusReasonMsg = poscare.UserUnreachable, why.Reason.In("zh"), &why.Reason
+			after.Status = poscare.UserUnreachable
+			after.SetSystemReason(why.Reason)
 			if err := t.record(ctx, sys, "status", poscare.EntityUser, si.User.ID, si.User, &after); err != nil {
 				return err
 			}

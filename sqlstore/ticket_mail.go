@@ -145,7 +145,7 @@ func (s *Store) IntakeMail(ctx context.Context, m InboundMail) (*IntakeResult, e
 				if _, err := t.settleTicket(ctx, id); err != nil {
 					return err
 				}
-				if err := t.record(ctx, system, "ticket_mail", servicedesk.EntityTicket, id, nil, map[string]any{"from": m.From, "attachments": len(m.Attachments)}); err != nil {
+				if err := t.record(ctx, system, "ticket_mail", servicedesk.EntityTicket, id, nil, map[string]any{"sender": m.From, "attachments": len(m.Attachments)}); err != nil {
 					return err
 				}
 				return log(MailReply, id)

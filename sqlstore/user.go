@@ -63,7 +63,11 @@ func scanUser(r scanner) (*poscare.User, error) {
 		return nil, err
 	}
 	u.CoverID, u.ContactCheckedAt = int64Ptr(cover), timePtr(checked)
-	u.StatusReason, u.StatusReasonMsg = statusReason(u.StatusReason)
+	if text, m := statusReason(u.StatusReason); m != nil {
+		u.SetSystemReason(*m)
+	} else {
+		u.StatusReason = text
+	}
 	if away.Valid {
 		d := poscare.Date(away.String)
 		u.AwayUntil = &d

@@ -59,6 +59,7 @@ var dynamicPrefixes = map[string]string{
 	"sd.status.":     "servicedesk Status.Name: a ticket status",
 	"sd.clock.":      "servicedesk Clock.Name: a service-level clock",
 	"sd.cause.":      "servicedesk Cause.Name: an investigation's root cause",
+	"sd.level.":      "console registerValueWords: an escalation step in the audit trail",
 }
 
 // dynamicKeys are single keys reached the same way under a prefix that
