@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -131,7 +132,7 @@ func (s *Store) IntakeMail(ctx context.Context, m InboundMail) (*IntakeResult, e
 			// Only the ticket's merchant (or the address it replies to) may
 			// write on it: a reference quoted by anybody else opens
 			// nothing of theirs.
-			if v.ReplyAddress == m.From || containsID(merchants, v.MerchantID) {
+			if v.ReplyAddress == m.From || slices.Contains(merchants, v.MerchantID) {
 				if body == "" {
 					body = "—"
 				}
@@ -258,7 +259,7 @@ func (t *Tx) merchantsOfAddress(ctx context.Context, addr string) ([]int64, erro
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		if !containsID(out, id) {
+		if !slices.Contains(out, id) {
 			out = append(out, id)
 		}
 	}
@@ -320,15 +321,6 @@ func (s *Store) TicketAttachments(ctx context.Context, a poscare.Actor, ticket i
 		return err
 	})
 	return out, err
-}
-
-func containsID(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // clip shortens s to at most n characters.

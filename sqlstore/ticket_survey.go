@@ -159,7 +159,7 @@ func (s *Store) AnswerSurvey(ctx context.Context, a poscare.Actor, ticket int64,
 			if err := t.moveTicket(ctx, a, v, servicedesk.StatusReopened); err != nil {
 				return err
 			}
-			lead, err := t.teamLead(ctx, deref64(v.TeamID))
+			lead, err := t.teamLead(ctx, deref(v.TeamID))
 			if err != nil {
 				return err
 			}
@@ -181,11 +181,4 @@ func (s *Store) AnswerSurvey(ctx context.Context, a poscare.Actor, ticket int64,
 		}
 		return t.record(ctx, a, "ticket_rated", servicedesk.EntityTicket, ticket, nil, answer)
 	})
-}
-
-func deref64(p *int64) int64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }

@@ -14,7 +14,6 @@ package workcal
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -383,7 +382,6 @@ func (c *Calendar) Days(first, last Date) []Day {
 			out = append(out, day)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Date.at(time.UTC, 0).Before(out[j].Date.at(time.UTC, 0)) })
 	return out
 }
 
